@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "ferdata",
+    products: [
+        .executable(name: "ferdata", targets: ["ferdata"]),
+        .library(name: "FERData", targets: ["FERData"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config.
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Our C shims: every setjmp/longjmp of libjpeg and libpng stays in here.
+        .target(name: "CFerShims", dependencies: ["CJPEG", "CPNG", "CZlib"]),
+
+        // Swift side: core types → media (codecs, resize) → data (records, shards, stages) → CLI.
+        .target(name: "FERCore"),
+        .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims"]),
+        .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"]),
+        .target(name: "FERCommands", dependencies: [
+            "FERData",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ferdata", dependencies: ["FERCommands"]),
+
+        .target(name: "FERTestSupport", dependencies: ["FERData", "CArchive"], path: "Tests/FERTestSupport"),
+        .testTarget(name: "FERMediaTests", dependencies: ["FERMedia", "FERTestSupport"]),
+        .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

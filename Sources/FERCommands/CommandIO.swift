@@ -1,0 +1,31 @@
+import ArgumentParser
+import FERCore
+import Foundation
+
+/// Shared command plumbing: user-facing errors as one line and a non-zero exit.
+enum CommandIO {
+    /// Runs `body`; a `FerError` becomes a one-line message on stderr and exit status 1.
+    static func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FerError {
+            FileHandle.standardError.write(Data("ferdata: error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    static func readText(_ path: String) throws -> String {
+        try reportingErrors {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw FerError(.sourceMissing, "cannot read", at: InputLocation(source: path))
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// `ferdata`: the root command.
+public struct FerdataCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ferdata",
+        abstract: "Facial-expression datasets: ingest, curate, shard, train and evaluate.",
+        discussion: """
+            Each stage reads the workspace's latest dataset (or --from NAME) and writes a new one:
+              ferdata ingest fer2013.csv
+              ferdata ingest fer2013-images.zip other-faces/
+            The workspace is ./ferdata-work, or --workspace DIR, or $FERDATA_WORKSPACE.
+            """,
+        version: "0.1.0",
+        subcommands: [IngestCommand.self]
+    )
+
+    public init() {}
+}

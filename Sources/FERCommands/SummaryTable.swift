@@ -1,0 +1,59 @@
+import FERCore
+import FERData
+import Foundation
+
+/// Plain-text tables for command summaries.
+enum SummaryTable {
+    /// Records per class (rows) and split (columns), with totals.
+    static func counts(_ counts: [String: [String: Int]]) -> String {
+        let splits = Split.allCases.map(\.name).filter { counts[$0] != nil }
+        var classes = Emotion.names
+        if counts.values.contains(where: { $0["unlabeled"] != nil }) { classes.append("unlabeled") }
+        let header = ["class"] + splits + ["total"]
+        var rows: [[String]] = []
+        for name in classes {
+            let values = splits.map { counts[$0]?[name] ?? 0 }
+            rows.append([name] + values.map(String.init) + [String(values.reduce(0, +))])
+        }
+        let totals = splits.map { split in counts[split]?.values.reduce(0, +) ?? 0 }
+        rows.append(["total"] + totals.map(String.init) + [String(totals.reduce(0, +))])
+        return render(header: header, rows: rows)
+    }
+
+    static func render(header: [String], rows: [[String]]) -> String {
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                return index == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }
+        let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
+        return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+    }
+
+    static func ingest(_ summary: IngestSummary, dataset: Dataset) -> String {
+        var lines = ["ingested \(summary.records) records into \(dataset.directory.path) in \(String(format: "%.2f", summary.seconds)) s"]
+        for source in summary.sources {
+            var line = "  \(source.path) (\(source.kind)): \(source.ingested) ingested, \(source.rejectedCount) rejected"
+            if !source.rejected.isEmpty {
+                line += " (" + source.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            }
+            lines.append(line)
+            for (name, count) in source.unknownLabels.sorted(by: { $0.key < $1.key }) {
+                lines.append("    left out \(count) records labelled '\(name)': not a FER2013 class (map it with --label-map)")
+            }
+            if let damage = source.damage {
+                lines.append("    source ends early: \(damage); what was readable is kept")
+            }
+        }
+        if summary.rejected > 0 {
+            lines.append("rejects, with line or member and reason: \(dataset.directory.appendingPathComponent("rejects.csv").path)")
+        }
+        lines.append("")
+        lines.append(counts(summary.counts))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,24 @@
+import Dispatch
+import Foundation
+
+/// Data-parallel loops over the machine's cores.
+public enum Parallel {
+    /// Cores available to this process.
+    public static var coreCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Maps `0..<count` in `parts` contiguous ranges on separate threads and concatenates the
+    /// results in order, so the output is the same as a sequential map.
+    public static func map<T>(count: Int, parts: Int = coreCount, _ body: (Range<Int>) -> [T]) -> [T] {
+        let parts = max(1, min(parts, count))
+        if parts == 1 { return count == 0 ? [] : body(0..<count) }
+        var results = [[T]](repeating: [], count: parts)
+        results.withUnsafeMutableBufferPointer { slots in
+            let slots = slots
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let lower = count * part / parts, upper = count * (part + 1) / parts
+                slots[part] = body(lower..<upper)
+            }
+        }
+        return results.flatMap { $0 }
+    }
+}

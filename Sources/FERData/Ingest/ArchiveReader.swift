@@ -1,0 +1,148 @@
+import CArchive
+import FERCore
+import Foundation
+
+/// Reads the entries of any archive libarchive understands (zip, tar, tar.gz, tar.xz, 7z, ...),
+/// one at a time, with a size limit per entry so that a member claiming terabytes is refused
+/// before anything is allocated.
+final class ArchiveReader {
+    /// Bytes per entry read into memory at most; larger entries are skipped with a reject.
+    static let defaultMaxEntryBytes = 64 << 20
+
+    let path: String
+    let maxEntryBytes: Int
+    private let archive: OpaquePointer
+    private var buffer: [UInt8] = []
+
+    enum Entry {
+        /// A regular file and its bytes.
+        case file(name: String, bytes: ArraySlice<UInt8>)
+        /// A regular file refused without reading (too large), with the reason.
+        case refused(name: String, reason: RejectReason, detail: String)
+        /// The archive ended early or is damaged from here on; what was read stays valid.
+        case damaged(name: String?, detail: String)
+    }
+
+    /// Opens `path` as an archive.
+    /// - Throws: `.sourceUnreadable` when the file is missing or not an archive libarchive reads.
+    init(path: String, maxEntryBytes: Int = defaultMaxEntryBytes) throws {
+        guard let archive = archive_read_new() else { throw FerError(.sourceUnreadable, "libarchive failed to start") }
+        self.archive = archive
+        self.path = path
+        self.maxEntryBytes = maxEntryBytes
+        archive_read_support_filter_all(archive)
+        archive_read_support_format_all(archive)
+        guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
+            let reason = Self.errorText(archive)
+            archive_read_free(archive)
+            throw FerError(.sourceUnreadable, "not an archive ferdata can read: \(reason)", at: InputLocation(source: path))
+        }
+    }
+
+    deinit {
+        archive_read_free(archive)
+    }
+
+    /// Compressed bytes consumed so far, for progress.
+    var bytesConsumed: Int64 { archive_filter_bytes(archive, -1) }
+
+    /// The next regular-file entry, or nil at the end.
+    func next() -> Entry? {
+        while true {
+            var entry: OpaquePointer?
+            let status = archive_read_next_header(archive, &entry)
+            if status == ARCHIVE_EOF { return nil }
+            if status == ARCHIVE_FATAL || entry == nil {
+                return .damaged(name: nil, detail: Self.errorText(archive))
+            }
+            guard archive_entry_filetype(entry) == Self.regularFileType else { continue }
+            let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) }
+                ?? archive_entry_pathname(entry).map { String(cString: $0) } ?? "?"
+            if archive_entry_size_is_set(entry) != 0 {
+                let size = Int64(archive_entry_size(entry))
+                if size > maxEntryBytes {
+                    archive_read_data_skip(archive)
+                    return .refused(
+                        name: name, reason: .entryTooLarge,
+                        detail: "entry claims \(size) bytes, over the \(maxEntryBytes)-byte limit")
+                }
+            }
+            return readData(name: name)
+        }
+    }
+
+    private func readData(name: String) -> Entry {
+        var used = 0
+        if buffer.count < 1 << 16 { buffer = [UInt8](repeating: 0, count: 1 << 16) }
+        while true {
+            if used == buffer.count {
+                guard buffer.count < maxEntryBytes else {
+                    archive_read_data_skip(archive)
+                    return .refused(name: name, reason: .entryTooLarge, detail: "entry exceeds the \(maxEntryBytes)-byte limit")
+                }
+                buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, maxEntryBytes - buffer.count)))
+            }
+            let read = buffer.withUnsafeMutableBytes { raw in
+                archive_read_data(archive, raw.baseAddress! + used, raw.count - used)
+            }
+            if read == 0 { return .file(name: name, bytes: buffer[0..<used]) }
+            if read < 0 {
+                if read == ARCHIVE_WARN || read == ARCHIVE_RETRY { continue }
+                return .damaged(name: name, detail: Self.errorText(archive))
+            }
+            used += read
+        }
+    }
+
+    /// libarchive's AE_IFREG, a macro Swift does not import.
+    private static let regularFileType: mode_t = 0o100000
+
+    static func errorText(_ archive: OpaquePointer) -> String {
+        archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+}
+
+/// The decompressed bytes of a single file, plain or compressed with anything libarchive's filters
+/// know (gzip, xz, bzip2, zstd, ...), read in chunks.
+final class DecompressedStream {
+    let path: String
+    private let archive: OpaquePointer
+
+    init(path: String) throws {
+        guard let archive = archive_read_new() else { throw FerError(.sourceUnreadable, "libarchive failed to start") }
+        self.archive = archive
+        self.path = path
+        archive_read_support_filter_all(archive)
+        archive_read_support_format_raw(archive)
+        var entry: OpaquePointer?
+        guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
+            let reason = ArchiveReader.errorText(archive)
+            archive_read_free(archive)
+            throw FerError(.sourceUnreadable, "cannot read: \(reason)", at: InputLocation(source: path))
+        }
+        let status = archive_read_next_header(archive, &entry)
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN || status == ARCHIVE_EOF else {
+            let reason = ArchiveReader.errorText(archive)
+            archive_read_free(archive)
+            throw FerError(.sourceUnreadable, "cannot read: \(reason)", at: InputLocation(source: path))
+        }
+    }
+
+    deinit {
+        archive_read_free(archive)
+    }
+
+    var bytesConsumed: Int64 { archive_filter_bytes(archive, -1) }
+
+    /// Reads up to `buffer.count` bytes; 0 at the end.
+    /// - Throws: `.corruptArchive` when the compressed stream is damaged or truncated.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let read = archive_read_data(archive, buffer.baseAddress, buffer.count)
+            if read >= 0 { return read }
+            if read == ARCHIVE_WARN || read == ARCHIVE_RETRY { continue }
+            throw FerError(.corruptArchive, "compressed data is damaged or truncated: \(ArchiveReader.errorText(archive))",
+                           at: InputLocation(source: path))
+        }
+    }
+}

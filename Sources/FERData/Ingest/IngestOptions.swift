@@ -1,0 +1,59 @@
+import FERCore
+import FERMedia
+
+/// How `ferdata ingest` reads its sources.
+public struct IngestOptions: Sendable {
+    public var layout = SourceLayout()
+    /// Fail on the first rejected record instead of logging it and going on.
+    public var strict = false
+    public var shardSize = DatasetWriter.defaultShardSize
+    /// Images with more pixels are refused from their header.
+    public var maxImagePixels = ImageDecoder.defaultMaxPixels
+    /// Archive members larger than this are refused unread.
+    public var maxEntryBytes = ArchiveReader.defaultMaxEntryBytes
+    /// CSV rows longer than this are refused (a FER2013 row is under 10 KB).
+    public var maxRowBytes = 1 << 20
+
+    public init() {}
+
+    /// Parameters as recorded in the manifest.
+    var manifestParameters: [String: String] {
+        [
+            "publicTestAsVal": String(layout.usageMapping.publicTestAsVal),
+            "strict": String(strict),
+            "maxImagePixels": String(maxImagePixels),
+        ]
+    }
+}
+
+/// What ingest did with each source and in total.
+public struct IngestSummary: Sendable, Codable {
+    public struct SourceReport: Sendable, Codable {
+        public var path: String
+        public var kind: String
+        public var ingested = 0
+        public var rejected: [String: Int] = [:]
+        /// Label names that matched no class, with their record counts.
+        public var unknownLabels: [String: Int] = [:]
+        /// Set when the source ended early (a truncated archive or stream).
+        public var damage: String?
+
+        public var rejectedCount: Int { rejected.values.reduce(0, +) }
+    }
+
+    public var dataset: String
+    public var records: Int
+    public var rejected: Int
+    public var counts: [String: [String: Int]]
+    public var sources: [SourceReport]
+    public var seconds: Double
+}
+
+/// Progress of a running ingest, for the CLI's progress bar.
+public struct IngestProgress: Sendable {
+    public var source: String
+    /// Fraction of the current source read, 0-1, when known.
+    public var fraction: Double?
+    public var records: Int
+    public var rejected: Int
+}

@@ -1,0 +1,131 @@
+import FERCore
+import FERMedia
+import Foundation
+
+extension Ingestor {
+    /// An image file waiting to be decoded: its 1-based ordinal in the source and its member path.
+    struct PendingImage {
+        var ordinal: Int
+        var member: String
+        var bytes: ArraySlice<UInt8>
+    }
+
+    static let decodeBatchSize = 512
+
+    func ingestArchive(path: String, sourceIndex: UInt32) throws {
+        let reader = try ArchiveReader(path: path, maxEntryBytes: options.maxEntryBytes)
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        var batch: [PendingImage] = []
+        var ordinal = 0
+        while let entry = reader.next() {
+            switch entry {
+            case .file(let name, let bytes):
+                ordinal += 1
+                batch.append(PendingImage(ordinal: ordinal, member: name, bytes: bytes))
+                if batch.count == Self.decodeBatchSize {
+                    try decodeBatch(batch, path: path, sourceIndex: sourceIndex)
+                    batch.removeAll(keepingCapacity: true)
+                    report(source: path, fraction: fileSize.map { Double(reader.bytesConsumed) / Double(max(1, $0)) })
+                }
+            case .refused(let name, let reason, let detail):
+                ordinal += 1
+                try reject(Reject(location: InputLocation(source: path, member: name), reason: reason, detail: detail))
+            case .damaged(let name, let detail):
+                try decodeBatch(batch, path: path, sourceIndex: sourceIndex)
+                batch.removeAll()
+                markDamaged(detail)
+                try reject(Reject(
+                    location: InputLocation(source: path, member: name), reason: .truncatedArchive,
+                    detail: "\(detail); entries from here on are lost"))
+                report(source: path, fraction: 1)
+                return
+            }
+        }
+        try decodeBatch(batch, path: path, sourceIndex: sourceIndex)
+        report(source: path, fraction: 1)
+    }
+
+    func ingestFolder(path: String, sourceIndex: UInt32) throws {
+        let root = URL(fileURLWithPath: path)
+        let members = Self.regularFiles(under: root)
+        var batch: [PendingImage] = []
+        for (index, member) in members.enumerated() {
+            let file = root.appendingPathComponent(member).path
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            if size > options.maxEntryBytes {
+                try reject(Reject(
+                    location: InputLocation(source: path, member: member), reason: .entryTooLarge,
+                    detail: "file is \(size) bytes, over the \(options.maxEntryBytes)-byte limit"))
+                continue
+            }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                try reject(Reject(location: InputLocation(source: path, member: member), reason: .unreadableEntry, detail: "cannot read the file"))
+                continue
+            }
+            batch.append(PendingImage(ordinal: index + 1, member: member, bytes: [UInt8](data)[...]))
+            if batch.count == Self.decodeBatchSize {
+                try decodeBatch(batch, path: path, sourceIndex: sourceIndex)
+                batch.removeAll(keepingCapacity: true)
+                report(source: path, fraction: Double(index + 1) / Double(members.count))
+            }
+        }
+        try decodeBatch(batch, path: path, sourceIndex: sourceIndex)
+        report(source: path, fraction: 1)
+    }
+
+    /// Relative paths of the regular files under `root`, sorted, hidden files and folders skipped.
+    static func regularFiles(under root: URL) -> [String] {
+        let base = root.standardizedFileURL.path
+        guard let walker = FileManager.default.enumerator(
+            at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        else { return [] }
+        var members: [String] = []
+        for case let url as URL in walker {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+            var relative = url.standardizedFileURL.path
+            if relative.hasPrefix(base) { relative.removeFirst(base.count) }
+            while relative.hasPrefix("/") { relative.removeFirst() }
+            members.append(relative)
+        }
+        return members.sorted()
+    }
+
+    /// Decodes a batch on all cores, then records the outcomes in input order.
+    private func decodeBatch(_ batch: [PendingImage], path: String, sourceIndex: UInt32) throws {
+        let layout = options.layout
+        let maxPixels = options.maxImagePixels
+        let outcomes = Parallel.map(count: batch.count) { range in
+            batch[range].map { Self.decode($0, path: path, sourceIndex: sourceIndex, layout: layout, maxPixels: maxPixels) }
+        }
+        for outcome in outcomes { try settle(outcome) }
+    }
+
+    static func decode(
+        _ image: PendingImage, path: String, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64
+    ) -> ItemOutcome {
+        let location = InputLocation(source: path, member: image.member)
+        let isImage = image.bytes.withUnsafeBytes { ImageDecoder.sniff($0) != nil }
+        guard isImage else {
+            return .rejected(Reject(location: location, reason: .notAnImage, detail: "not a JPEG or PNG file"), unknownLabel: nil)
+        }
+        let placement = layout.place(memberPath: image.member)
+        let decoded: Result<GrayImage, FerError> = image.bytes.withUnsafeBytes { bytes in
+            Result { () throws(FerError) in try ImageDecoder.decodeFace(bytes, maxPixels: maxPixels) }
+        }
+        let face: GrayImage
+        switch decoded {
+        case .success(let image):
+            face = image
+        case .failure(let error):
+            let reason: RejectReason = error.code == .imageTooLarge ? .imageTooLarge : .undecodableImage
+            return .rejected(Reject(location: location, reason: reason, detail: error.message), unknownLabel: nil)
+        }
+        return outcome(placement.label, name: placement.labelName, location: location) { label in
+            FaceRecord(
+                pixels: face.pixels, label: label, split: placement.split, usage: placement.usage,
+                sourceIndex: sourceIndex, locator: UInt64(image.ordinal),
+                recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal)),
+                sourceName: image.member)
+        }
+    }
+}

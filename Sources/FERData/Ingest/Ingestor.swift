@@ -1,0 +1,133 @@
+import FERCore
+import FERMedia
+import Foundation
+
+/// `ferdata ingest`: reads CSV, archive and folder sources into one new dataset, accounting for every
+/// input record as ingested or rejected (with a reason, in `rejects.csv`).
+public final class Ingestor {
+    public enum SourceKind: String, Sendable {
+        case csv, archive, folder
+    }
+
+    public let workspace: Workspace
+    public let options: IngestOptions
+    private let progress: (IngestProgress) -> Void
+    private var writer: DatasetWriter?
+    private var rejects = RejectLog()
+    private var reports: [IngestSummary.SourceReport] = []
+    private var recordCount = 0
+
+    public init(workspace: Workspace, options: IngestOptions = IngestOptions(), progress: @escaping (IngestProgress) -> Void = { _ in }) {
+        self.workspace = workspace
+        self.options = options
+        self.progress = progress
+    }
+
+    /// Decides how to read a path: a folder, a CSV (plain or compressed: the name contains `.csv`),
+    /// or an archive.
+    /// - Throws: `.sourceMissing` or `.sourceUnreadable`, before any work starts.
+    public static func kind(of path: String) throws -> SourceKind {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw FerError(.sourceMissing, "no such file or folder", at: InputLocation(source: path))
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw FerError(.sourceUnreadable, "permission denied", at: InputLocation(source: path))
+        }
+        if isDirectory.boolValue { return .folder }
+        let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+        return name.hasSuffix(".csv") || name.contains(".csv.") ? .csv : .archive
+    }
+
+    /// Ingests `paths` in order into a new dataset of the workspace.
+    @discardableResult
+    public func run(_ paths: [String]) throws -> (Dataset, IngestSummary) {
+        guard !paths.isEmpty else { throw FerError(.invalidArgument, "no source given") }
+        let kinds = try paths.map { path throws in try Self.kind(of: path) }
+        let started = Date()
+        let writer = try DatasetWriter(workspace: workspace, stage: "ingest", shardSize: options.shardSize)
+        self.writer = writer
+        do {
+            for (index, (path, kind)) in zip(paths, kinds).enumerated() {
+                reports.append(IngestSummary.SourceReport(path: path, kind: kind.rawValue))
+                switch kind {
+                case .csv: try ingestCSV(path: path, sourceIndex: UInt32(index))
+                case .archive: try ingestArchive(path: path, sourceIndex: UInt32(index))
+                case .folder: try ingestFolder(path: path, sourceIndex: UInt32(index))
+                }
+            }
+            try writer.attach("rejects.csv", contents: rejects.csv())
+            let sources = zip(paths, kinds).map { DatasetManifest.Source(path: $0, kind: $1.rawValue) }
+            let dataset = try writer.commit(
+                parameters: options.manifestParameters, inputs: [], sources: sources, rejected: rejects.countsByReason)
+            let summary = IngestSummary(
+                dataset: dataset.name, records: recordCount, rejected: rejects.count,
+                counts: dataset.manifest.counts, sources: reports, seconds: Date().timeIntervalSince(started))
+            return (dataset, summary)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+
+    // MARK: - Accounting
+
+    func accept(_ record: FaceRecord) throws {
+        try writer!.append(record)
+        recordCount += 1
+        reports[reports.count - 1].ingested += 1
+    }
+
+    func reject(_ reject: Reject, unknownLabel: String? = nil) throws {
+        if options.strict {
+            throw FerError(.strictReject, "\(reject.reason.rawValue): \(reject.detail) (--strict)", at: reject.location)
+        }
+        rejects.add(reject)
+        reports[reports.count - 1].rejected[reject.reason.rawValue, default: 0] += 1
+        if let unknownLabel { reports[reports.count - 1].unknownLabels[unknownLabel, default: 0] += 1 }
+    }
+
+    func markDamaged(_ detail: String) {
+        reports[reports.count - 1].damage = detail
+    }
+
+    func report(source: String, fraction: Double?) {
+        progress(IngestProgress(source: source, fraction: fraction, records: recordCount, rejected: rejects.count))
+    }
+
+    /// What became of one input record.
+    enum ItemOutcome {
+        case face(FaceRecord)
+        /// Left out; `unknownLabel` names a label that matched no class, for the summary.
+        case rejected(Reject, unknownLabel: String?)
+    }
+
+    func settle(_ outcome: ItemOutcome) throws {
+        switch outcome {
+        case .face(let record): try accept(record)
+        case .rejected(let bad, let unknownLabel): try reject(bad, unknownLabel: unknownLabel)
+        }
+    }
+
+    /// Builds the record from a label resolution, or the reject that explains why there is none.
+    static func outcome(
+        _ resolution: LabelVocabulary.Resolution, name: String?, location: InputLocation,
+        record: (Emotion) -> FaceRecord
+    ) -> ItemOutcome {
+        switch resolution {
+        case .emotion(let emotion):
+            return .face(record(emotion))
+        case .ignored:
+            let bad = Reject(location: location, reason: .ignoredLabel, detail: "label '\(name ?? "")' is mapped to ignore")
+            return .rejected(bad, unknownLabel: nil)
+        case .unknown:
+            guard let name else {
+                let bad = Reject(location: location, reason: .missingLabel, detail: "no class folder above the file")
+                return .rejected(bad, unknownLabel: nil)
+            }
+            let bad = Reject(
+                location: location, reason: .unknownLabel, detail: "'\(name)' is not a FER2013 class (map it with --label-map)")
+            return .rejected(bad, unknownLabel: name)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import FERCore
+import Foundation
+
+/// Why an input record was left out. The raw values appear in `rejects.csv` and summaries.
+public enum RejectReason: String, Sendable, Codable, CaseIterable {
+    case wrongFieldCount = "wrong-field-count"
+    case wrongPixelCount = "wrong-pixel-count"
+    case pixelOutOfRange = "pixel-out-of-range"
+    case badPixelValue = "bad-pixel-value"
+    case missingLabel = "missing-label"
+    case unknownLabel = "unknown-label"
+    case ignoredLabel = "ignored-label"
+    case unknownUsage = "unknown-usage"
+    case unbalancedQuote = "unbalanced-quote"
+    case lineTooLong = "line-too-long"
+    case undecodableImage = "undecodable-image"
+    case imageTooLarge = "image-too-large"
+    case notAnImage = "not-an-image"
+    case entryTooLarge = "entry-too-large"
+    case truncatedArchive = "truncated-archive"
+    case unreadableEntry = "unreadable-entry"
+}
+
+/// One input record left out, with where it was and why.
+public struct Reject: Sendable, Equatable {
+    public var location: InputLocation
+    public var reason: RejectReason
+    public var detail: String
+
+    public init(location: InputLocation, reason: RejectReason, detail: String) {
+        self.location = location
+        self.reason = reason
+        self.detail = detail
+    }
+}
+
+/// The rejects of a stage, written to `rejects.csv` (source, member, line, reason, detail).
+public struct RejectLog: Sendable {
+    public private(set) var rejects: [Reject] = []
+
+    public init() {}
+
+    public mutating func add(_ reject: Reject) {
+        rejects.append(reject)
+    }
+
+    public mutating func add(contentsOf other: [Reject]) {
+        rejects.append(contentsOf: other)
+    }
+
+    public var count: Int { rejects.count }
+
+    public var countsByReason: [String: Int] {
+        rejects.reduce(into: [:]) { $0[$1.reason.rawValue, default: 0] += 1 }
+    }
+
+    public func csv() -> Data {
+        var text = "source,member,line,reason,detail\n"
+        for reject in rejects {
+            let fields = [
+                reject.location.source, reject.location.member ?? "", reject.location.line.map(String.init) ?? "",
+                reject.reason.rawValue, reject.detail,
+            ]
+            text += fields.map(Self.quoted).joined(separator: ",") + "\n"
+        }
+        return Data(text.utf8)
+    }
+
+    static func quoted(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

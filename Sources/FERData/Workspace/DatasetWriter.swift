@@ -1,0 +1,123 @@
+import FERCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a new dataset into a workspace so that it is only ever complete or absent.
+///
+/// Everything goes into a partial folder `.partial-PID-stage-N` inside `datasets/`; shards are
+/// fsynced as they fill, then the manifest, then the folder is renamed to its final `NNNN-stage`
+/// name and the parent folder is synced. A crash leaves only a partial folder, which is never read
+/// and is removed by the next writer.
+public final class DatasetWriter {
+    static let partialPrefix = ".partial-"
+    /// 8,192 records of 2,432 bytes: about 20 MB per shard.
+    public static let defaultShardSize = 8192
+
+    public let workspace: Workspace
+    public let stage: String
+    public let shardSize: Int
+    private let partial: URL
+    private var pending: [UInt8] = []
+    private var pendingCount = 0
+    private var shards: [DatasetManifest.Shard] = []
+    private var counts: [String: [String: Int]] = [:]
+    private var recordCount = 0
+    private var finished = false
+
+    public init(workspace: Workspace, stage: String, shardSize: Int = DatasetWriter.defaultShardSize) throws {
+        guard shardSize > 0 else { throw FerError(.invalidArgument, "shard size must be positive") }
+        self.workspace = workspace
+        self.stage = stage
+        self.shardSize = shardSize
+        let fileManager = FileManager.default
+        do {
+            try fileManager.createDirectory(at: workspace.datasetsDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw FerError(.writeFailed, "cannot create the workspace \(workspace.datasetsDirectory.path)", cause: error)
+        }
+        workspace.removeAbandonedPartials()
+        let unique = "\(getpid())-\(stage)-\(UInt32.random(in: 0...UInt32.max))"
+        partial = workspace.datasetsDirectory.appendingPathComponent(Self.partialPrefix + unique)
+        do {
+            try fileManager.createDirectory(at: partial, withIntermediateDirectories: false)
+        } catch {
+            throw FerError(.writeFailed, "cannot write in the workspace \(workspace.datasetsDirectory.path)", cause: error)
+        }
+        pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordLayout.recordSize)
+    }
+
+    deinit {
+        if !finished { abandon() }
+    }
+
+    public func append(_ record: FaceRecord) throws {
+        if pending.isEmpty { pending.append(contentsOf: RecordShard.header(count: 0, index: shards.count)) }
+        let start = pending.count
+        pending.append(contentsOf: repeatElement(0, count: RecordLayout.recordSize))
+        pending.withUnsafeMutableBytes { buffer in
+            RecordLayout.encode(record, into: UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(start + RecordLayout.recordSize)]))
+        }
+        pendingCount += 1
+        recordCount += 1
+        counts[record.split.name, default: [:]][record.label?.name ?? "unlabeled", default: 0] += 1
+        if pendingCount == shardSize { try flushShard() }
+    }
+
+    public func append(contentsOf records: some Sequence<FaceRecord>) throws {
+        for record in records { try append(record) }
+    }
+
+    /// Adds a file to the dataset folder (rejects.csv, duplicates.csv, a report).
+    public func attach(_ name: String, contents: Data) throws {
+        try FileIO.writeDurably(contents, to: partial.appendingPathComponent(name).path)
+    }
+
+    /// Writes the manifest and makes the dataset visible under its final name.
+    @discardableResult
+    public func commit(
+        parameters: [String: String], inputs: [Dataset], sources: [DatasetManifest.Source],
+        rejected: [String: Int] = [:]
+    ) throws -> Dataset {
+        if pendingCount > 0 { try flushShard() }
+        let manifest = DatasetManifest(
+            stage: stage, parameters: parameters, inputs: inputs.map(\.asInput), sources: sources,
+            recordCount: recordCount, counts: counts, shards: shards, rejected: rejected)
+        try FileIO.writeDurably(try manifest.encoded(), to: partial.appendingPathComponent("manifest.json").path)
+        try FileIO.syncDirectory(partial.path)
+        for _ in 0..<100 {
+            let final = workspace.datasetsDirectory.appendingPathComponent(workspace.nextName(stage: stage))
+            if rename(partial.path, final.path) == 0 {
+                finished = true
+                try FileIO.syncDirectory(workspace.datasetsDirectory.path)
+                return try Dataset(directory: final)
+            }
+            guard errno == EEXIST || errno == ENOTEMPTY else {
+                throw FileIO.systemError("cannot rename the finished dataset to", final.path)
+            }
+        }
+        throw FerError(.writeFailed, "could not find a free dataset name in \(workspace.datasetsDirectory.path)")
+    }
+
+    /// Removes everything written so far.
+    public func abandon() {
+        finished = true
+        try? FileManager.default.removeItem(at: partial)
+    }
+
+    private func flushShard() throws {
+        let index = shards.count
+        let header = RecordShard.header(count: pendingCount, index: index)
+        pending.replaceSubrange(0..<RecordLayout.shardHeaderSize, with: header)
+        let name = RecordShard.fileName(index: index)
+        try pending.withUnsafeBytes { buffer throws in
+            try FileIO.writeDurably(buffer, to: partial.appendingPathComponent(name).path)
+        }
+        shards.append(DatasetManifest.Shard(
+            file: name, records: pendingCount, bytes: pending.count, sha256: SHA256Digest.hex(pending)))
+        pending.removeAll(keepingCapacity: true)
+        pendingCount = 0
+    }
+}

@@ -1,0 +1,92 @@
+extension GrayImage {
+    /// The centred square crop of the image.
+    public func centreSquare() -> GrayImage {
+        if width == height { return self }
+        let side = min(width, height)
+        let x0 = (width - side) / 2, y0 = (height - side) / 2
+        var out = [UInt8](repeating: 0, count: side * side)
+        pixels.withUnsafeBufferPointer { source in
+            for y in 0..<side {
+                let from = (y + y0) * width + x0
+                for x in 0..<side { out[y * side + x] = source[from + x] }
+            }
+        }
+        return GrayImage(width: side, height: side, pixels: out)
+    }
+
+    /// Resamples a square image to `side` x `side`: exact area averaging when shrinking (each output
+    /// pixel is the mean of the source area it covers, fractional edges weighted), bilinear when growing.
+    /// - Complexity: O(width * height + side * side).
+    public func resizedSquare(to side: Int) -> GrayImage {
+        precondition(width == height, "resizedSquare needs a square image")
+        if width == side { return self }
+        if width < side { return bilinear(to: side) }
+        let weights = Self.areaWeights(from: width, to: side)
+        // Separable: rows first into a float buffer (side columns), then columns.
+        var horizontal = [Float](repeating: 0, count: height * side)
+        pixels.withUnsafeBufferPointer { source in
+            for y in 0..<height {
+                let row = y * width
+                for (x, taps) in weights.enumerated() {
+                    var sum: Float = 0
+                    for tap in taps { sum += Float(source[row + tap.index]) * tap.weight }
+                    horizontal[y * side + x] = sum
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: side * side)
+        for (y, taps) in weights.enumerated() {
+            for x in 0..<side {
+                var sum: Float = 0
+                for tap in taps { sum += horizontal[tap.index * side + x] * tap.weight }
+                out[y * side + x] = UInt8(min(255, max(0, (sum).rounded())))
+            }
+        }
+        return GrayImage(width: side, height: side, pixels: out)
+    }
+
+    /// Centre crop to square, then resize to 48x48: how every input becomes a record.
+    public func faceSized() -> GrayImage {
+        centreSquare().resizedSquare(to: FaceSize.side)
+    }
+
+    private struct Tap {
+        var index: Int
+        var weight: Float
+    }
+
+    /// For each output cell, the source cells it overlaps and the overlap fraction (summing to 1).
+    private static func areaWeights(from source: Int, to target: Int) -> [[Tap]] {
+        let scale = Double(source) / Double(target)
+        return (0..<target).map { i in
+            let start = Double(i) * scale, end = Double(i + 1) * scale
+            var taps: [Tap] = []
+            var j = Int(start)
+            while Double(j) < end && j < source {
+                let overlap = min(end, Double(j + 1)) - max(start, Double(j))
+                if overlap > 1e-9 { taps.append(Tap(index: j, weight: Float(overlap / scale))) }
+                j += 1
+            }
+            return taps
+        }
+    }
+
+    private func bilinear(to side: Int) -> GrayImage {
+        var out = [UInt8](repeating: 0, count: side * side)
+        let scale = Float(width) / Float(side)
+        for y in 0..<side {
+            let sy = max(0, (Float(y) + 0.5) * scale - 0.5)
+            let y0 = min(Int(sy), height - 1), y1 = min(y0 + 1, height - 1)
+            let fy = sy - Float(y0)
+            for x in 0..<side {
+                let sx = max(0, (Float(x) + 0.5) * scale - 0.5)
+                let x0 = min(Int(sx), width - 1), x1 = min(x0 + 1, width - 1)
+                let fx = sx - Float(x0)
+                let top = Float(self[x0, y0]) * (1 - fx) + Float(self[x1, y0]) * fx
+                let bottom = Float(self[x0, y1]) * (1 - fx) + Float(self[x1, y1]) * fx
+                out[y * side + x] = UInt8(min(255, max(0, (top * (1 - fy) + bottom * fy).rounded())))
+            }
+        }
+        return GrayImage(width: side, height: side, pixels: out)
+    }
+}

@@ -1,0 +1,3 @@
+import FERCommands
+
+FerdataCommand.main()
