@@ -2,6 +2,12 @@
 
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define FER_HAVE_SHA_NI_PATH 1
+#endif
+
 /* SHA-256 as specified in FIPS 180-4. */
 
 static const uint32_t fer_sha256_k[64] = {
@@ -39,6 +45,71 @@ static void fer_sha256_block(uint32_t state[8], const uint8_t *block) {
     state[4] += e; state[5] += f; state[6] += g; state[7] += h;
 }
 
+#ifdef FER_HAVE_SHA_NI_PATH
+/* The same compression function with the x86 SHA extensions: four rounds per pair of
+ * sha256rnds2, the message schedule with sha256msg1/msg2. State is kept as ABEF / CDGH. */
+__attribute__((target("sha,sse4.1")))
+static void fer_sha256_blocks_ni(uint32_t state[8], const uint8_t *data, size_t blocks) {
+    const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i dcba = _mm_loadu_si128((const __m128i *)&state[0]);
+    __m128i hgfe = _mm_loadu_si128((const __m128i *)&state[4]);
+    __m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);
+    __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+    __m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+    __m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+    while (blocks--) {
+        __m128i saved_abef = abef, saved_cdgh = cdgh;
+        __m128i w[4];
+        for (int g = 0; g < 16; g++) {
+            if (g < 4) {
+                w[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * g)), byte_swap);
+            } else {
+                __m128i partial = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+                partial = _mm_add_epi32(partial, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+                w[g & 3] = _mm_sha256msg2_epu32(partial, w[(g + 3) & 3]);
+            }
+            __m128i message = _mm_add_epi32(w[g & 3], _mm_loadu_si128((const __m128i *)&fer_sha256_k[4 * g]));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, message);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(message, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, saved_abef);
+        cdgh = _mm_add_epi32(cdgh, saved_cdgh);
+        data += 64;
+    }
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+static int fer_sha_ni_allowed = 1;
+
+void fer_sha256_allow_acceleration(int allowed) { fer_sha_ni_allowed = allowed; }
+
+static int fer_cpu_has_sha(void) {
+    static int cached = -1;
+    if (!fer_sha_ni_allowed) return 0;
+    if (cached < 0) {
+        unsigned a, b, c, d;
+        cached = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)) &&
+                 __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19));
+    }
+    return cached;
+}
+#else
+void fer_sha256_allow_acceleration(int allowed) { (void)allowed; }
+#endif
+
+static void fer_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {
+#ifdef FER_HAVE_SHA_NI_PATH
+    if (fer_cpu_has_sha()) {
+        fer_sha256_blocks_ni(state, data, blocks);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < blocks; i++) fer_sha256_block(state, data + 64 * i);
+}
+
 void fer_sha256_init(fer_sha256 *context) {
     static const uint32_t initial[8] = {
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -59,14 +130,13 @@ void fer_sha256_update(fer_sha256 *context, const void *data, size_t size) {
         bytes += take;
         size -= take;
         if (context->block_used < 64) return;
-        fer_sha256_block(context->state, context->block);
+        fer_sha256_blocks(context->state, context->block, 1);
         context->block_used = 0;
     }
-    while (size >= 64) {
-        fer_sha256_block(context->state, bytes);
-        bytes += 64;
-        size -= 64;
-    }
+    size_t blocks = size / 64;
+    fer_sha256_blocks(context->state, bytes, blocks);
+    bytes += 64 * blocks;
+    size -= 64 * blocks;
     memcpy(context->block, bytes, size);
     context->block_used = size;
 }

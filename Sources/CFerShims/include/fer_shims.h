@@ -64,6 +64,8 @@ typedef struct {
 void fer_sha256_init(fer_sha256 *context);
 void fer_sha256_update(fer_sha256 *context, const void *data, size_t size);
 void fer_sha256_final(fer_sha256 *context, uint8_t digest[32]);
+/* The x86 SHA extensions are used when the CPU has them; tests turn them off to check the portable path. */
+void fer_sha256_allow_acceleration(int allowed);
 
 /* BT.601 luma of 8-bit RGB, as Pillow's convert("L") computes it. */
 static inline uint8_t fer_luma(uint8_t r, uint8_t g, uint8_t b) {

@@ -2,6 +2,10 @@ import CArchive
 import FERCore
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads the entries of any archive libarchive understands (zip, tar, tar.gz, tar.xz, 7z, ...),
 /// one at a time, with a size limit per entry so that a member claiming terabytes is refused
 /// before anything is allocated.
@@ -23,9 +27,11 @@ final class ArchiveReader {
         case damaged(name: String?, detail: String)
     }
 
-    /// Opens `path` as an archive.
+    /// Opens `path` as an archive. (Once every property is set, a throwing init still runs deinit,
+    /// which frees the libarchive handle.)
     /// - Throws: `.sourceUnreadable` when the file is missing or not an archive libarchive reads.
     init(path: String, maxEntryBytes: Int = defaultMaxEntryBytes) throws {
+        _ = Self.fixedTimeZone
         guard let archive = archive_read_new() else { throw FerError(.sourceUnreadable, "libarchive failed to start") }
         self.archive = archive
         self.path = path
@@ -34,7 +40,6 @@ final class ArchiveReader {
         archive_read_support_format_all(archive)
         guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
             let reason = Self.errorText(archive)
-            archive_read_free(archive)
             throw FerError(.sourceUnreadable, "not an archive ferdata can read: \(reason)", at: InputLocation(source: path))
         }
     }
@@ -85,7 +90,7 @@ final class ArchiveReader {
             let read = buffer.withUnsafeMutableBytes { raw in
                 archive_read_data(archive, raw.baseAddress! + used, raw.count - used)
             }
-            if read == 0 { return .file(name: name, bytes: buffer[0..<used]) }
+            if read == 0 { return .file(name: name, bytes: Array(buffer[0..<used])[...]) }
             if read < 0 {
                 if read == ARCHIVE_WARN || read == ARCHIVE_RETRY { continue }
                 return .damaged(name: name, detail: Self.errorText(archive))
@@ -93,6 +98,14 @@ final class ArchiveReader {
             used += read
         }
     }
+
+    /// libarchive converts each zip entry's DOS time with the C library's local time, which re-reads
+    /// /etc/localtime on every call while TZ is unset (two stats per entry). Naming the zone once
+    /// keeps the C library from checking again; an existing TZ is left alone.
+    private static let fixedTimeZone: Void = {
+        setenv("TZ", ":/etc/localtime", 0)
+        tzset()
+    }()
 
     /// libarchive's AE_IFREG, a macro Swift does not import.
     private static let regularFileType: mode_t = 0o100000
@@ -102,9 +115,24 @@ final class ArchiveReader {
     }
 }
 
-/// The decompressed bytes of a single file, plain or compressed with anything libarchive's filters
-/// know (gzip, xz, bzip2, zstd, ...), read in chunks.
-final class DecompressedStream {
+/// A stream of bytes read in chunks.
+protocol ByteStream: AnyObject {
+    /// Reads up to `buffer.count` bytes; 0 at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// Bytes of the underlying file consumed so far, for progress.
+    var bytesConsumed: Int64 { get }
+}
+
+/// Opens a file for reading as a stream of its decompressed bytes: through libarchive's filters when
+/// compressed (gzip, xz, bzip2, zstd, ...), straight from the file otherwise.
+func openDecompressed(path: String) throws -> any ByteStream {
+    let stream = try DecompressedStream(path: path)
+    if stream.isCompressed { return stream }
+    return try PlainFileStream(path: path)
+}
+
+/// The decompressed bytes of a compressed file, through libarchive's raw format.
+final class DecompressedStream: ByteStream {
     let path: String
     private let archive: OpaquePointer
 
@@ -117,13 +145,11 @@ final class DecompressedStream {
         var entry: OpaquePointer?
         guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
             let reason = ArchiveReader.errorText(archive)
-            archive_read_free(archive)
             throw FerError(.sourceUnreadable, "cannot read: \(reason)", at: InputLocation(source: path))
         }
         let status = archive_read_next_header(archive, &entry)
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN || status == ARCHIVE_EOF else {
             let reason = ArchiveReader.errorText(archive)
-            archive_read_free(archive)
             throw FerError(.sourceUnreadable, "cannot read: \(reason)", at: InputLocation(source: path))
         }
     }
@@ -132,9 +158,13 @@ final class DecompressedStream {
         archive_read_free(archive)
     }
 
+    /// Whether any decompression filter is active.
+    var isCompressed: Bool {
+        (0..<archive_filter_count(archive)).contains { archive_filter_code(archive, $0) != ARCHIVE_FILTER_NONE }
+    }
+
     var bytesConsumed: Int64 { archive_filter_bytes(archive, -1) }
 
-    /// Reads up to `buffer.count` bytes; 0 at the end.
     /// - Throws: `.corruptArchive` when the compressed stream is damaged or truncated.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
@@ -143,6 +173,36 @@ final class DecompressedStream {
             if read == ARCHIVE_WARN || read == ARCHIVE_RETRY { continue }
             throw FerError(.corruptArchive, "compressed data is damaged or truncated: \(ArchiveReader.errorText(archive))",
                            at: InputLocation(source: path))
+        }
+    }
+}
+
+/// An uncompressed file, read with no copy beyond the kernel's.
+final class PlainFileStream: ByteStream {
+    private let descriptor: Int32
+    private(set) var bytesConsumed: Int64 = 0
+
+    init(path: String) throws {
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw FerError(.sourceUnreadable, "cannot open: \(String(cString: strerror(errno)))", at: InputLocation(source: path))
+        }
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 {
+                bytesConsumed += Int64(count)
+                return count
+            }
+            if errno != EINTR {
+                throw FerError(.sourceUnreadable, "read failed: \(String(cString: strerror(errno)))")
+            }
         }
     }
 }

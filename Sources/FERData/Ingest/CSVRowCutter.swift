@@ -4,6 +4,8 @@ struct CSVRowSpan {
     var start: Int
     var end: Int
     var line: Int
+    /// The stream ended inside a quoted field.
+    var unbalancedQuote = false
 }
 
 /// Finds complete rows in a buffer, honouring quoted fields that contain newlines.
@@ -50,7 +52,9 @@ enum CSVRowCutter {
             position = end + 1
         }
         if atEnd && position < count {
-            rows.append(CSVRowSpan(start: position, end: count, line: line))
+            var quotes = 0
+            for index in position..<count where buffer[index] == 0x22 { quotes += 1 }
+            rows.append(CSVRowSpan(start: position, end: count, line: line, unbalancedQuote: quotes % 2 == 1))
             position = count
         }
         return Cut(rows: rows, consumed: position, nextLine: line)

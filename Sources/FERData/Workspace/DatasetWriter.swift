@@ -11,6 +11,9 @@ import Glibc
 /// fsynced as they fill, then the manifest, then the folder is renamed to its final `NNNN-stage`
 /// name and the parent folder is synced. A crash leaves only a partial folder, which is never read
 /// and is removed by the next writer.
+///
+/// Full shards are hashed and written on a background queue (at most two in flight), so that the
+/// stage producing records is not held up by I/O.
 public final class DatasetWriter {
     static let partialPrefix = ".partial-"
     /// 8,192 records of 2,432 bytes: about 20 MB per shard.
@@ -22,10 +25,14 @@ public final class DatasetWriter {
     private let partial: URL
     private var pending: [UInt8] = []
     private var pendingCount = 0
-    private var shards: [DatasetManifest.Shard] = []
     private var counts: [String: [String: Int]] = [:]
     private var recordCount = 0
     private var finished = false
+    private let io = DispatchQueue(label: "ferdata.dataset-writer")
+    private let inFlight = DispatchSemaphore(value: 2)
+    /// Shard entries and the first I/O error, shared with the background queue (which must not
+    /// hold the writer itself: its last release would run deinit on that queue).
+    private let ledger = ShardLedger()
 
     public init(workspace: Workspace, stage: String, shardSize: Int = DatasetWriter.defaultShardSize) throws {
         guard shardSize > 0 else { throw FerError(.invalidArgument, "shard size must be positive") }
@@ -54,7 +61,7 @@ public final class DatasetWriter {
     }
 
     public func append(_ record: FaceRecord) throws {
-        if pending.isEmpty { pending.append(contentsOf: RecordShard.header(count: 0, index: shards.count)) }
+        if pending.isEmpty { pending.append(contentsOf: RecordShard.header(count: 0, index: ledger.shards.count)) }
         let start = pending.count
         pending.append(contentsOf: repeatElement(0, count: RecordLayout.recordSize))
         pending.withUnsafeMutableBytes { buffer in
@@ -82,9 +89,11 @@ public final class DatasetWriter {
         rejected: [String: Int] = [:]
     ) throws -> Dataset {
         if pendingCount > 0 { try flushShard() }
+        io.sync {}
+        try throwIOError()
         let manifest = DatasetManifest(
             stage: stage, parameters: parameters, inputs: inputs.map(\.asInput), sources: sources,
-            recordCount: recordCount, counts: counts, shards: shards, rejected: rejected)
+            recordCount: recordCount, counts: counts, shards: ledger.shards, rejected: rejected)
         try FileIO.writeDurably(try manifest.encoded(), to: partial.appendingPathComponent("manifest.json").path)
         try FileIO.syncDirectory(partial.path)
         for _ in 0..<100 {
@@ -103,21 +112,59 @@ public final class DatasetWriter {
 
     /// Removes everything written so far.
     public func abandon() {
+        io.sync {}
         finished = true
         try? FileManager.default.removeItem(at: partial)
     }
 
     private func flushShard() throws {
-        let index = shards.count
-        let header = RecordShard.header(count: pendingCount, index: index)
-        pending.replaceSubrange(0..<RecordLayout.shardHeaderSize, with: header)
+        try throwIOError()
+        let ledger = self.ledger
+        let index = ledger.shards.count
+        var shard = pending
+        shard.replaceSubrange(0..<RecordLayout.shardHeaderSize, with: RecordShard.header(count: pendingCount, index: index))
         let name = RecordShard.fileName(index: index)
-        try pending.withUnsafeBytes { buffer throws in
-            try FileIO.writeDurably(buffer, to: partial.appendingPathComponent(name).path)
-        }
-        shards.append(DatasetManifest.Shard(
-            file: name, records: pendingCount, bytes: pending.count, sha256: SHA256Digest.hex(pending)))
-        pending.removeAll(keepingCapacity: true)
+        let path = partial.appendingPathComponent(name).path
+        ledger.append(DatasetManifest.Shard(file: name, records: pendingCount, bytes: shard.count, sha256: ""))
+        pending = []
+        pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordLayout.recordSize)
         pendingCount = 0
+        inFlight.wait()
+        let bytes = shard
+        let inFlight = self.inFlight
+        io.async {
+            defer { inFlight.signal() }
+            do {
+                try bytes.withUnsafeBytes { try FileIO.writeDurably($0, to: path) }
+                ledger.setDigest(SHA256Digest.hex(bytes), at: index)
+            } catch {
+                ledger.fail(error as? FerError ?? FerError(.writeFailed, "\(error)"))
+            }
+        }
+    }
+
+    private func throwIOError() throws {
+        if let error = ledger.error { throw error }
+    }
+}
+
+private final class ShardLedger: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [DatasetManifest.Shard] = []
+    private var firstError: FerError?
+
+    var shards: [DatasetManifest.Shard] { lock.withLock { entries } }
+    var error: FerError? { lock.withLock { firstError } }
+
+    func append(_ shard: DatasetManifest.Shard) {
+        lock.withLock { entries.append(shard) }
+    }
+
+    func setDigest(_ digest: String, at index: Int) {
+        lock.withLock { entries[index].sha256 = digest }
+    }
+
+    func fail(_ error: FerError) {
+        lock.withLock { if firstError == nil { firstError = error } }
     }
 }

@@ -1,0 +1,133 @@
+import FERCore
+import Foundation
+
+/// A run of complete CSV rows cut from a stream, in its own buffer.
+struct CSVChunk: Sendable {
+    var bytes: [UInt8]
+    var rows: [CSVRowSpan]
+    /// Rows refused while cutting (longer than the limit), with their line numbers.
+    var overlongRows: [Int] = []
+    /// Set on the last chunk of a damaged stream: why the rest is lost, and from which line.
+    var damage: (detail: String, line: Int)?
+    /// Compressed bytes read so far, for progress.
+    var bytesConsumed: Int64 = 0
+}
+
+/// Cuts a (decompressed) byte stream into chunks of complete rows, quote-aware, with line numbers.
+/// Memory stays bounded by the chunk size: a row longer than `maxRowBytes` is skipped up to its end
+/// and reported, never buffered.
+final class CSVChunkReader {
+    private let stream: any ByteStream
+    private let maxRowBytes: Int
+    private let chunkSize: Int
+    private var carry: [UInt8] = []
+    private var line = 1
+    private var skippingLongRow = false
+    private var finished = false
+
+    init(stream: any ByteStream, maxRowBytes: Int, chunkSize: Int = 4 << 20) {
+        self.stream = stream
+        self.maxRowBytes = maxRowBytes
+        self.chunkSize = max(chunkSize, 2 * maxRowBytes)
+    }
+
+    /// The next chunk, or nil at the end of the stream.
+    func next() -> CSVChunk? {
+        guard !finished else { return nil }
+        var chunk = CSVChunk(bytes: [], rows: [])
+        var filled = 0
+        var atEnd = false
+        var buffer = [UInt8](unsafeUninitializedCapacity: chunkSize) { raw, initialized in
+            initialized = chunkSize
+        }
+        buffer.withUnsafeMutableBytes { raw in
+            raw.copyMemory(from: UnsafeRawBufferPointer(start: carry, count: carry.count))
+            filled = carry.count
+            while filled < chunkSize {
+                let read: Int
+                do {
+                    // Modest reads, so that a damaged stream still delivers what precedes the damage.
+                    let request = min(chunkSize - filled, 256 << 10)
+                    read = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + request)]))
+                } catch {
+                    chunk.damage = ((error as? FerError)?.message ?? "\(error)", line)
+                    return
+                }
+                if read == 0 { atEnd = true; return }
+                if skippingLongRow {
+                    let region = UnsafeRawBufferPointer(rebasing: raw[filled..<(filled + read)])
+                    guard let newline = region.firstIndex(of: 0x0A) else { continue }
+                    let rest = region.count - (newline + 1)
+                    if rest > 0 {
+                        UnsafeMutableRawBufferPointer(rebasing: raw[filled...]).copyMemory(
+                            from: UnsafeRawBufferPointer(rebasing: region[(newline + 1)...]))
+                    }
+                    filled += rest
+                    skippingLongRow = false
+                    line += 1
+                } else {
+                    filled += read
+                }
+            }
+        }
+        // After damage only complete rows count; the partial row is part of what was lost.
+        let cut = buffer.withUnsafeBytes { CSVRowCutter.cut(UnsafeRawBufferPointer(rebasing: $0[0..<filled]), firstLine: line, atEnd: atEnd) }
+        chunk.rows = cut.rows
+        line = cut.nextLine
+        if chunk.damage != nil {
+            chunk.damage?.line = line
+            atEnd = true
+        }
+        carry = Array(buffer[cut.consumed..<filled])
+        if carry.count > maxRowBytes {
+            chunk.overlongRows.append(line)
+            carry.removeAll()
+            skippingLongRow = true
+        }
+        chunk.bytes = buffer
+        chunk.bytesConsumed = stream.bytesConsumed
+        finished = atEnd
+        return chunk
+    }
+}
+
+/// A bounded hand-off between one producer thread and one consumer.
+final class BoundedQueue<Element>: @unchecked Sendable {
+    private var items: [Element] = []
+    private let lock = NSCondition()
+    private let capacity: Int
+    private var closed = false
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Blocks while full. Returns false once the consumer has closed the queue.
+    func put(_ item: Element) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        while items.count >= capacity && !closed { lock.wait() }
+        if closed { return false }
+        items.append(item)
+        lock.broadcast()
+        return true
+    }
+
+    /// Blocks while empty.
+    func take() -> Element {
+        lock.lock()
+        defer { lock.unlock() }
+        while items.isEmpty { lock.wait() }
+        let item = items.removeFirst()
+        lock.broadcast()
+        return item
+    }
+
+    /// Tells the producer to stop.
+    func close() {
+        lock.lock()
+        closed = true
+        lock.broadcast()
+        lock.unlock()
+    }
+}
