@@ -38,8 +38,8 @@ import Testing
         #expect(records[1].sourceName == "fer/train/Happiness/Training_2.png")
     }
 
-    @Test(arguments: Fixtures.ArchiveFormat.allCases)
-    func everyArchiveFormatAndTheKaggleLayout(format: Fixtures.ArchiveFormat) throws {
+    @Test(arguments: ArchiveWriter.Format.allCases)
+    func everyArchiveFormatAndTheKaggleLayout(format: ArchiveWriter.Format) throws {
         let directory = Fixtures.temporaryDirectory()
         let file = directory.appendingPathComponent("faces." + format.fileExtension)
         Fixtures.writeArchive(format, to: file, entries: Self.entries())
@@ -94,8 +94,8 @@ import Testing
         #expect(throws: FerError.self) { try LabelVocabulary(labelMapText: "x,elated\n", source: "map.txt") }
     }
 
-    @Test(arguments: [Fixtures.ArchiveFormat.zip, .tar, .tarGzip])
-    func aTruncatedArchiveKeepsWhatWasReadable(format: Fixtures.ArchiveFormat) throws {
+    @Test(arguments: [ArchiveWriter.Format.zip, .tar, .tarGzip])
+    func aTruncatedArchiveKeepsWhatWasReadable(format: ArchiveWriter.Format) throws {
         let directory = Fixtures.temporaryDirectory()
         let file = directory.appendingPathComponent("faces." + format.fileExtension)
         let entries = (0..<400).map { ("train/happy/\($0).png", Fixtures.png(Fixtures.face(seed: $0))) }

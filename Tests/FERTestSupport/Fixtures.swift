@@ -41,47 +41,11 @@ package enum Fixtures {
         try! ImageEncoder.png(pixels, width: width, height: height, channels: channels)
     }
 
-    package enum ArchiveFormat: CaseIterable, Sendable {
-        case zip, tar, tarGzip, tarXz, sevenZip
-
-        package var fileExtension: String {
-            switch self {
-            case .zip: "zip"
-            case .tar: "tar"
-            case .tarGzip: "tar.gz"
-            case .tarXz: "tar.xz"
-            case .sevenZip: "7z"
-            }
-        }
-    }
-
-    /// Writes an archive with libarchive.
-    package static func writeArchive(_ format: ArchiveFormat, to url: URL, entries: [(String, [UInt8])]) {
-        let archive = archive_write_new()!
-        defer { archive_write_free(archive) }
-        switch format {
-        case .zip: archive_write_set_format_zip(archive)
-        case .tar: archive_write_set_format_pax_restricted(archive)
-        case .tarGzip:
-            archive_write_set_format_pax_restricted(archive)
-            archive_write_add_filter_gzip(archive)
-        case .tarXz:
-            archive_write_set_format_pax_restricted(archive)
-            archive_write_add_filter_xz(archive)
-        case .sevenZip: archive_write_set_format_7zip(archive)
-        }
-        precondition(archive_write_open_filename(archive, url.path) == ARCHIVE_OK)
-        for (name, bytes) in entries {
-            let entry = archive_entry_new()!
-            archive_entry_set_pathname(entry, name)
-            archive_entry_set_size(entry, la_int64_t(bytes.count))
-            archive_entry_set_filetype(entry, 0o100000)
-            archive_entry_set_perm(entry, 0o644)
-            archive_write_header(archive, entry)
-            _ = bytes.withUnsafeBytes { archive_write_data(archive, $0.baseAddress, $0.count) }
-            archive_entry_free(entry)
-        }
-        archive_write_close(archive)
+    /// Writes an archive with the library's writer.
+    package static func writeArchive(_ format: ArchiveWriter.Format, to url: URL, entries: [(String, [UInt8])]) {
+        let writer = try! ArchiveWriter(path: url.path, format: format)
+        for (name, bytes) in entries { try! writer.add(name, bytes) }
+        try! writer.close()
     }
 
     /// Compresses bytes with gzip (through libarchive's raw writer).
