@@ -3,8 +3,8 @@ import Foundation
 
 /// Data-parallel loops over the machine's cores.
 public enum Parallel {
-    /// Cores available to this process.
-    public static var coreCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// Cores available to this process, read once (Foundation reads cgroup files on every call).
+    public static let coreCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Maps `0..<count` in `parts` contiguous ranges on separate threads and concatenates the
     /// results in order, so the output is the same as a sequential map.

@@ -24,11 +24,20 @@ final class CSVChunkReader {
     private var line = 1
     private var skippingLongRow = false
     private var finished = false
+    /// Buffers handed back by the consumer, reused so that each chunk does not fault in fresh pages.
+    private let spareLock = NSLock()
+    private var spares: [[UInt8]] = []
 
     init(stream: any ByteStream, maxRowBytes: Int, chunkSize: Int = 4 << 20) {
         self.stream = stream
         self.maxRowBytes = maxRowBytes
         self.chunkSize = max(chunkSize, 2 * maxRowBytes)
+    }
+
+    /// Hands a chunk's buffer back for reuse (safe from any thread).
+    func recycle(_ buffer: [UInt8]) {
+        guard buffer.count == chunkSize else { return }
+        spareLock.withLock { if spares.count < 3 { spares.append(buffer) } }
     }
 
     /// The next chunk, or nil at the end of the stream.
@@ -37,7 +46,7 @@ final class CSVChunkReader {
         var chunk = CSVChunk(bytes: [], rows: [])
         var filled = 0
         var atEnd = false
-        var buffer = [UInt8](unsafeUninitializedCapacity: chunkSize) { raw, initialized in
+        var buffer = spareLock.withLock { spares.popLast() } ?? [UInt8](unsafeUninitializedCapacity: chunkSize) { _, initialized in
             initialized = chunkSize
         }
         buffer.withUnsafeMutableBytes { raw in
@@ -84,7 +93,7 @@ final class CSVChunkReader {
             carry.removeAll()
             skippingLongRow = true
         }
-        chunk.bytes = buffer
+        chunk.bytes = consume buffer
         chunk.bytesConsumed = stream.bytesConsumed
         finished = atEnd
         return chunk

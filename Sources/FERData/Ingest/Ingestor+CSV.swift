@@ -22,7 +22,7 @@ extension Ingestor {
 
         var format: FERCSVFormat?
         var damaged = false
-        while let chunk = queue.take() {
+        while var chunk = queue.take() {
             var rows = chunk.rows[...]
             if format == nil {
                 while let first = rows.first, first.end == first.start { rows = rows.dropFirst() }
@@ -50,6 +50,9 @@ extension Ingestor {
                     detail: "\(damage.detail); rows from here on are lost"))
             }
             report(source: path, fraction: fileSize.map { Double(chunk.bytesConsumed) / Double(max(1, $0)) })
+            let bytes = chunk.bytes
+            chunk.bytes = []
+            reader.recycle(consume bytes)
         }
         if format == nil {
             let problem = damaged ? "damaged before the end of its header row" : "empty file: no header row"
@@ -66,7 +69,7 @@ extension Ingestor {
         let base = rows.startIndex
         let maxRowBytes = options.maxRowBytes
         let outcomes: [ItemOutcome?] = buffer.withUnsafeBytes { raw in
-            Parallel.map(count: rows.count) { range in
+            Parallel.map(count: rows.count, parts: 4 * Parallel.coreCount) { range in
                 rows[(base + range.lowerBound)..<(base + range.upperBound)].map { span -> ItemOutcome? in
                     let bytes = UnsafeRawBufferPointer(rebasing: raw[span.start..<span.end])
                     if bytes.isEmpty || (bytes.count == 1 && bytes[0] == 0x0D) { return nil }

@@ -72,7 +72,7 @@ public final class Ingestor {
 
     // MARK: - Accounting
 
-    func accept(_ record: FaceRecord) throws {
+    func accept(_ record: EncodedRecord) throws {
         try writer!.append(record)
         recordCount += 1
         reports[reports.count - 1].ingested += 1
@@ -97,7 +97,8 @@ public final class Ingestor {
 
     /// What became of one input record.
     enum ItemOutcome {
-        case face(FaceRecord)
+        /// Encoded on the worker thread that decoded it.
+        case face(EncodedRecord)
         /// Left out; `unknownLabel` names a label that matched no class, for the summary.
         case rejected(Reject, unknownLabel: String?)
     }
@@ -116,7 +117,7 @@ public final class Ingestor {
     ) -> ItemOutcome {
         switch resolution {
         case .emotion(let emotion):
-            return .face(record(emotion))
+            return .face(EncodedRecord(record(emotion)))
         case .ignored:
             let bad = Reject(location: location, reason: .ignoredLabel, detail: "label '\(name ?? "")' is mapped to ignore")
             return .rejected(bad, unknownLabel: nil)

@@ -95,3 +95,20 @@ public enum RecordLayout {
         return UInt32(crc32(0, base.assumingMemoryBound(to: Bytef.self), uInt(bytes.count)))
     }
 }
+
+/// A record already in its on-disk form (CRC included), so that encoding can run on worker threads
+/// and writing is a copy.
+public struct EncodedRecord: Sendable {
+    public let bytes: [UInt8]
+
+    public init(_ record: FaceRecord) {
+        bytes = [UInt8](unsafeUninitializedCapacity: RecordLayout.recordSize) { buffer, initialized in
+            RecordLayout.encode(record, into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = RecordLayout.recordSize
+        }
+    }
+
+    public var split: Split { Split(rawValue: bytes[RecordLayout.splitOffset]) ?? .train }
+    /// The label byte: an `Emotion` raw value, or `RecordLayout.unlabeled`.
+    public var labelByte: UInt8 { bytes[RecordLayout.labelOffset] }
+}

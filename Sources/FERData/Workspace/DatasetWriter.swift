@@ -25,7 +25,8 @@ public final class DatasetWriter {
     private let partial: URL
     private var pending: [UInt8] = []
     private var pendingCount = 0
-    private var counts: [String: [String: Int]] = [:]
+    /// Records per split (row) and label (column; 7 is unlabeled).
+    private var tally = [Int](repeating: 0, count: Split.allCases.count * 8)
     private var recordCount = 0
     private var finished = false
     private let io = DispatchQueue(label: "ferdata.dataset-writer")
@@ -61,16 +62,28 @@ public final class DatasetWriter {
     }
 
     public func append(_ record: FaceRecord) throws {
+        try append(EncodedRecord(record))
+    }
+
+    public func append(_ record: EncodedRecord) throws {
         if pending.isEmpty { pending.append(contentsOf: RecordShard.header(count: 0, index: ledger.shards.count)) }
-        let start = pending.count
-        pending.append(contentsOf: repeatElement(0, count: RecordLayout.recordSize))
-        pending.withUnsafeMutableBytes { buffer in
-            RecordLayout.encode(record, into: UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(start + RecordLayout.recordSize)]))
-        }
+        pending.append(contentsOf: record.bytes)
         pendingCount += 1
         recordCount += 1
-        counts[record.split.name, default: [:]][record.label?.name ?? "unlabeled", default: 0] += 1
+        tally[Int(record.split.rawValue) * 8 + Int(min(record.labelByte, 7))] += 1
         if pendingCount == shardSize { try flushShard() }
+    }
+
+    /// split name → class name → count, from the tally.
+    private var counts: [String: [String: Int]] {
+        var counts: [String: [String: Int]] = [:]
+        for split in Split.allCases {
+            for label in 0..<8 where tally[Int(split.rawValue) * 8 + label] > 0 {
+                let name = label < 7 ? Emotion(rawValue: UInt8(label))!.name : "unlabeled"
+                counts[split.name, default: [:]][name] = tally[Int(split.rawValue) * 8 + label]
+            }
+        }
+        return counts
     }
 
     public func append(contentsOf records: some Sequence<FaceRecord>) throws {
@@ -122,11 +135,13 @@ public final class DatasetWriter {
         let ledger = self.ledger
         let index = ledger.shards.count
         var shard = pending
+        pending = []
         shard.replaceSubrange(0..<RecordLayout.shardHeaderSize, with: RecordShard.header(count: pendingCount, index: index))
         let name = RecordShard.fileName(index: index)
         let path = partial.appendingPathComponent(name).path
         ledger.append(DatasetManifest.Shard(file: name, records: pendingCount, bytes: shard.count, sha256: ""))
-        pending = []
+        pending = ledger.takeSpareBuffer() ?? []
+        pending.removeAll(keepingCapacity: true)
         pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordLayout.recordSize)
         pendingCount = 0
         inFlight.wait()
@@ -137,6 +152,7 @@ public final class DatasetWriter {
             do {
                 try bytes.withUnsafeBytes { try FileIO.writeDurably($0, to: path) }
                 ledger.setDigest(SHA256Digest.hex(bytes), at: index)
+                ledger.returnSpareBuffer(bytes)
             } catch {
                 ledger.fail(error as? FerError ?? FerError(.writeFailed, "\(error)"))
             }
@@ -162,6 +178,17 @@ private final class ShardLedger: @unchecked Sendable {
 
     func setDigest(_ digest: String, at index: Int) {
         lock.withLock { entries[index].sha256 = digest }
+    }
+
+    /// Written shard buffers, reused so that each shard does not fault in fresh pages.
+    private var spares: [[UInt8]] = []
+
+    func takeSpareBuffer() -> [UInt8]? {
+        lock.withLock { spares.popLast() }
+    }
+
+    func returnSpareBuffer(_ buffer: [UInt8]) {
+        lock.withLock { if spares.count < 2 { spares.append(buffer) } }
     }
 
     func fail(_ error: FerError) {
