@@ -123,14 +123,6 @@ protocol ByteStream: AnyObject {
     var bytesConsumed: Int64 { get }
 }
 
-/// Opens a file for reading as a stream of its decompressed bytes: through libarchive's filters when
-/// compressed (gzip, xz, bzip2, zstd, ...), straight from the file otherwise.
-func openDecompressed(path: String) throws -> any ByteStream {
-    let stream = try DecompressedStream(path: path)
-    if stream.isCompressed { return stream }
-    return try PlainFileStream(path: path)
-}
-
 /// The decompressed bytes of a compressed file, through libarchive's raw format.
 final class DecompressedStream: ByteStream {
     let path: String
@@ -177,32 +169,24 @@ final class DecompressedStream: ByteStream {
     }
 }
 
-/// An uncompressed file, read with no copy beyond the kernel's.
-final class PlainFileStream: ByteStream {
-    private let descriptor: Int32
-    private(set) var bytesConsumed: Int64 = 0
+/// An uncompressed file mapped into memory: rows are parsed where they lie, with no copy.
+final class MappedFile: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
 
-    init(path: String) throws {
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw FerError(.sourceUnreadable, "cannot open: \(String(cString: strerror(errno)))", at: InputLocation(source: path))
-        }
+    /// nil when the file cannot be mapped (a pipe, an empty file); read it as a stream instead.
+    init?(path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0 else { return nil }
+        let size = Int(status.st_size)
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else { return nil }
+        madvise(address, size, MADV_SEQUENTIAL)
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
     deinit {
-        close(descriptor)
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-            if count >= 0 {
-                bytesConsumed += Int64(count)
-                return count
-            }
-            if errno != EINTR {
-                throw FerError(.sourceUnreadable, "read failed: \(String(cString: strerror(errno)))")
-            }
-        }
+        munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
     }
 }

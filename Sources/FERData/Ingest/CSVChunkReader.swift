@@ -1,9 +1,16 @@
 import FERCore
 import Foundation
 
-/// A run of complete CSV rows cut from a stream, in its own buffer.
-struct CSVChunk: Sendable {
-    var bytes: [UInt8]
+/// A run of complete CSV rows: in a buffer of its own (streams) or inside a mapped file.
+struct CSVChunk: @unchecked Sendable {
+    enum Storage {
+        case owned([UInt8])
+        /// A region of a `MappedFile` that the reader keeps alive.
+        case mapped(UnsafeRawBufferPointer)
+    }
+
+    var storage: Storage
+    /// Row offsets are relative to the start of `storage`.
     var rows: [CSVRowSpan]
     /// Rows refused while cutting (longer than the limit), with their line numbers.
     var overlongRows: [Int] = []
@@ -11,13 +18,22 @@ struct CSVChunk: Sendable {
     var damage: (detail: String, line: Int)?
     /// Compressed bytes read so far, for progress.
     var bytesConsumed: Int64 = 0
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch storage {
+        case .owned(let bytes): try bytes.withUnsafeBytes(body)
+        case .mapped(let region): try body(region)
+        }
+    }
 }
 
 /// Cuts a (decompressed) byte stream into chunks of complete rows, quote-aware, with line numbers.
 /// Memory stays bounded by the chunk size: a row longer than `maxRowBytes` is skipped up to its end
 /// and reported, never buffered.
 final class CSVChunkReader {
-    private let stream: any ByteStream
+    private let stream: (any ByteStream)?
+    private let mapped: MappedFile?
+    private var position = 0
     private let maxRowBytes: Int
     private let chunkSize: Int
     private var carry: [UInt8] = []
@@ -28,22 +44,32 @@ final class CSVChunkReader {
     private let spareLock = NSLock()
     private var spares: [[UInt8]] = []
 
-    init(stream: any ByteStream, maxRowBytes: Int, chunkSize: Int = 4 << 20) {
-        self.stream = stream
+    /// Maps a plain file; streams a compressed one (or one that cannot be mapped) through libarchive.
+    init(path: String, maxRowBytes: Int, chunkSize: Int = 4 << 20) throws {
+        let stream = try DecompressedStream(path: path)
+        if !stream.isCompressed, let file = MappedFile(path: path) {
+            self.mapped = file
+            self.stream = nil
+        } else {
+            self.mapped = nil
+            self.stream = stream
+        }
         self.maxRowBytes = maxRowBytes
         self.chunkSize = max(chunkSize, 2 * maxRowBytes)
     }
 
     /// Hands a chunk's buffer back for reuse (safe from any thread).
     func recycle(_ buffer: [UInt8]) {
-        guard buffer.count == chunkSize else { return }
+        guard mapped == nil, buffer.count == chunkSize else { return }
         spareLock.withLock { if spares.count < 3 { spares.append(buffer) } }
     }
 
     /// The next chunk, or nil at the end of the stream.
     func next() -> CSVChunk? {
         guard !finished else { return nil }
-        var chunk = CSVChunk(bytes: [], rows: [])
+        if let mapped { return nextMapped(mapped.bytes) }
+        guard let stream else { return nil }
+        var chunk = CSVChunk(storage: .owned([]), rows: [])
         var filled = 0
         var atEnd = false
         var buffer = spareLock.withLock { spares.popLast() } ?? [UInt8](unsafeUninitializedCapacity: chunkSize) { _, initialized in
@@ -93,9 +119,36 @@ final class CSVChunkReader {
             carry.removeAll()
             skippingLongRow = true
         }
-        chunk.bytes = consume buffer
+        chunk.storage = .owned(consume buffer)
         chunk.bytesConsumed = stream.bytesConsumed
         finished = atEnd
+        return chunk
+    }
+
+    /// Cuts the next chunk of a mapped file in place.
+    private func nextMapped(_ file: UnsafeRawBufferPointer) -> CSVChunk {
+        var chunk = CSVChunk(storage: .owned([]), rows: [])
+        let end = min(file.count, position + chunkSize)
+        let atEnd = end == file.count
+        let region = UnsafeRawBufferPointer(rebasing: file[position..<end])
+        let cut = CSVRowCutter.cut(region, firstLine: line, atEnd: atEnd)
+        chunk.rows = cut.rows
+        chunk.storage = .mapped(region)
+        line = cut.nextLine
+        position += cut.consumed
+        if !atEnd && cut.consumed < region.count - maxRowBytes {
+            // What is left of this region is one row longer than the limit: skip to its end.
+            chunk.overlongRows.append(line)
+            let rest = UnsafeRawBufferPointer(rebasing: file[position...])
+            if let newline = rest.firstIndex(of: 0x0A) {
+                position += newline + 1
+                line += 1
+            } else {
+                position = file.count
+            }
+        }
+        finished = position >= file.count
+        chunk.bytesConsumed = Int64(position)
         return chunk
     }
 }

@@ -84,41 +84,54 @@ struct FERCSVFormat: Sendable {
         return wellFormed ? .success(pixels) : pixelsCarefully(bytes)
     }
 
-    /// Reads 1-3 digit tokens separated by single spaces, two tokens per 8-byte word, without a branch
-    /// per digit. Returns false on anything else (other separators, long tokens, wrong count, values
-    /// over 255), for the careful parser to explain.
+    /// Reads 1-3 digit tokens separated by single spaces, 64 bytes at a time: one pass classifies the
+    /// block (every byte a digit or a space, and a bit mask of the spaces), then each space ends a
+    /// token whose value is computed without branches. The loop-carried work is clearing one mask bit,
+    /// so the per-token work of successive tokens overlaps. Returns false on anything else (other
+    /// separators, double spaces, long tokens, wrong count, values over 255), for the careful parser.
     private static func parseWellFormed(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
-        var index = 0
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let lowSeven: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         var count = 0
         let end = bytes.count
+        var index = 0
         while index < end, bytes[index] == 0x20 { index += 1 }
-        while index + 8 <= end {
-            guard count + 2 <= FaceSize.pixelCount else { return false }
-            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            // Per byte, with no carry between bytes: high nibble 3 and low nibble 0-9 means a digit.
-            let highNibble = (word & (0xF0 &* ones)) ^ (0x30 &* ones)
-            let lowTooBig = ((word & (0x0F &* ones)) &+ (0x06 &* ones)) & (0x10 &* ones)
-            let flags = highNibble | lowTooBig
-            let notDigit = (((flags & (0x7F &* ones)) &+ (0x7F &* ones)) | flags) & (0x80 &* ones)
-            let digits = word & (0x0F &* ones)
-            // First token: bytes 0..<first, then a space.
-            let first = notDigit.trailingZeroBitCount >> 3
-            guard first >= 1, first <= 3, (word >> (8 * first)) & 0xFF == 0x20 else { return false }
-            // Second token starts after the space; it ends inside this word (at most byte 7).
-            let start = first + 1
-            let second = (notDigit >> (8 * start)).trailingZeroBitCount >> 3
-            guard second >= 1, second <= 3, (word >> (8 * (start + second))) & 0xFF == 0x20 else {
-                return false
+        var tokenStart = index
+        var block = index
+        while block &+ 64 <= end {
+            var spaces: UInt64 = 0
+            var invalid: UInt64 = 0
+            for word in 0..<8 {
+                let w = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: block &+ 8 &* word, as: UInt64.self))
+                // High bit of each byte: set where the byte is not a digit.
+                let highNibble = (w & (0xF0 &* ones)) ^ (0x30 &* ones)
+                let lowTooBig = ((w & (0x0F &* ones)) &+ (0x06 &* ones)) & (0x10 &* ones)
+                let flags = highNibble | lowTooBig
+                let notDigit = (((flags & lowSeven) &+ lowSeven) | flags) & highBits
+                // High bit of each byte: set where the byte is a space.
+                let x = w ^ (0x20 &* ones)
+                let space = ~(((x & lowSeven) &+ lowSeven) | x) & highBits
+                invalid |= notDigit & ~space
+                // Gather the eight high bits into one byte (bit j = byte j).
+                spaces |= (((space >> 7) &* 0x0102_0408_1020_4080) >> 56) << UInt64(8 &* word)
             }
-            let a = Self.tokenValue(digits, length: first)
-            let b = Self.tokenValue(digits >> (8 * start), length: second)
-            guard a <= 255, b <= 255 else { return false }
-            out[count] = UInt8(truncatingIfNeeded: a)
-            out[count + 1] = UInt8(truncatingIfNeeded: b)
-            count += 2
-            index += start + second + 1
+            guard invalid == 0 else { return false }
+            while spaces != 0 {
+                let separator = block &+ spaces.trailingZeroBitCount
+                spaces &= spaces &- 1
+                let length = separator &- tokenStart
+                guard UInt(bitPattern: length &- 1) < 3, count < FaceSize.pixelCount else { return false }
+                let digits = UInt64(bytes.loadUnaligned(fromByteOffset: tokenStart, as: UInt32.self).littleEndian) & (0x0F &* ones)
+                let value = Self.tokenValue(digits, length: length)
+                guard value <= 255 else { return false }
+                out[count] = UInt8(truncatingIfNeeded: value)
+                count &+= 1
+                tokenStart = separator &+ 1
+            }
+            block &+= 64
         }
+        index = tokenStart
         // The last few bytes, at most one token.
         var value: UInt32 = 0
         var digitCount = 0
@@ -147,11 +160,13 @@ struct FERCSVFormat: Sendable {
         return count == FaceSize.pixelCount
     }
 
-    /// The value of a 1-3 digit token whose digits (0-9 per byte) start at the low byte.
+    /// The value of a 1-3 digit token whose digits (0-9 per byte) start at the low byte. Branch-free:
+    /// the token is shifted so that its last digit lands in byte 2 (random token lengths would
+    /// defeat the branch predictor).
     @inline(__always)
     private static func tokenValue(_ digits: UInt64, length: Int) -> UInt64 {
-        let d0 = digits & 0xFF, d1 = (digits >> 8) & 0xFF, d2 = (digits >> 16) & 0xFF
-        return length == 1 ? d0 : (length == 2 ? d0 &* 10 &+ d1 : d0 &* 100 &+ d1 &* 10 &+ d2)
+        let aligned = (digits &<< UInt64(8 &* (3 &- length))) & 0xFF_FFFF
+        return (aligned & 0xFF) &* 100 &+ ((aligned >> 8) & 0xFF) &* 10 &+ (aligned >> 16)
     }
 
     /// The byte-by-byte parser: any run of spaces and tabs separates values; it names the first

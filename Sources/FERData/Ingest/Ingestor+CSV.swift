@@ -6,7 +6,7 @@ extension Ingestor {
     /// Streams a CSV (plain or compressed): a reader thread decompresses and cuts rows while this
     /// thread parses them on all cores and writes the records. Memory stays bounded by a few chunks.
     func ingestCSV(path: String, sourceIndex: UInt32) throws {
-        let reader = CSVChunkReader(stream: try openDecompressed(path: path), maxRowBytes: options.maxRowBytes)
+        let reader = try CSVChunkReader(path: path, maxRowBytes: options.maxRowBytes)
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         let sourceName = URL(fileURLWithPath: path).lastPathComponent
         let queue = BoundedQueue<CSVChunk?>(capacity: 2)
@@ -27,7 +27,7 @@ extension Ingestor {
             if format == nil {
                 while let first = rows.first, first.end == first.start { rows = rows.dropFirst() }
                 if let header = rows.first {
-                    format = try chunk.bytes.withUnsafeBytes { raw in
+                    format = try chunk.withBytes { raw in
                         try FERCSVFormat(header: UnsafeRawBufferPointer(rebasing: raw[header.start..<header.end]),
                                          location: InputLocation(source: path, line: header.line))
                     }
@@ -35,7 +35,7 @@ extension Ingestor {
                 }
             }
             if let format {
-                try ingestRows(rows, of: chunk.bytes, format: format, path: path, sourceName: sourceName, sourceIndex: sourceIndex)
+                try ingestRows(rows, of: chunk, format: format, path: path, sourceName: sourceName, sourceIndex: sourceIndex)
             }
             for line in chunk.overlongRows {
                 try reject(Reject(
@@ -50,9 +50,10 @@ extension Ingestor {
                     detail: "\(damage.detail); rows from here on are lost"))
             }
             report(source: path, fraction: fileSize.map { Double(chunk.bytesConsumed) / Double(max(1, $0)) })
-            let bytes = chunk.bytes
-            chunk.bytes = []
-            reader.recycle(consume bytes)
+            if case .owned(let bytes) = chunk.storage {
+                chunk.storage = .owned([])
+                reader.recycle(consume bytes)
+            }
         }
         if format == nil {
             let problem = damaged ? "damaged before the end of its header row" : "empty file: no header row"
@@ -61,14 +62,14 @@ extension Ingestor {
     }
 
     private func ingestRows(
-        _ rows: ArraySlice<CSVRowSpan>, of buffer: [UInt8], format: FERCSVFormat, path: String, sourceName: String,
+        _ rows: ArraySlice<CSVRowSpan>, of chunk: CSVChunk, format: FERCSVFormat, path: String, sourceName: String,
         sourceIndex: UInt32
     ) throws {
         let vocabulary = options.layout.vocabulary
         let mapping = options.layout.usageMapping
         let base = rows.startIndex
         let maxRowBytes = options.maxRowBytes
-        let outcomes: [ItemOutcome?] = buffer.withUnsafeBytes { raw in
+        let outcomes: [ItemOutcome?] = chunk.withBytes { raw in
             Parallel.map(count: rows.count, parts: 4 * Parallel.coreCount) { range in
                 rows[(base + range.lowerBound)..<(base + range.upperBound)].map { span -> ItemOutcome? in
                     let bytes = UnsafeRawBufferPointer(rebasing: raw[span.start..<span.end])

@@ -1,0 +1,73 @@
+import FERTestSupport
+import Foundation
+import Testing
+
+/// Runs the real `ferdata` binary, as a user would, and checks its output and exit codes.
+@Suite struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var repositoryRoot: URL {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }
+
+    /// The `ferdata` built beside this test bundle.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ferdata")
+    }
+
+    func ferdata(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func helpListsEveryCommandWithAnExample() throws {
+        let help = try ferdata(["--help"])
+        #expect(help.status == 0)
+        for command in ["ingest", "synth"] {
+            #expect(help.stdout.contains(command))
+            let commandHelp = try ferdata([command, "--help"])
+            #expect(commandHelp.status == 0)
+            #expect(commandHelp.stdout.contains("Example"))
+        }
+    }
+
+    @Test func ingestingTheSamplesAccountsForEveryRecord() throws {
+        let workspace = Fixtures.temporaryDirectory()
+        let run = try ferdata(["ingest", "samples/faces.csv", "samples/foreign.zip", "--json"],
+                              environment: ["FERDATA_WORKSPACE": workspace.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let sources = summary["sources"] as! [[String: Any]]
+        #expect(sources[0]["ingested"] as? Int == 280)
+        #expect(sources[1]["ingested"] as? Int == 84)
+        #expect((sources[1]["unknownLabels"] as? [String: Int]) == ["contempt": 12])
+        #expect(summary["records"] as? Int == 364)
+        #expect(FileManager.default.fileExists(
+            atPath: workspace.appendingPathComponent("datasets/0001-ingest/rejects.csv").path))
+    }
+
+    @Test func aMissingSourceIsOneLineAndExitStatusOne() throws {
+        let run = try ferdata(["ingest", "no-such.csv", "--workspace", Fixtures.temporaryDirectory().path])
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("ferdata: error: no-such.csv: no such file or folder"))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+}
