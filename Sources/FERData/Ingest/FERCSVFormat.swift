@@ -122,7 +122,11 @@ struct FERCSVFormat: Sendable {
                 spaces &= spaces &- 1
                 let length = separator &- tokenStart
                 guard UInt(bitPattern: length &- 1) < 3, count < FaceSize.pixelCount else { return false }
-                let digits = UInt64(bytes.loadUnaligned(fromByteOffset: tokenStart, as: UInt32.self).littleEndian) & (0x0F &* ones)
+                // Four bytes from the token start; the last token of a field may end too near the end.
+                let raw = tokenStart &+ 4 <= end
+                    ? UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: tokenStart, as: UInt32.self)))
+                    : (0..<length).reduce(UInt64(0)) { $0 | UInt64(bytes[tokenStart &+ $1]) << UInt64(8 &* $1) }
+                let digits = raw & (0x0F &* ones)
                 let value = Self.tokenValue(digits, length: length)
                 guard value <= 255 else { return false }
                 out[count] = UInt8(truncatingIfNeeded: value)
