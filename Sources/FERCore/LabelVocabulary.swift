@@ -16,6 +16,8 @@ public struct LabelVocabulary: Sendable {
     }
 
     private var table: [String: Emotion?]
+    /// What "0" to "6" resolve to, for the byte-level fast path of CSV ingest.
+    private var idResolutions: [Resolution] = []
 
     public static let synonyms: [String: Emotion] = {
         var table: [String: Emotion] = [:]
@@ -36,6 +38,7 @@ public struct LabelVocabulary: Sendable {
 
     public init() {
         table = [:]
+        idResolutions = Self.idResolutions(of: self)
     }
 
     /// Parses a user label map (see the type's documentation).
@@ -63,6 +66,17 @@ public struct LabelVocabulary: Sendable {
                     at: location)
             }
         }
+        idResolutions = Self.idResolutions(of: self)
+    }
+
+    /// Resolves a one-byte label ("0"-"6", the FER2013 ids) without building a string; nil for any other byte.
+    public func resolve(idByte: UInt8) -> Resolution? {
+        let id = Int(idByte) - 0x30
+        return id >= 0 && id < idResolutions.count ? idResolutions[id] : nil
+    }
+
+    private static func idResolutions(of vocabulary: LabelVocabulary) -> [Resolution] {
+        Emotion.allCases.map { vocabulary.resolve(String($0.rawValue)) }
     }
 
     public func resolve(_ name: String) -> Resolution {

@@ -16,7 +16,8 @@ struct FERCSVFormat: Sendable {
 
     /// What one data row became.
     enum Row {
-        case face(label: LabelVocabulary.Resolution, labelText: String, usage: Usage, pixels: [UInt8])
+        /// `labelText` is only spelled out when the label does not resolve to a class (for the reject).
+        case face(label: LabelVocabulary.Resolution, labelText: String?, usage: Usage, pixels: [UInt8])
         case bad(RejectReason, String)
     }
 
@@ -46,24 +47,47 @@ struct FERCSVFormat: Sendable {
         guard fields.count == columnCount else {
             return .bad(.wrongFieldCount, "expected \(columnCount) fields, found \(fields.count)")
         }
-        let labelText = fields[emotionColumn].text(in: row).trimmingWhitespace()
-        guard !labelText.isEmpty else { return .bad(.missingLabel, "empty emotion field") }
+        // Byte-level fast paths for the usual one-digit label and the three usual Usage values.
+        let label: LabelVocabulary.Resolution
+        var labelText: String?
+        if let resolved = fields[emotionColumn].withBytes(in: row, { $0.count == 1 ? vocabulary.resolve(idByte: $0[0]) : nil }) {
+            label = resolved
+        } else {
+            let text = fields[emotionColumn].text(in: row).trimmingWhitespace()
+            guard !text.isEmpty else { return .bad(.missingLabel, "empty emotion field") }
+            label = vocabulary.resolve(text)
+            labelText = text
+        }
+        if case .emotion = label {} else if labelText == nil { labelText = fields[emotionColumn].text(in: row) }
         var usage = Usage.unspecified
         if let usageColumn {
-            let text = fields[usageColumn].text(in: row).trimmingWhitespace()
-            if !text.isEmpty {
-                guard let parsed = Usage(columnValue: text) else {
-                    return .bad(.unknownUsage, "Usage '\(text.prefix(40))' is not Training, PublicTest or PrivateTest")
+            if let known = fields[usageColumn].withBytes(in: row, Self.commonUsage) {
+                usage = known
+            } else {
+                let text = fields[usageColumn].text(in: row).trimmingWhitespace()
+                if !text.isEmpty {
+                    guard let parsed = Usage(columnValue: text) else {
+                        return .bad(.unknownUsage, "Usage '\(text.prefix(40))' is not Training, PublicTest or PrivateTest")
+                    }
+                    usage = parsed
                 }
-                usage = parsed
             }
         }
         switch fields[pixelsColumn].withBytes(in: row, Self.pixels) {
         case .success(let pixels):
-            return .face(label: vocabulary.resolve(labelText), labelText: labelText, usage: usage, pixels: pixels)
+            return .face(label: label, labelText: labelText, usage: usage, pixels: pixels)
         case .failure(let bad):
             return .bad(bad.reason, bad.detail)
         }
+    }
+
+    private static let usageSpellings: [(bytes: [UInt8], usage: Usage)] = [
+        (Array("Training".utf8), .training), (Array("PublicTest".utf8), .publicTest), (Array("PrivateTest".utf8), .privateTest),
+    ]
+
+    /// The usage when the field is spelled exactly as in FER2013, else nil.
+    static func commonUsage(_ bytes: UnsafeRawBufferPointer) -> Usage? {
+        usageSpellings.first { $0.bytes.count == bytes.count && $0.bytes.elementsEqual(bytes) }?.usage
     }
 
     struct PixelError: Error {

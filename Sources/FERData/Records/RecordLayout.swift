@@ -45,12 +45,22 @@ public enum RecordLayout {
         buffer[base + 2] = a.eraseY
         buffer[base + 3] = a.eraseWidth
         buffer[base + 4] = a.eraseHeight
-        for (index, value) in [a.rotation, a.translateX, a.translateY, a.scale, a.brightness, a.contrast, a.noiseSigma].enumerated() {
-            buffer.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: base + 8 + 4 * index, as: UInt32.self)
+        func store(_ value: Float, _ slot: Int) {
+            buffer.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: base + 8 + 4 * slot, as: UInt32.self)
         }
+        store(a.rotation, 0)
+        store(a.translateX, 1)
+        store(a.translateY, 2)
+        store(a.scale, 3)
+        store(a.brightness, 4)
+        store(a.contrast, 5)
+        store(a.noiseSigma, 6)
         buffer.storeBytes(of: a.noiseSeed.littleEndian, toByteOffset: base + 36, as: UInt32.self)
-        let name = Array(record.sourceName.utf8.suffix(sourceNameBytes))
-        for (index, byte) in name.enumerated() { buffer[sourceNameOffset + index] = byte }
+        var name = record.sourceName
+        name.withUTF8 { utf8 in
+            let kept = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8).suffix(sourceNameBytes))
+            UnsafeMutableRawBufferPointer(rebasing: buffer[sourceNameOffset...]).copyMemory(from: kept)
+        }
         let crc = checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<crcOffset]))
         buffer.storeBytes(of: crc.littleEndian, toByteOffset: crcOffset, as: UInt32.self)
     }
