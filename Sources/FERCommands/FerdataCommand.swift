@@ -12,7 +12,7 @@ public struct FerdataCommand: ParsableCommand {
             The workspace is ./ferdata-work, or --workspace DIR, or $FERDATA_WORKSPACE.
             """,
         version: "0.1.0",
-        subcommands: [IngestCommand.self, SynthCommand.self]
+        subcommands: [IngestCommand.self, DedupCommand.self, SynthCommand.self]
     )
 
     public init() {}

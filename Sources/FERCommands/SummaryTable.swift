@@ -56,4 +56,21 @@ enum SummaryTable {
         lines.append(counts(summary.counts))
         return lines.joined(separator: "\n")
     }
+
+    static func dedup(_ report: Deduplicator.Report, dataset: Dataset) -> String {
+        func list(_ counts: [String: Int]) -> String {
+            counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
+        return [
+            "dedup: kept \(report.kept) of \(report.input) records -> \(dataset.directory.path)",
+            "  threshold \(report.threshold) bits\(report.mirror ? ", mirror-aware" : "")",
+            "  groups: \(report.exactGroups) exact, \(report.nearGroups) near; \(report.labelConflictGroups) with conflicting labels",
+            "  leakage groups: \(list(report.leakageGroups)); records removed as leakage: \(list(report.leakedRecords))",
+            "  degenerate images: \(list(report.degenerateBySplit))",
+            "  removed: \(list(report.removed))",
+            "  details: duplicates.csv, dedup.json, duplicates.png in the dataset folder",
+            "",
+            counts(dataset.manifest.counts),
+        ].joined(separator: "\n")
+    }
 }

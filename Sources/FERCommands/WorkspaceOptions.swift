@@ -18,3 +18,12 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the summary as JSON on stdout (implies no progress bar).")
     var json = false
 }
+
+/// `--from NAME` and `--workspace DIR`, for commands that read a dataset.
+struct InputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The input dataset: a name (0002-dedup), number, stage or folder (default: the latest).", valueName: "NAME"))
+    var from: String?
+
+    @OptionGroup var workspace: WorkspaceOptions
+}

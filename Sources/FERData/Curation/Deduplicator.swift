@@ -1,0 +1,242 @@
+import FERCore
+import FERMedia
+import Foundation
+
+/// `ferdata dedup`: removes exact and near duplicates, train/val copies of test faces (leakage),
+/// label-conflicting duplicate groups, and degenerate (near-constant) images.
+public struct Deduplicator: Sendable {
+    public enum ConflictPolicy: String, Sendable, Codable, CaseIterable {
+        /// Drop every train/val member of a group whose labels disagree.
+        case drop
+        /// Keep one member with the group's majority label (a tie drops the group).
+        case majority
+    }
+
+    public struct Options: Sendable {
+        /// Largest pHash Hamming distance that counts as a near duplicate (0-15); see docs/dedup.md.
+        public var threshold = 4
+        /// A mirrored copy counts as a duplicate.
+        public var mirror = true
+        public var conflicts = ConflictPolicy.drop
+        public var dropDegenerate = true
+        /// Images whose pixel standard deviation is below this are degenerate (0-255 units).
+        public var degenerateDeviation: Float = 4
+
+        public init() {}
+    }
+
+    /// What happened to one record.
+    public enum Action: String, Sendable, Codable {
+        case kept
+        case exactDuplicate = "exact-duplicate"
+        case nearDuplicate = "near-duplicate"
+        case leakIntoTest = "leak-into-test"
+        case leakIntoVal = "leak-into-val"
+        case labelConflict = "label-conflict"
+        case degenerate
+    }
+
+    public struct Report: Sendable, Codable {
+        public var input: Int
+        public var kept: Int
+        public var removed: [String: Int]
+        public var exactGroups: Int
+        public var nearGroups: Int
+        /// Groups whose members span two splits, by pair ("train-test", "val-test", "train-val").
+        public var leakageGroups: [String: Int]
+        /// Records removed as leakage, by the split they were removed from.
+        public var leakedRecords: [String: Int]
+        public var labelConflictGroups: Int
+        public var relabelled: Int
+        public var degenerateBySplit: [String: Int]
+        public var threshold: Int
+        public var mirror: Bool
+    }
+
+    /// A duplicate group, for duplicates.csv and the contact sheet.
+    public struct Group: Sendable {
+        public var id: Int
+        public var members: [Int]
+        public var distances: [Int]
+        public var actions: [Action]
+        public var exact: Bool
+    }
+
+    public let options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Decides the fate of every record. Records are returned in input order.
+    public func run(_ records: [FaceRecord]) throws -> (kept: [FaceRecord], groups: [Group], report: Report) {
+        guard (0...15).contains(options.threshold) else {
+            throw FerError(.invalidArgument, "--threshold must be 0-15 (pHash bits), got \(options.threshold)")
+        }
+        let count = records.count
+        var actions = [Action](repeating: .kept, count: count)
+        var labels = records.map(\.label)
+
+        // Degenerate images leave first and take no part in grouping.
+        let deviations = Parallel.map(count: count) { range in range.map { Self.deviation(records[$0].pixels) } }
+        var degenerateBySplit: [String: Int] = [:]
+        for index in 0..<count where deviations[index] < options.degenerateDeviation {
+            degenerateBySplit[records[index].split.name, default: 0] += 1
+            if options.dropDegenerate { actions[index] = .degenerate }
+        }
+        let candidates = (0..<count).filter { actions[$0] == .kept }
+
+        // Exact duplicates: identical pixels.
+        var sets = UnionFind(count: count)
+        var exactKeys: [UInt64: Int] = [:]
+        var exactPairs = Set<Int>()
+        for index in candidates {
+            let key = Self.fingerprint(records[index].pixels)
+            if let first = exactKeys[key], records[first].pixels == records[index].pixels {
+                sets.union(first, index)
+                exactPairs.insert(index)
+            } else if exactKeys[key] == nil {
+                exactKeys[key] = index
+            }
+        }
+
+        // Near duplicates: pHash within the threshold, optionally against the mirrored hash.
+        let hashes = Parallel.map(count: candidates.count) { range in
+            range.map { PerceptualHash.hash(records[candidates[$0]].image) }
+        }
+        let index = NearDuplicateIndex(hashes: hashes)
+        for (a, b, _) in index.allPairs(threshold: options.threshold) { sets.union(candidates[a], candidates[b]) }
+        var mirrored: [UInt64] = []
+        if options.mirror {
+            mirrored = Parallel.map(count: candidates.count) { range in
+                range.map { PerceptualHash.mirroredHash(records[candidates[$0]].image) }
+            }
+            let pairs = Parallel.map(count: candidates.count, parts: 8 * Parallel.coreCount) { range in
+                var pairs: [(Int, Int)] = []
+                for a in range {
+                    index.search(mirrored[a], threshold: options.threshold) { b, _ in if b != a { pairs.append((a, b)) } }
+                }
+                return pairs
+            }
+            for (a, b) in pairs { sets.union(candidates[a], candidates[b]) }
+        }
+        var hashOf = [Int: (UInt64, UInt64?)]()
+        for (position, record) in candidates.enumerated() {
+            hashOf[record] = (hashes[position], options.mirror ? mirrored[position] : nil)
+        }
+
+        // Groups of two or more, each in input order.
+        var membersByRoot: [Int: [Int]] = [:]
+        for record in candidates { membersByRoot[sets.find(record), default: []].append(record) }
+        var groups: [Group] = []
+        var report = Report(
+            input: count, kept: 0, removed: [:], exactGroups: 0, nearGroups: 0, leakageGroups: [:], leakedRecords: [:],
+            labelConflictGroups: 0, relabelled: 0, degenerateBySplit: degenerateBySplit,
+            threshold: options.threshold, mirror: options.mirror)
+        for members in membersByRoot.values.filter({ $0.count > 1 }).sorted(by: { $0[0] < $1[0] }) {
+            let exact = members.dropFirst().allSatisfy { records[$0].pixels == records[members[0]].pixels }
+            if exact { report.exactGroups += 1 } else { report.nearGroups += 1 }
+            settle(group: members, records: records, actions: &actions, labels: &labels, report: &report)
+            let representative = hashOf[members[0]]!
+            let distances = members.map { member -> Int in
+                if records[member].pixels == records[members[0]].pixels { return 0 }
+                let (hash, _) = hashOf[member]!
+                var distance = PerceptualHash.distance(hash, representative.0)
+                if let mirror = representative.1 { distance = min(distance, PerceptualHash.distance(hash, mirror)) }
+                return distance
+            }
+            groups.append(Group(id: groups.count + 1, members: members, distances: distances,
+                                actions: members.map { actions[$0] }, exact: exact))
+        }
+
+        var kept: [FaceRecord] = []
+        for index in 0..<count {
+            if actions[index] == .kept {
+                var record = records[index]
+                record.label = labels[index]
+                kept.append(record)
+            } else {
+                report.removed[actions[index].rawValue, default: 0] += 1
+            }
+        }
+        report.kept = kept.count
+        return (kept, groups, report)
+    }
+
+    /// Applies the split, duplicate and label policies to one group.
+    private func settle(
+        group members: [Int], records: [FaceRecord], actions: inout [Action], labels: inout [Emotion?], report: inout Report
+    ) {
+        let splits = Set(members.map { records[$0].split })
+        for (a, b) in [(Split.train, Split.test), (.val, .test), (.train, .val)] where splits.contains(a) && splits.contains(b) {
+            report.leakageGroups["\(a.name)-\(b.name)", default: 0] += 1
+        }
+        let distinctLabels = Set(members.compactMap { records[$0].label })
+        let conflict = distinctLabels.count > 1
+        if conflict { report.labelConflictGroups += 1 }
+        if splits.contains(.test) {
+            // Test copies stay as they are (the benchmark set is not edited); train/val copies leak.
+            for member in members where records[member].split != .test {
+                actions[member] = .leakIntoTest
+                report.leakedRecords[records[member].split.name, default: 0] += 1
+            }
+            return
+        }
+        let keptSplit: Split = splits.contains(.val) ? .val : .train
+        for member in members where records[member].split != keptSplit {
+            actions[member] = .leakIntoVal
+            report.leakedRecords[records[member].split.name, default: 0] += 1
+        }
+        let survivors = members.filter { records[$0].split == keptSplit }
+        let exactCopy = { (member: Int) in records[member].pixels == records[survivors[0]].pixels }
+        for member in survivors.dropFirst() { actions[member] = exactCopy(member) ? .exactDuplicate : .nearDuplicate }
+        guard conflict else { return }
+        switch options.conflicts {
+        case .drop:
+            actions[survivors[0]] = .labelConflict
+        case .majority:
+            var votes: [Emotion: Int] = [:]
+            for member in members { if let label = records[member].label { votes[label, default: 0] += 1 } }
+            let ranked = votes.sorted { $0.value > $1.value }
+            if ranked.count > 1 && ranked[0].value == ranked[1].value {
+                actions[survivors[0]] = .labelConflict
+            } else if labels[survivors[0]] != ranked[0].key {
+                labels[survivors[0]] = ranked[0].key
+                report.relabelled += 1
+            }
+        }
+    }
+
+    /// Pixel standard deviation, 0-255 units.
+    static func deviation(_ pixels: [UInt8]) -> Float {
+        var sum = 0, squares = 0
+        for value in pixels {
+            sum += Int(value)
+            squares += Int(value) * Int(value)
+        }
+        let n = Float(pixels.count), mean = Float(sum) / n
+        return max(0, Float(squares) / n - mean * mean).squareRoot()
+    }
+
+    /// FNV-1a over the pixels: a bucket key for exact matching (equality is still checked).
+    static func fingerprint(_ pixels: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for value in pixels { hash = (hash ^ UInt64(value)) &* 0x100_0000_01B3 }
+        return hash
+    }
+
+    /// duplicates.csv: one line per group member.
+    public static func duplicatesCSV(_ groups: [Group], records: [FaceRecord], sources: [DatasetManifest.Source]) -> Data {
+        var text = "group,record_id,source,member,locator,split,label,distance,action\n"
+        for group in groups {
+            for (position, member) in group.members.enumerated() {
+                let record = records[member]
+                let source = record.sourceIndex < sources.count ? sources[Int(record.sourceIndex)].path : ""
+                let fields = [String(group.id), String(record.recordID), source, record.sourceName, String(record.locator), record.split.name,
+                              record.label?.name ?? "", String(group.distances[position]), group.actions[position].rawValue]
+                text += fields.map(RejectLog.quoted).joined(separator: ",") + "\n"
+            }
+        }
+        return Data(text.utf8)
+    }
+}

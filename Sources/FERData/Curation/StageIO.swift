@@ -1,0 +1,38 @@
+import FERCore
+import Foundation
+
+/// What every curation stage shares: read the input dataset, write the output dataset with the
+/// input's sources (so record source indexes stay valid) and the stage's attachments.
+public enum StageIO {
+    /// Writes `records` as a new dataset of `stage` derived from `input`.
+    public static func write(
+        _ records: [FaceRecord], stage: String, from input: Dataset, workspace: Workspace,
+        parameters: [String: String], attachments: [(name: String, contents: Data)] = [],
+        shardSize: Int = DatasetWriter.defaultShardSize
+    ) throws -> Dataset {
+        let writer = try DatasetWriter(workspace: workspace, stage: stage, shardSize: shardSize)
+        do {
+            try writer.append(contentsOf: records)
+            for attachment in attachments { try writer.attach(attachment.name, contents: attachment.contents) }
+            return try writer.commit(parameters: parameters, inputs: [input], sources: input.manifest.sources)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+
+    /// A record id for the `variant`-th record derived from `parent` by `stage`: stable for the same
+    /// inputs and seed, and with the top bit set so it never collides with an ingest id.
+    public static func derivedID(parent: UInt64, stage: String, variant: Int) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in stage.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        var mixer = SeededGenerator(seed: parent ^ hash, stream: UInt64(variant))
+        return mixer.next() | (1 << 63)
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+}
