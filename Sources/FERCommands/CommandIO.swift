@@ -14,6 +14,15 @@ enum CommandIO {
         }
     }
 
+    /// Writes a user-named output file atomically (temporary name, then rename).
+    static func write(_ data: Data, to path: String) throws {
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw FerError(.writeFailed, "cannot write \(path)", cause: error)
+        }
+    }
+
     static func readText(_ path: String) throws -> String {
         try reportingErrors {
             guard let data = FileManager.default.contents(atPath: path) else {

@@ -8,11 +8,18 @@ public struct FerdataCommand: ParsableCommand {
         discussion: """
             Each stage reads the workspace's latest dataset (or --from NAME) and writes a new one:
               ferdata ingest fer2013.csv
-              ferdata ingest fer2013-images.zip other-faces/
+              ferdata dedup
+              ferdata split --val 0.1
+              ferdata balance --target 5000
+              ferdata augment --copies 1
+              ferdata stats --png classes.png
             The workspace is ./ferdata-work, or --workspace DIR, or $FERDATA_WORKSPACE.
             """,
         version: "0.1.0",
-        subcommands: [IngestCommand.self, DedupCommand.self, SynthCommand.self]
+        subcommands: [
+            IngestCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
+            StatsCommand.self, ShowCommand.self, SynthCommand.self,
+        ]
     )
 
     public init() {}

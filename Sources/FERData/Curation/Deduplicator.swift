@@ -86,44 +86,9 @@ public struct Deduplicator: Sendable {
         }
         let candidates = (0..<count).filter { actions[$0] == .kept }
 
-        // Exact duplicates: identical pixels.
-        var sets = UnionFind(count: count)
-        var exactKeys: [UInt64: Int] = [:]
-        var exactPairs = Set<Int>()
-        for index in candidates {
-            let key = Self.fingerprint(records[index].pixels)
-            if let first = exactKeys[key], records[first].pixels == records[index].pixels {
-                sets.union(first, index)
-                exactPairs.insert(index)
-            } else if exactKeys[key] == nil {
-                exactKeys[key] = index
-            }
-        }
-
-        // Near duplicates: pHash within the threshold, optionally against the mirrored hash.
-        let hashes = Parallel.map(count: candidates.count) { range in
-            range.map { PerceptualHash.hash(records[candidates[$0]].image) }
-        }
-        let index = NearDuplicateIndex(hashes: hashes)
-        for (a, b, _) in index.allPairs(threshold: options.threshold) { sets.union(candidates[a], candidates[b]) }
-        var mirrored: [UInt64] = []
-        if options.mirror {
-            mirrored = Parallel.map(count: candidates.count) { range in
-                range.map { PerceptualHash.mirroredHash(records[candidates[$0]].image) }
-            }
-            let pairs = Parallel.map(count: candidates.count, parts: 8 * Parallel.coreCount) { range in
-                var pairs: [(Int, Int)] = []
-                for a in range {
-                    index.search(mirrored[a], threshold: options.threshold) { b, _ in if b != a { pairs.append((a, b)) } }
-                }
-                return pairs
-            }
-            for (a, b) in pairs { sets.union(candidates[a], candidates[b]) }
-        }
-        var hashOf = [Int: (UInt64, UInt64?)]()
-        for (position, record) in candidates.enumerated() {
-            hashOf[record] = (hashes[position], options.mirror ? mirrored[position] : nil)
-        }
+        let graph = DuplicateGraph(records: records, candidates: candidates, threshold: options.threshold, mirror: options.mirror)
+        var sets = graph.sets
+        let hashOf = graph.hashes
 
         // Groups of two or more, each in input order.
         var membersByRoot: [Int: [Int]] = [:]
@@ -140,9 +105,9 @@ public struct Deduplicator: Sendable {
             let representative = hashOf[members[0]]!
             let distances = members.map { member -> Int in
                 if records[member].pixels == records[members[0]].pixels { return 0 }
-                let (hash, _) = hashOf[member]!
-                var distance = PerceptualHash.distance(hash, representative.0)
-                if let mirror = representative.1 { distance = min(distance, PerceptualHash.distance(hash, mirror)) }
+                let hash = hashOf[member]!.plain
+                var distance = PerceptualHash.distance(hash, representative.plain)
+                if let mirror = representative.mirrored { distance = min(distance, PerceptualHash.distance(hash, mirror)) }
                 return distance
             }
             groups.append(Group(id: groups.count + 1, members: members, distances: distances,
@@ -216,13 +181,6 @@ public struct Deduplicator: Sendable {
         }
         let n = Float(pixels.count), mean = Float(sum) / n
         return max(0, Float(squares) / n - mean * mean).squareRoot()
-    }
-
-    /// FNV-1a over the pixels: a bucket key for exact matching (equality is still checked).
-    static func fingerprint(_ pixels: [UInt8]) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for value in pixels { hash = (hash ^ UInt64(value)) &* 0x100_0000_01B3 }
-        return hash
     }
 
     /// duplicates.csv: one line per group member.
