@@ -41,7 +41,7 @@ import Testing
     @Test func helpListsEveryCommandWithAnExample() throws {
         let help = try ferdata(["--help"])
         #expect(help.status == 0)
-        for command in ["ingest", "synth"] {
+        for command in ["ingest", "dedup", "split", "balance", "augment", "stats", "show", "synth"] {
             #expect(help.stdout.contains(command))
             let commandHelp = try ferdata([command, "--help"])
             #expect(commandHelp.status == 0)
@@ -62,6 +62,24 @@ import Testing
         #expect(summary["records"] as? Int == 364)
         #expect(FileManager.default.fileExists(
             atPath: workspace.appendingPathComponent("datasets/0001-ingest/rejects.csv").path))
+    }
+
+    @Test func theCurationChainRunsOnTheSamples() throws {
+        let environment = ["FERDATA_WORKSPACE": Fixtures.temporaryDirectory().path]
+        let sheet = Fixtures.temporaryDirectory().appendingPathComponent("sheet.png").path
+        for arguments in [["ingest", "samples/faces.csv", "-q"], ["dedup", "-q"], ["split", "--val", "0.2", "-q"],
+                          ["balance", "--target", "40", "-q"], ["augment", "--copies", "1", "-q"],
+                          ["show", "--per-class", "4", "--out", sheet]] {
+            let run = try ferdata(arguments, environment: environment)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+        }
+        let stats = try ferdata(["stats", "0004-balance", "--json"], environment: environment)
+        let counts = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as! [String: [String: Int]]
+        #expect(counts["train"]?.values.allSatisfy { $0 == 40 } == true)
+        #expect(counts["train"]?.count == 7)
+        #expect(FileManager.default.fileExists(atPath: sheet))
+        let bad = try ferdata(["balance", "--target", "lots"], environment: environment)
+        #expect(bad.status == 1 && bad.stderr.contains("--target"))
     }
 
     @Test func aMissingSourceIsOneLineAndExitStatusOne() throws {
