@@ -16,6 +16,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Our C shims: every setjmp/longjmp of libjpeg and libpng stays in here.
         .target(name: "CFerShims", dependencies: ["CJPEG", "CPNG", "CZlib"]),
 
@@ -23,6 +24,7 @@ let package = Package(
         .target(name: "FERCore"),
         .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims"]),
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"]),
+        .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "CBLAS"]),
         .target(name: "FERCommands", dependencies: [
             "FERData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -33,6 +35,7 @@ let package = Package(
         .target(name: "FERTestSupport", dependencies: ["FERData", "CArchive"], path: "Tests/FERTestSupport"),
         .testTarget(name: "FERMediaTests", dependencies: ["FERMedia", "FERTestSupport"]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
+        .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -36,12 +36,25 @@ struct SharedDataTests {
         while start < zipRecords.count {
             var end = start + 1
             while end < zipRecords.count, Self.key(zipRecords[end]) == Self.key(zipRecords[start]) { end += 1 }
-            let fromZip = Set(zipRecords[start..<end].map { "\($0.label!)/\($0.usage)/\($0.pixels)" })
-            let fromCSV = Set(csvRecords[start..<end].map { "\($0.label!)/\($0.usage)/\($0.pixels)" })
+            let fromZip = Set(zipRecords[start..<end].map { Content($0) })
+            let fromCSV = Set(csvRecords[start..<end].map { Content($0) })
             mismatches += fromZip == fromCSV ? 0 : end - start
             start = end
         }
         #expect(mismatches == 0, "\(mismatches) records differ between the CSV and the zip")
+    }
+
+    /// What must agree between the two sources.
+    struct Content: Hashable {
+        var label: Emotion?
+        var usage: Usage
+        var pixels: [UInt8]
+
+        init(_ record: FaceRecord) {
+            label = record.label
+            usage = record.usage
+            pixels = record.pixels
+        }
     }
 
     static func key(_ record: FaceRecord) -> Int {

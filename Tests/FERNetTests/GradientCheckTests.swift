@@ -1,0 +1,145 @@
+import FERCore
+import Testing
+
+@testable import FERNet
+
+/// Finite-difference checks of every layer's backward pass: the loss is sum(output x R) for a fixed
+/// random R, so dLoss/dOutput = R; each analytic gradient entry is compared with the central
+/// difference (f(x + h) - f(x - h)) / 2h.
+@Suite struct GradientCheckTests {
+    static func random(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in Float.random(in: -scale...scale, using: &generator) }
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Double {
+        zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+    }
+
+    /// Compares `analytic` with central differences of `loss` over `values` at up to `samples` indexes.
+    static func check(
+        _ name: String, values: inout [Float], analytic: [Float], samples: Int = 40, step: Float = 1e-2,
+        tolerance: Double = 2e-2, loss: ([Float]) -> Double
+    ) {
+        var generator = SeededGenerator(seed: 99)
+        let indexes = values.count <= samples ? Array(values.indices) : (0..<samples).map { _ in Int.random(in: 0..<values.count, using: &generator) }
+        var worst = 0.0
+        for index in indexes {
+            let original = values[index]
+            values[index] = original + step
+            let plus = loss(values)
+            values[index] = original - step
+            let minus = loss(values)
+            values[index] = original
+            let numeric = (plus - minus) / Double(2 * step)
+            let error = abs(numeric - Double(analytic[index])) / max(1e-2, abs(numeric) + abs(Double(analytic[index])))
+            worst = max(worst, error)
+        }
+        #expect(worst < tolerance, "\(name): worst relative error \(worst)")
+    }
+
+    @Test func conv2D() {
+        var random = SeededGenerator(seed: 1)
+        let layer = Conv2D(name: "c", inputChannels: 2, outputChannels: 3, random: &random)
+        var input = Self.random(2 * 2 * 6 * 6, seed: 2)
+        let r = Self.random(3 * 2 * 6 * 6, seed: 3)
+        let forward = { (x: [Float]) in Self.dot(layer.forward(x, batch: 2, height: 6, width: 6), r) }
+        _ = layer.forward(input, batch: 2, height: 6, width: 6)
+        let dInput = layer.backward(r, wantInputGradient: true)!
+        Self.check("conv input", values: &input, analytic: dInput, loss: forward)
+        for parameter in layer.parameters {
+            let original = parameter.values
+            var values = original
+            Self.check(parameter.name, values: &values, analytic: parameter.gradient) { v in
+                parameter.values = v
+                defer { parameter.values = original }
+                return forward(input)
+            }
+        }
+    }
+
+    @Test func reluMaxPool() {
+        let layer = ReLUMaxPool()
+        var input = Self.random(3 * 8 * 8, seed: 4)
+        let r = Self.random(3 * 4 * 4, seed: 5)
+        _ = layer.forward(input, planes: 3, height: 8, width: 8)
+        let dInput = layer.backward(r)
+        Self.check("pool input", values: &input, analytic: dInput, step: 1e-3) { x in
+            Self.dot(ReLUMaxPool().forward(x, planes: 3, height: 8, width: 8), r)
+        }
+    }
+
+    @Test func lstmLayer() {
+        var random = SeededGenerator(seed: 6)
+        let layer = LSTMLayer(layer: 0, inputSize: 5, hidden: 4, random: &random)
+        var input = Self.random(2 * 3 * 5, seed: 7)
+        let r = Self.random(2 * 3 * 4, seed: 8)
+        let forward = { (x: [Float]) in Self.dot(layer.forward(x, batch: 2, steps: 3), r) }
+        _ = layer.forward(input, batch: 2, steps: 3)
+        let dInput = layer.backward(r, wantInputGradient: true)!
+        Self.check("lstm input", values: &input, analytic: dInput, loss: forward)
+        for parameter in layer.parameters {
+            let original = parameter.values
+            var values = original
+            Self.check(parameter.name, values: &values, analytic: parameter.gradient) { v in
+                parameter.values = v
+                defer { parameter.values = original }
+                return forward(input)
+            }
+        }
+    }
+
+    @Test func linearAndLoss() {
+        var random = SeededGenerator(seed: 9)
+        let layer = Linear(name: "fc", inputSize: 6, outputSize: 4, random: &random)
+        var input = Self.random(3 * 6, seed: 10)
+        let labels = [0, 3, 1]
+        let weights: [Float] = [1, 2, 0.5, 1]
+        let loss = { (x: [Float]) -> Double in
+            Double(SoftmaxCrossEntropy.lossAndGradient(logits: layer.forward(x, batch: 3), labels: labels, classes: 4,
+                                                       smoothing: 0.1, weights: weights).loss)
+        }
+        let logits = layer.forward(input, batch: 3)
+        let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: 4, smoothing: 0.1, weights: weights).gradient
+        let dInput = layer.backward(dLogits)
+        Self.check("linear input", values: &input, analytic: dInput, loss: loss)
+        for parameter in layer.parameters {
+            let original = parameter.values
+            var values = original
+            Self.check(parameter.name, values: &values, analytic: parameter.gradient) { v in
+                parameter.values = v
+                defer { parameter.values = original }
+                return loss(input)
+            }
+        }
+    }
+
+    @Test func wholeModelWithDropout() {
+        var architecture = CNNRNN.Architecture()
+        architecture.filters1 = 2
+        architecture.filters2 = 3
+        architecture.hidden = 4
+        let model = CNNRNN(architecture: architecture, seed: 11)
+        let images = Self.random(2 * 48 * 48, seed: 12, scale: 0.5).map { $0 + 0.5 }
+        let r = Self.random(2 * 7, seed: 13)
+        // The same seed each pass gives the same dropout masks.
+        let forward = { () -> Double in
+            var random = SeededGenerator(seed: 14)
+            return Self.dot(model.forward(images, batch: 2, training: true, random: &random), r)
+        }
+        _ = forward()
+        model.zeroGradients()
+        model.backward(r)
+        for parameter in model.parameters {
+            let original = parameter.values
+            var values = original
+            let gradient = parameter.gradient
+            // A small step: ReLU and max-pool kinks make a large one cross decision boundaries.
+            Self.check(parameter.name, values: &values, analytic: gradient, samples: 12, step: 5e-4, tolerance: 5e-2) { v in
+                parameter.values = v
+                defer { parameter.values = original }
+                return forward()
+            }
+        }
+    }
+}
