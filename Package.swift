@@ -30,7 +30,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ferdata", dependencies: ["FERCommands"]),
-        .executableTarget(name: "ferdata-bench", dependencies: ["FERData"]),
+        .executableTarget(name: "ferdata-bench", dependencies: ["FERData", "FERNet"]),
 
         .target(name: "FERTestSupport", dependencies: ["FERData", "CArchive"], path: "Tests/FERTestSupport"),
         .testTarget(name: "FERMediaTests", dependencies: ["FERMedia", "FERTestSupport"]),

@@ -2,7 +2,27 @@
 //   ferdata-bench near-duplicates [--count N] [--threshold T]
 import FERCore
 import FERData
+import FERNet
 import Foundation
+
+/// Forward + backward of the reference CNN-RNN on random batches of 64 (no optimiser step).
+func trainStep(batches: Int) {
+    let model = CNNRNN(seed: 1)
+    var random = SeededGenerator(seed: 2)
+    let images = (0..<(64 * 48 * 48)).map { _ in Float.random(in: 0...1, using: &random) }
+    let labels = (0..<64).map { _ in Int.random(in: 0..<7, using: &random) }
+    var times: [Double] = []
+    for _ in 0..<batches {
+        let start = Date()
+        model.zeroGradients()
+        let logits = model.forward(images, batch: 64, training: true, random: &random)
+        let (_, gradient) = FERNet.SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: 7)
+        model.backward(gradient)
+        times.append(Date().timeIntervalSince(start))
+    }
+    let median = times.sorted()[times.count / 2]
+    print("train step, batch 64: median \(String(format: "%.1f", median * 1000)) ms = \(Int(64 / median)) samples/s")
+}
 
 func nearDuplicates(count: Int, threshold: Int) {
     var random = SeededGenerator(seed: 42)
@@ -39,6 +59,20 @@ func option(_ name: String, _ fallback: Int) -> Int {
     return Int(arguments[position + 1]) ?? fallback
 }
 switch arguments.first {
+case "model-io":
+    // Writes a freshly initialised reference model and ferdata's logits for two inputs, for
+    // scripts/check-torch-interop.py.
+    let model = CNNRNN(seed: 5)
+    var random = SeededGenerator(seed: 6)
+    let inputs = (0..<(2 * 48 * 48)).map { _ in Float.random(in: 0...1, using: &random) }
+    let logits = model.forward(inputs, batch: 2, training: false, random: &random)
+    let directory = arguments.dropFirst().first ?? "."
+    try model.save(to: directory + "/model.safetensors")
+    try SafeTensors(tensors: ["inputs": .init(shape: [2, 1, 48, 48], values: inputs), "logits": .init(shape: [2, 7], values: logits)])
+        .write(directory + "/io.safetensors")
+    print("wrote \(directory)/model.safetensors and \(directory)/io.safetensors")
+case "train-step":
+    trainStep(batches: option("--batches", 20))
 case "near-duplicates":
     nearDuplicates(count: option("--count", 1_000_000), threshold: option("--threshold", 4))
 default:

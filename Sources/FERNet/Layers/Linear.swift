@@ -73,9 +73,9 @@ final class Dropout {
 
 /// Softmax cross-entropy over logits [B, K], with optional label smoothing and class weights
 /// (PyTorch's `cross_entropy(weight=, label_smoothing=)`: a weighted mean over the batch).
-enum SoftmaxCrossEntropy {
+public enum SoftmaxCrossEntropy {
     /// Returns the loss and dLoss/dLogits.
-    static func lossAndGradient(
+    public static func lossAndGradient(
         logits: [Float], labels: [Int], classes: Int, smoothing: Float = 0, weights: [Float]? = nil
     ) -> (loss: Float, gradient: [Float]) {
         let batch = labels.count

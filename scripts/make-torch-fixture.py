@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""Makes the PyTorch reference fixture for the FERNet tests (the Swift tests never need PyTorch).
+
+Builds the peer's CNNRNN (../shared/peers/peer_cnnrnn.py) with 8 hidden units (so the file stays
+small), seeds it, and writes:
+  Tests/FERNetTests/Fixtures/cnnrnn-h8.safetensors     its state_dict, with ferdata's metadata
+  Tests/FERNetTests/Fixtures/cnnrnn-h8-io.safetensors  3 fixed inputs [3,1,48,48] and the logits
+                                                       PyTorch computes for them in eval mode [3,7]
+Run with the peer environment:  /tmp/peer/bin/python scripts/make-torch-fixture.py
+"""
+import os, sys
+import torch
+from safetensors.torch import save_file
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(root, "..", "shared", "peers"))
+from peer_cnnrnn import CNNRNN, CLASSES  # noqa: E402
+
+torch.manual_seed(7)
+model = CNNRNN(hidden=8).eval()
+# Inputs in [0, 1]: a gradient, a checkerboard, random noise.
+y, x = torch.meshgrid(torch.arange(48.0), torch.arange(48.0), indexing="ij")
+inputs = torch.stack([
+    (x + y) / 94.0,
+    ((x // 6 + y // 6) % 2).float(),
+    torch.rand(48, 48),
+]).unsqueeze(1)
+with torch.no_grad():
+    logits = model(inputs)
+out = os.path.join(root, "Tests", "FERNetTests", "Fixtures")
+metadata = {"format": "ferdata-cnnrnn", "hidden": "8", "layers": "2", "filters1": "32", "filters2": "64",
+            "dropout": "0.5", "classes": ",".join(CLASSES), "input": "1x48x48", "normalisation": "pixel/255"}
+save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(out, "cnnrnn-h8.safetensors"), metadata)
+save_file({"inputs": inputs.contiguous(), "logits": logits.contiguous()}, os.path.join(out, "cnnrnn-h8-io.safetensors"))
+print("logits:", logits)
