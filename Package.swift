@@ -24,9 +24,9 @@ let package = Package(
         .target(name: "FERCore"),
         .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims"]),
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"]),
-        .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "CBLAS"]),
+        .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS"]),
         .target(name: "FERCommands", dependencies: [
-            "FERData",
+            "FERData", "FERNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ferdata", dependencies: ["FERCommands"]),

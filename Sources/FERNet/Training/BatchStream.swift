@@ -1,0 +1,77 @@
+import FERCore
+import FERData
+import FERMedia
+import Foundation
+
+/// A batch of images scaled to [0, 1] ([count, 48, 48]) and their class ids.
+public struct Batch: Sendable {
+    public var images: [Float]
+    public var labels: [Int]
+    public var count: Int { labels.count }
+}
+
+/// Streams one epoch of a split from a dataset's shards: shard order reshuffled each epoch, a
+/// bounded shuffle buffer, augmentation on the fly, all on a background thread so that reading and
+/// augmenting overlap with compute. Memory: one shard, the buffer and two batches.
+public final class BatchStream {
+    private let queue = BoundedQueue<Batch?>(capacity: 2)
+    private var thread: Thread?
+
+    public init(dataset: Dataset, split: Split, batchSize: Int, shuffleBuffer: Int, policy: AugmentationPolicy?,
+                seed: UInt64, epoch: Int) {
+        let queue = self.queue
+        let thread = Thread {
+            var random = SeededGenerator(seed: seed, stream: 0xE90C + UInt64(epoch))
+            var buffer: [FaceRecord] = []
+            var pending: [FaceRecord] = []
+            func emit(_ records: [FaceRecord]) -> Bool {
+                var images = [Float](repeating: 0, count: records.count * FaceSize.pixelCount)
+                for (index, record) in records.enumerated() {
+                    let pixels = policy.map { $0.sample(using: &random).apply(to: record.pixels) } ?? record.pixels
+                    for (offset, value) in pixels.enumerated() { images[index * FaceSize.pixelCount + offset] = Float(value) / 255 }
+                }
+                return queue.put(Batch(images: images, labels: records.map { Int($0.label!.rawValue) }))
+            }
+            func take() -> Bool {
+                pending.append(buffer.swapRemove(at: Int.random(in: 0..<buffer.count, using: &random)))
+                if pending.count == batchSize {
+                    defer { pending.removeAll(keepingCapacity: true) }
+                    return emit(pending)
+                }
+                return true
+            }
+            let shards = dataset.manifest.shards.shuffled(using: &random)
+            for shard in shards {
+                guard let records = try? ShardRecords(path: dataset.shardPath(shard)) else { continue }
+                for index in 0..<records.count {
+                    guard let record = try? records.record(index), record.split == split, record.label != nil else { continue }
+                    buffer.append(record)
+                    if buffer.count >= shuffleBuffer, !take() { return }
+                }
+            }
+            while !buffer.isEmpty { if !take() { return } }
+            if !pending.isEmpty, !emit(pending) { return }
+            _ = queue.put(nil)
+        }
+        thread.stackSize = 1 << 22
+        self.thread = thread
+        thread.start()
+    }
+
+    deinit {
+        queue.close()
+    }
+
+    /// The next batch, or nil at the end of the epoch.
+    public func next() -> Batch? {
+        queue.take()
+    }
+}
+
+extension Array {
+    /// Removes the element at `index` in O(1) by moving the last element there.
+    mutating func swapRemove(at index: Int) -> Element {
+        swapAt(index, count - 1)
+        return removeLast()
+    }
+}

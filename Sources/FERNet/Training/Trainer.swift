@@ -1,0 +1,243 @@
+import FERCore
+import FERData
+import FERMedia
+import Foundation
+
+/// `ferdata train`: trains the CNN-RNN on a dataset's train split, streamed from its shards, and
+/// evaluates on val after each epoch. A run folder `WORKSPACE/runs/NNNN-train/` holds `run.json`
+/// (the options), `metrics.csv` (one row per epoch), `best.safetensors` (best val weighted F1),
+/// `last.safetensors` and `checkpoint.safetensors` (model, optimiser state and progress, for
+/// `--resume`).
+public final class Trainer {
+    public enum ClassWeighting: String, Sendable, Codable, CaseIterable {
+        case none
+        /// N / (K x n_c): each class counts as much in the loss.
+        case balanced
+    }
+
+    public struct Options: Sendable, Codable {
+        public var epochs = 30
+        public var batchSize = 64
+        public var learningRate: Float = 1e-3
+        public var optimizer = OptimizerKind.adam
+        public var momentum: Float = 0.9
+        public var weightDecay: Float = 0
+        public var schedule = LearningRateSchedule.constant
+        public var labelSmoothing: Float = 0
+        public var classWeighting = ClassWeighting.none
+        public var augmentation: AugmentationPolicy? = .flipAndRotate
+        public var seed: UInt64 = 0
+        /// Epochs without a better val weighted F1 before stopping; 0 never stops early.
+        public var patience = 0
+        public var shuffleBuffer = 4096
+        public var architecture = CNNRNN.Architecture()
+        public var dataset = ""
+
+        public init() {}
+    }
+
+    public struct EpochResult: Sendable, Codable {
+        public var epoch: Int
+        public var loss: Double
+        public var trainAccuracy: Double
+        public var valAccuracy: Double
+        public var valWeightedF1: Double
+        public var learningRate: Float
+        public var seconds: Double
+        public var samplesPerSecond: Double
+    }
+
+    public struct Progress: Sendable {
+        public var epoch: Int
+        public var epochs: Int
+        public var samples: Int
+        public var totalSamples: Int
+        public var loss: Double
+        public var samplesPerSecond: Double
+    }
+
+    public let directory: URL
+    public let options: Options
+    let dataset: Dataset
+    let model: CNNRNN
+    let optimizer: Optimizer
+    private var startEpoch = 0
+    private var bestScore = -1.0
+    private var epochsWithoutImprovement = 0
+
+    /// Starts a new run in the workspace on `dataset`.
+    public init(workspace: Workspace, dataset: Dataset, options: Options) throws {
+        guard dataset.manifest.count(split: .train) > 0 else {
+            throw FerError(.invalidArgument, "dataset \(dataset.name) has no train records")
+        }
+        guard options.batchSize > 0, options.epochs > 0 else {
+            throw FerError(.invalidArgument, "--batch-size and --epochs must be positive")
+        }
+        var options = options
+        options.dataset = dataset.name
+        self.options = options
+        self.dataset = dataset
+        directory = try Self.newRunDirectory(in: workspace)
+        model = CNNRNN(architecture: options.architecture, seed: options.seed)
+        optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.learningRate,
+                              momentum: options.momentum, weightDecay: options.weightDecay)
+        try StageIOJSON.write(options, to: directory.appendingPathComponent("run.json"))
+        try Data("epoch,loss,train_accuracy,val_accuracy,val_weighted_f1,learning_rate,seconds,samples_per_second\n".utf8)
+            .write(to: directory.appendingPathComponent("metrics.csv"), options: .atomic)
+    }
+
+    /// Continues an interrupted run from its last checkpoint, with its own options.
+    public init(resuming directory: URL, workspace: Workspace) throws {
+        self.directory = directory
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("run.json").path) else {
+            throw FerError(.datasetMissing, "no run.json: not a training run", at: InputLocation(source: directory.path))
+        }
+        options = try JSONDecoder().decode(Options.self, from: data)
+        dataset = try workspace.dataset(options.dataset)
+        let checkpoint = try SafeTensors.read(directory.appendingPathComponent("checkpoint.safetensors").path)
+        model = CNNRNN(architecture: options.architecture, seed: options.seed)
+        for parameter in model.parameters {
+            guard let tensor = checkpoint.tensors[parameter.name] else {
+                throw FerError(.badManifest, "checkpoint lacks '\(parameter.name)'", at: InputLocation(source: directory.path))
+            }
+            parameter.values = tensor.values
+        }
+        optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.learningRate,
+                              momentum: options.momentum, weightDecay: options.weightDecay)
+        optimizer.restore(checkpoint.tensors, step: Int(checkpoint.metadata["step"] ?? "0") ?? 0)
+        startEpoch = Int(checkpoint.metadata["epoch"] ?? "0") ?? 0
+        bestScore = Double(checkpoint.metadata["best"] ?? "-1") ?? -1
+        epochsWithoutImprovement = Int(checkpoint.metadata["stale"] ?? "0") ?? 0
+    }
+
+    /// Trains the remaining epochs. Returns every epoch's result of this call.
+    @discardableResult
+    public func run(progress: (Progress) -> Void = { _ in }) throws -> [EpochResult] {
+        let trainCount = dataset.manifest.count(split: .train)
+        let weights = classWeights()
+        let validation = try records(of: .val)
+        var results: [EpochResult] = []
+        for epoch in startEpoch..<options.epochs {
+            let started = Date()
+            optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch, epochs: options.epochs)
+            let stream = BatchStream(dataset: dataset, split: .train, batchSize: options.batchSize,
+                                     shuffleBuffer: options.shuffleBuffer, policy: options.augmentation, seed: options.seed, epoch: epoch)
+            var random = SeededGenerator(seed: options.seed, stream: 0xD60 + UInt64(epoch))
+            var (seen, correct, lossSum) = (0, 0, 0.0)
+            while let batch = stream.next() {
+                model.zeroGradients()
+                let logits = model.forward(batch.images, batch: batch.count, training: true, random: &random)
+                let (loss, gradient) = SoftmaxCrossEntropy.lossAndGradient(
+                    logits: logits, labels: batch.labels, classes: options.architecture.classes,
+                    smoothing: options.labelSmoothing, weights: weights)
+                model.backward(gradient)
+                optimizer.update()
+                seen += batch.count
+                lossSum += Double(loss) * Double(batch.count)
+                correct += zip(Self.argmax(logits, classes: options.architecture.classes), batch.labels).filter { $0 == $1 }.count
+                let elapsed = Date().timeIntervalSince(started)
+                progress(Progress(epoch: epoch + 1, epochs: options.epochs, samples: seen, totalSamples: trainCount,
+                                  loss: lossSum / Double(seen), samplesPerSecond: Double(seen) / max(elapsed, 1e-9)))
+            }
+            let trainSeconds = Date().timeIntervalSince(started)
+            let metrics = validation.isEmpty ? nil : evaluate(validation)
+            let result = EpochResult(
+                epoch: epoch + 1, loss: lossSum / Double(max(1, seen)), trainAccuracy: Double(correct) / Double(max(1, seen)),
+                valAccuracy: metrics?.accuracy ?? 0, valWeightedF1: metrics?.weightedF1 ?? 0,
+                learningRate: optimizer.learningRate, seconds: Date().timeIntervalSince(started),
+                samplesPerSecond: Double(seen) / trainSeconds)
+            results.append(result)
+            try record(result)
+            let score = metrics?.weightedF1 ?? -result.loss
+            if score > bestScore {
+                bestScore = score
+                epochsWithoutImprovement = 0
+                try model.save(to: directory.appendingPathComponent("best.safetensors").path)
+            } else {
+                epochsWithoutImprovement += 1
+            }
+            try model.save(to: directory.appendingPathComponent("last.safetensors").path)
+            try checkpoint(after: epoch + 1)
+            if options.patience > 0 && epochsWithoutImprovement >= options.patience { break }
+        }
+        return results
+    }
+
+    /// Predictions for records (no augmentation, no dropout), in batches of 256.
+    public func evaluate(_ records: [FaceRecord]) -> ClassificationMetrics {
+        let predictions = Self.predict(model, records)
+        return ClassificationMetrics(labels: records.map { Int($0.label!.rawValue) }, predictions: predictions,
+                                     classes: options.architecture.classes)
+    }
+
+    public static func predict(_ model: CNNRNN, _ records: [FaceRecord]) -> [Int] {
+        var random = SeededGenerator(seed: 0)
+        var predictions: [Int] = []
+        for start in stride(from: 0, to: records.count, by: 256) {
+            let slice = records[start..<min(records.count, start + 256)]
+            let images = slice.flatMap { $0.pixels.map { Float($0) / 255 } }
+            let logits = model.forward(images, batch: slice.count, training: false, random: &random)
+            predictions += argmax(logits, classes: model.architecture.classes)
+        }
+        return predictions
+    }
+
+    static func argmax(_ logits: [Float], classes: Int) -> [Int] {
+        stride(from: 0, to: logits.count, by: classes).map { start in
+            (0..<classes).max { logits[start + $0] < logits[start + $1] }!
+        }
+    }
+
+    private func records(of split: Split) throws -> [FaceRecord] {
+        var records: [FaceRecord] = []
+        try dataset.forEachRecord { if $0.split == split && $0.label != nil { records.append($0) } }
+        return records
+    }
+
+    private func classWeights() -> [Float]? {
+        guard options.classWeighting == .balanced else { return nil }
+        let counts = Emotion.allCases.map { dataset.manifest.count(split: .train, emotion: $0) }
+        let total = Float(counts.reduce(0, +))
+        return counts.map { $0 == 0 ? 0 : total / (Float(counts.count) * Float($0)) }
+    }
+
+    private func record(_ result: EpochResult) throws {
+        let line = [String(result.epoch), String(format: "%.5f", result.loss), String(format: "%.5f", result.trainAccuracy),
+                    String(format: "%.5f", result.valAccuracy), String(format: "%.5f", result.valWeightedF1),
+                    String(format: "%.6g", result.learningRate), String(format: "%.2f", result.seconds),
+                    String(format: "%.1f", result.samplesPerSecond)].joined(separator: ",") + "\n"
+        let url = directory.appendingPathComponent("metrics.csv")
+        var contents = (FileManager.default.contents(atPath: url.path)) ?? Data()
+        contents.append(Data(line.utf8))
+        try contents.write(to: url, options: .atomic)
+    }
+
+    private func checkpoint(after epoch: Int) throws {
+        var file = SafeTensors(tensors: optimizer.state(), metadata: [
+            "epoch": String(epoch), "step": String(optimizer.step), "best": String(bestScore),
+            "stale": String(epochsWithoutImprovement),
+        ])
+        for parameter in model.parameters { file.tensors[parameter.name] = .init(shape: parameter.shape, values: parameter.values) }
+        try file.write(directory.appendingPathComponent("checkpoint.safetensors").path)
+    }
+
+    static func newRunDirectory(in workspace: Workspace) throws -> URL {
+        let runs = workspace.root.appendingPathComponent("runs")
+        try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        let existing = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
+        let next = (existing.compactMap { Int($0.prefix { $0.isNumber }) }.max() ?? 0) + 1
+        let name = String(format: "%04d-train", next)
+        let url = runs.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
+        return url
+    }
+}
+
+/// Small JSON files of a run.
+enum StageIOJSON {
+    static func write<T: Encodable>(_ value: T, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(value).write(to: url, options: .atomic)
+    }
+}
