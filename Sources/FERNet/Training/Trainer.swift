@@ -62,7 +62,7 @@ public final class Trainer {
     let model: CNNRNN
     let optimizer: Optimizer
     private var startEpoch = 0
-    private var bestScore = -1.0
+    private var bestScore = -Double.infinity
     private var epochsWithoutImprovement = 0
 
     /// Starts a new run in the workspace on `dataset`.
@@ -106,13 +106,14 @@ public final class Trainer {
                               momentum: options.momentum, weightDecay: options.weightDecay)
         optimizer.restore(checkpoint.tensors, step: Int(checkpoint.metadata["step"] ?? "0") ?? 0)
         startEpoch = Int(checkpoint.metadata["epoch"] ?? "0") ?? 0
-        bestScore = Double(checkpoint.metadata["best"] ?? "-1") ?? -1
+        bestScore = Double(checkpoint.metadata["best"] ?? "-inf") ?? -.infinity
         epochsWithoutImprovement = Int(checkpoint.metadata["stale"] ?? "0") ?? 0
     }
 
-    /// Trains the remaining epochs. Returns every epoch's result of this call.
+    /// Trains the remaining epochs, or stops after `epochLimit` epochs in this call (a time-boxed or
+    /// interrupted run; `--resume` continues it). Returns every epoch's result of this call.
     @discardableResult
-    public func run(progress: (Progress) -> Void = { _ in }) throws -> [EpochResult] {
+    public func run(epochLimit: Int? = nil, progress: (Progress) -> Void = { _ in }) throws -> [EpochResult] {
         let trainCount = dataset.manifest.count(split: .train)
         let weights = classWeights()
         let validation = try records(of: .val)
@@ -159,6 +160,7 @@ public final class Trainer {
             try model.save(to: directory.appendingPathComponent("last.safetensors").path)
             try checkpoint(after: epoch + 1)
             if options.patience > 0 && epochsWithoutImprovement >= options.patience { break }
+            if let epochLimit, results.count >= epochLimit { break }
         }
         return results
     }
