@@ -38,8 +38,7 @@ final class Conv2D {
         var output = [Float](repeating: 0, count: outputChannels * plane)
         output.withUnsafeMutableBufferPointer { out in
             for c in 0..<outputChannels {
-                let b = bias.values[c]
-                for i in 0..<plane { out[c * plane + i] = b }
+                (out.baseAddress! + c * plane).update(repeating: bias.values[c], count: plane)
             }
             BLAS.gemm(m: outputChannels, n: plane, k: k, weight.values, lda: k, cols, ldb: plane, beta: 1,
                       out.baseAddress!, ldc: plane)
@@ -80,27 +79,28 @@ final class Conv2D {
     }
 
     /// cols[(c*9 + ky*3 + kx), (b*H + y)*W + x] = input[c, b, y+ky-1, x+kx-1], zero outside.
+    /// Each (row, tap) is one contiguous copy of the valid span plus zeroed edges.
     static func im2col(_ input: UnsafeBufferPointer<Float>, into cols: UnsafeMutableBufferPointer<Float>,
                        channels: Int, batch: Int, height: Int, width: Int) {
         let plane = batch * height * width
+        let source = input.baseAddress!, target = cols.baseAddress!
         for c in 0..<channels {
             for ky in 0..<3 {
                 for kx in 0..<3 {
-                    let row = (c * 9 + ky * 3 + kx) * plane
+                    let row = target + (c * 9 + ky * 3 + kx) * plane
+                    let (first, last) = (max(0, 1 - kx), min(width, width + 1 - kx))
                     for b in 0..<batch {
-                        let source = (c * batch + b) * height * width
+                        let image = source + (c * batch + b) * height * width
                         for y in 0..<height {
+                            let out = row + (b * height + y) * width
                             let sy = y + ky - 1
-                            let target = row + (b * height + y) * width
                             guard sy >= 0 && sy < height else {
-                                for x in 0..<width { cols[target + x] = 0 }
+                                out.update(repeating: 0, count: width)
                                 continue
                             }
-                            let sourceRow = source + sy * width
-                            for x in 0..<width {
-                                let sx = x + kx - 1
-                                cols[target + x] = sx >= 0 && sx < width ? input[sourceRow + sx] : 0
-                            }
+                            if first > 0 { out.update(repeating: 0, count: first) }
+                            (out + first).update(from: image + sy * width + first + kx - 1, count: last - first)
+                            if last < width { (out + last).update(repeating: 0, count: width - last) }
                         }
                     }
                 }
@@ -112,21 +112,20 @@ final class Conv2D {
     static func col2im(_ cols: UnsafeBufferPointer<Float>, into input: UnsafeMutableBufferPointer<Float>,
                        channels: Int, batch: Int, height: Int, width: Int) {
         let plane = batch * height * width
+        let source = cols.baseAddress!, target = input.baseAddress!
         for c in 0..<channels {
             for ky in 0..<3 {
                 for kx in 0..<3 {
-                    let row = (c * 9 + ky * 3 + kx) * plane
+                    let row = source + (c * 9 + ky * 3 + kx) * plane
+                    let (first, last) = (max(0, 1 - kx), min(width, width + 1 - kx))
                     for b in 0..<batch {
-                        let source = (c * batch + b) * height * width
+                        let image = target + (c * batch + b) * height * width
                         for y in 0..<height {
                             let sy = y + ky - 1
                             guard sy >= 0 && sy < height else { continue }
-                            let target = row + (b * height + y) * width
-                            let sourceRow = source + sy * width
-                            for x in 0..<width {
-                                let sx = x + kx - 1
-                                if sx >= 0 && sx < width { input[sourceRow + sx] += cols[target + x] }
-                            }
+                            let from = row + (b * height + y) * width
+                            let to = image + sy * width + kx - 1
+                            for x in first..<last { to[x] += from[x] }
                         }
                     }
                 }

@@ -42,85 +42,104 @@ final class LSTMLayer {
     func forward(_ input: [Float], batch: Int, steps: Int) -> [Float] {
         self.input = input
         shape = (batch, steps)
-        let (h4, rows) = (4 * hidden, batch * steps)
+        let (hidden, h4, rows) = (self.hidden, 4 * self.hidden, batch * steps)
         var projections = [Float](repeating: 0, count: rows * h4)
+        let bias = zip(biasIH.values, biasHH.values).map { $0 + $1 }
         projections.withUnsafeMutableBufferPointer { g in
-            for r in 0..<rows {
-                for j in 0..<h4 { g[r * h4 + j] = biasIH.values[j] + biasHH.values[j] }
-            }
+            for r in 0..<rows { (g.baseAddress! + r * h4).update(from: bias, count: h4) }
             BLAS.gemm(transposeB: true, m: rows, n: h4, k: inputSize, input, lda: inputSize, weightIH.values, ldb: inputSize,
                       beta: 1, g.baseAddress!, ldc: h4)
         }
-        gates = [Float](repeating: 0, count: rows * h4)
-        cells = [Float](repeating: 0, count: rows * hidden)
-        previousHidden = [Float](repeating: 0, count: rows * hidden)
+        var gates = [Float](repeating: 0, count: rows * h4)
+        var cells = [Float](repeating: 0, count: rows * hidden)
+        var previous = [Float](repeating: 0, count: rows * hidden)
         var outputs = [Float](repeating: 0, count: rows * hidden)
         var h = [Float](repeating: 0, count: batch * hidden)
         var c = [Float](repeating: 0, count: batch * hidden)
         var a = [Float](repeating: 0, count: batch * h4)
-        for t in 0..<steps {
-            // a = h_{t-1} W_hh^T, then add this step's projections.
-            a.withUnsafeMutableBufferPointer { a in
-                BLAS.gemm(transposeB: true, m: batch, n: h4, k: hidden, h, lda: hidden, weightHH.values, ldb: hidden,
+        let weights = weightHH.values
+        gates.withUnsafeMutableBufferPointer { gates in
+        cells.withUnsafeMutableBufferPointer { cells in
+        previous.withUnsafeMutableBufferPointer { previous in
+        outputs.withUnsafeMutableBufferPointer { outputs in
+        h.withUnsafeMutableBufferPointer { h in
+        c.withUnsafeMutableBufferPointer { c in
+        a.withUnsafeMutableBufferPointer { a in
+        projections.withUnsafeBufferPointer { projections in
+            for t in 0..<steps {
+                // a = h_{t-1} W_hh^T, then this step's projections are added.
+                BLAS.gemm(transposeB: true, m: batch, n: h4, k: hidden, h.baseAddress!, lda: hidden, weights, ldb: hidden,
                           a.baseAddress!, ldc: h4)
-            }
-            for b in 0..<batch {
-                let row = b * steps + t
-                for j in 0..<hidden { previousHidden[row * hidden + j] = h[b * hidden + j] }
-                for j in 0..<h4 { a[b * h4 + j] += projections[row * h4 + j] }
-                for j in 0..<hidden {
-                    let i = Self.sigmoid(a[b * h4 + j])
-                    let f = Self.sigmoid(a[b * h4 + hidden + j])
-                    let g = tanhf(a[b * h4 + 2 * hidden + j])
-                    let o = Self.sigmoid(a[b * h4 + 3 * hidden + j])
-                    let cell = f * c[b * hidden + j] + i * g
-                    let out = o * tanhf(cell)
-                    c[b * hidden + j] = cell
-                    h[b * hidden + j] = out
-                    gates[row * h4 + j] = i
-                    gates[row * h4 + hidden + j] = f
-                    gates[row * h4 + 2 * hidden + j] = g
-                    gates[row * h4 + 3 * hidden + j] = o
-                    cells[row * hidden + j] = cell
-                    outputs[row * hidden + j] = out
+                for b in 0..<batch {
+                    let row = b * steps + t
+                    (previous.baseAddress! + row * hidden).update(from: h.baseAddress! + b * hidden, count: hidden)
+                    let step = a.baseAddress! + b * h4, projection = projections.baseAddress! + row * h4
+                    let gate = gates.baseAddress! + row * h4
+                    for j in 0..<hidden {
+                        let i = Self.sigmoid(step[j] + projection[j])
+                        let f = Self.sigmoid(step[hidden + j] + projection[hidden + j])
+                        let g = tanhf(step[2 * hidden + j] + projection[2 * hidden + j])
+                        let o = Self.sigmoid(step[3 * hidden + j] + projection[3 * hidden + j])
+                        let cell = f * c[b * hidden + j] + i * g
+                        let out = o * tanhf(cell)
+                        c[b * hidden + j] = cell
+                        h[b * hidden + j] = out
+                        gate[j] = i
+                        gate[hidden + j] = f
+                        gate[2 * hidden + j] = g
+                        gate[3 * hidden + j] = o
+                        cells[row * hidden + j] = cell
+                        outputs[row * hidden + j] = out
+                    }
                 }
             }
-        }
+        }}}}}}}}
+        self.gates = gates
+        self.cells = cells
+        self.previousHidden = previous
         return outputs
     }
 
     /// - Parameter gradient: dL/dh for every step, `[B, T, H]`. Returns dL/dX `[B, T, I]`.
     func backward(_ gradient: [Float], wantInputGradient: Bool) -> [Float]? {
         let (batch, steps) = shape
-        let (h4, rows) = (4 * hidden, batch * steps)
+        let (hidden, h4, rows) = (self.hidden, 4 * self.hidden, batch * steps)
         var dA = [Float](repeating: 0, count: rows * h4)
         var dhNext = [Float](repeating: 0, count: batch * hidden)
         var dcNext = [Float](repeating: 0, count: batch * hidden)
         var dAStep = [Float](repeating: 0, count: batch * h4)
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            for b in 0..<batch {
-                let row = b * steps + t
-                for j in 0..<hidden {
-                    let i = gates[row * h4 + j], f = gates[row * h4 + hidden + j]
-                    let g = gates[row * h4 + 2 * hidden + j], o = gates[row * h4 + 3 * hidden + j]
-                    let cell = cells[row * hidden + j]
-                    let previousCell = t > 0 ? cells[(row - 1) * hidden + j] : 0
-                    let tanhCell = tanhf(cell)
-                    let dh = gradient[row * hidden + j] + dhNext[b * hidden + j]
-                    let dc = dh * o * (1 - tanhCell * tanhCell) + dcNext[b * hidden + j]
-                    dcNext[b * hidden + j] = dc * f
-                    dAStep[b * h4 + j] = dc * g * i * (1 - i)
-                    dAStep[b * h4 + hidden + j] = dc * previousCell * f * (1 - f)
-                    dAStep[b * h4 + 2 * hidden + j] = dc * i * (1 - g * g)
-                    dAStep[b * h4 + 3 * hidden + j] = dh * tanhCell * o * (1 - o)
+        let (gates, cells, weights) = (self.gates, self.cells, weightHH.values)
+        gates.withUnsafeBufferPointer { gates in
+        cells.withUnsafeBufferPointer { cells in
+        gradient.withUnsafeBufferPointer { gradient in
+        dA.withUnsafeMutableBufferPointer { dA in
+        dhNext.withUnsafeMutableBufferPointer { dhNext in
+        dcNext.withUnsafeMutableBufferPointer { dcNext in
+        dAStep.withUnsafeMutableBufferPointer { dAStep in
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                for b in 0..<batch {
+                    let row = b * steps + t
+                    let gate = gates.baseAddress! + row * h4, out = dAStep.baseAddress! + b * h4
+                    for j in 0..<hidden {
+                        let i = gate[j], f = gate[hidden + j], g = gate[2 * hidden + j], o = gate[3 * hidden + j]
+                        let cell = cells[row * hidden + j]
+                        let previousCell = t > 0 ? cells[(row - 1) * hidden + j] : 0
+                        let tanhCell = tanhf(cell)
+                        let dh = gradient[row * hidden + j] + dhNext[b * hidden + j]
+                        let dc = dh * o * (1 - tanhCell * tanhCell) + dcNext[b * hidden + j]
+                        dcNext[b * hidden + j] = dc * f
+                        out[j] = dc * g * i * (1 - i)
+                        out[hidden + j] = dc * previousCell * f * (1 - f)
+                        out[2 * hidden + j] = dc * i * (1 - g * g)
+                        out[3 * hidden + j] = dh * tanhCell * o * (1 - o)
+                    }
+                    (dA.baseAddress! + row * h4).update(from: out, count: h4)
                 }
-                for j in 0..<h4 { dA[row * h4 + j] = dAStep[b * h4 + j] }
+                // dh_{t-1} = dA_t W_hh.
+                BLAS.gemm(m: batch, n: hidden, k: h4, dAStep.baseAddress!, lda: h4, weights, ldb: hidden,
+                          dhNext.baseAddress!, ldc: hidden)
             }
-            // dh_{t-1} = dA_t W_hh.
-            dhNext.withUnsafeMutableBufferPointer { dh in
-                BLAS.gemm(m: batch, n: hidden, k: h4, dAStep, lda: h4, weightHH.values, ldb: hidden, dh.baseAddress!, ldc: hidden)
-            }
-        }
+        }}}}}}}
         weightIH.gradient.withUnsafeMutableBufferPointer { dW in
             BLAS.gemm(transposeA: true, m: h4, n: inputSize, k: rows, dA, lda: h4, input, ldb: inputSize, beta: 1,
                       dW.baseAddress!, ldc: inputSize)
@@ -129,11 +148,13 @@ final class LSTMLayer {
             BLAS.gemm(transposeA: true, m: h4, n: hidden, k: rows, dA, lda: h4, previousHidden, ldb: hidden, beta: 1,
                       dW.baseAddress!, ldc: hidden)
         }
-        for r in 0..<rows {
-            for j in 0..<h4 {
-                biasIH.gradient[j] += dA[r * h4 + j]
-                biasHH.gradient[j] += dA[r * h4 + j]
-            }
+        var biasGradient = [Float](repeating: 0, count: h4)
+        dA.withUnsafeBufferPointer { dA in
+            for r in 0..<rows { for j in 0..<h4 { biasGradient[j] += dA[r * h4 + j] } }
+        }
+        for j in 0..<h4 {
+            biasIH.gradient[j] += biasGradient[j]
+            biasHH.gradient[j] += biasGradient[j]
         }
         guard wantInputGradient else { return nil }
         var dInput = [Float](repeating: 0, count: rows * inputSize)

@@ -8,6 +8,11 @@ public struct Batch: Sendable {
     public var images: [Float]
     public var labels: [Int]
     public var count: Int { labels.count }
+
+    public init(images: [Float], labels: [Int]) {
+        self.images = images
+        self.labels = labels
+    }
 }
 
 /// Streams one epoch of a split from a dataset's shards: shard order reshuffled each epoch, a

@@ -61,6 +61,7 @@ public final class Trainer {
     let dataset: Dataset
     let model: CNNRNN
     let optimizer: Optimizer
+    private lazy var parallel = DataParallel(master: model)
     private var startEpoch = 0
     private var bestScore = -Double.infinity
     private var epochsWithoutImprovement = 0
@@ -126,12 +127,11 @@ public final class Trainer {
             var random = SeededGenerator(seed: options.seed, stream: 0xD60 + UInt64(epoch))
             var (seen, correct, lossSum) = (0, 0, 0.0)
             while let batch = stream.next() {
-                model.zeroGradients()
-                let logits = model.forward(batch.images, batch: batch.count, training: true, random: &random)
-                let (loss, gradient) = SoftmaxCrossEntropy.lossAndGradient(
-                    logits: logits, labels: batch.labels, classes: options.architecture.classes,
-                    smoothing: options.labelSmoothing, weights: weights)
-                model.backward(gradient)
+                let (loss, logits) = parallel.step(batch, seed: random.next()) { logits in
+                    SoftmaxCrossEntropy.lossAndGradient(
+                        logits: logits, labels: batch.labels, classes: options.architecture.classes,
+                        smoothing: options.labelSmoothing, weights: weights)
+                }
                 optimizer.update()
                 seen += batch.count
                 lossSum += Double(loss) * Double(batch.count)
@@ -167,7 +167,7 @@ public final class Trainer {
 
     /// Predictions for records (no augmentation, no dropout), in batches of 256.
     public func evaluate(_ records: [FaceRecord]) -> ClassificationMetrics {
-        let predictions = Self.predict(model, records)
+        let predictions = parallel.predict(records)
         return ClassificationMetrics(labels: records.map { Int($0.label!.rawValue) }, predictions: predictions,
                                      classes: options.architecture.classes)
     }
