@@ -9,30 +9,28 @@ final class ReLUMaxPool {
     func forward(_ input: [Float], planes: Int, height: Int, width: Int) -> [Float] {
         let (outHeight, outWidth) = (height / 2, width / 2)
         inputCount = input.count
-        var output = [Float](repeating: 0, count: planes * outHeight * outWidth)
-        if winners.count != output.count { winners = [Int32](repeating: -1, count: output.count) }
+        let count = planes * outHeight * outWidth
+        var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        if winners.count != count { winners = [Int32](repeating: -1, count: count) }
         input.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { output in
                 winners.withUnsafeMutableBufferPointer { winners in
+                    var out = 0
                     for p in 0..<planes {
                         for y in 0..<outHeight {
-                            for x in 0..<outWidth {
-                                let base = (p * height + 2 * y) * width + 2 * x
+                            var base = (p * height + 2 * y) * width
+                            for _ in 0..<outWidth {
                                 var best: Float = 0
                                 var winner: Int32 = -1
-                                @inline(__always) func consider(_ index: Int) {
-                                    if input[index] > best {
-                                        best = input[index]
-                                        winner = Int32(index)
-                                    }
-                                }
-                                consider(base)
-                                consider(base + 1)
-                                consider(base + width)
-                                consider(base + width + 1)
-                                let out = (p * outHeight + y) * outWidth + x
+                                if input[base] > best { best = input[base]; winner = Int32(truncatingIfNeeded: base) }
+                                if input[base + 1] > best { best = input[base + 1]; winner = Int32(truncatingIfNeeded: base + 1) }
+                                let below = base + width
+                                if input[below] > best { best = input[below]; winner = Int32(truncatingIfNeeded: below) }
+                                if input[below + 1] > best { best = input[below + 1]; winner = Int32(truncatingIfNeeded: below + 1) }
                                 output[out] = best
                                 winners[out] = winner
+                                out += 1
+                                base += 2
                             }
                         }
                     }
@@ -44,7 +42,13 @@ final class ReLUMaxPool {
 
     func backward(_ gradient: [Float]) -> [Float] {
         var dInput = [Float](repeating: 0, count: inputCount)
-        for (out, winner) in winners.enumerated() where winner >= 0 { dInput[Int(winner)] += gradient[out] }
+        dInput.withUnsafeMutableBufferPointer { dInput in
+            gradient.withUnsafeBufferPointer { gradient in
+                winners.withUnsafeBufferPointer { winners in
+                    for out in 0..<winners.count where winners[out] >= 0 { dInput[Int(winners[out])] += gradient[out] }
+                }
+            }
+        }
         return dInput
     }
 }
