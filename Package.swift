@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "FERTestSupport", dependencies: ["FERData", "CArchive"], path: "Tests/FERTestSupport"),
         .testTarget(name: "FERMediaTests", dependencies: ["FERMedia", "FERTestSupport"]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
-        .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"]),
+        .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

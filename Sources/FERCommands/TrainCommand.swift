@@ -36,6 +36,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "LSTM layers.") var layers = 2
     @Option(help: "Dropout.") var dropout: Float = 0.5
     @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Stop before an epoch that would end past this many minutes (0: no limit).") var maxMinutes: Double = 0
     @Option(help: ArgumentHelp("Continue an interrupted run (its name or folder).", valueName: "RUN")) var resume: String?
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
@@ -59,6 +60,7 @@ struct TrainCommand: ParsableCommand {
                            detail: String(format: "loss %.4f  %.0f samples/s  ETA %.0fs", progress.loss, progress.samplesPerSecond, remaining))
             }
             bar.finish()
+            let test = try trainer.testMetrics()
             if output.json {
                 try CommandIO.printJSON(results)
             } else if !output.quiet {
@@ -68,6 +70,10 @@ struct TrainCommand: ParsableCommand {
                      String(format: "%.1f", r.seconds), String(format: "%.0f", r.samplesPerSecond)]
                 }
                 print(SummaryTable.render(header: ["epoch", "loss", "train acc", "val acc", "val wF1", "s", "samples/s"], rows: rows))
+                if let test {
+                    print(String(format: "best model (val weighted F1) on test: accuracy %.4f, weighted F1 %.4f, macro F1 %.4f",
+                                 test.accuracy, test.weightedF1, test.macroF1))
+                }
                 print(String(format: "trained in %.1f s; run folder %@", Date().timeIntervalSince(started), trainer.directory.path))
             }
         }
@@ -83,6 +89,7 @@ struct TrainCommand: ParsableCommand {
         options.labelSmoothing = labelSmoothing
         options.patience = patience
         options.seed = seed
+        options.maxMinutes = maxMinutes
         options.architecture.hidden = hidden
         options.architecture.layers = layers
         options.architecture.dropout = dropout

@@ -30,6 +30,8 @@ public final class Trainer {
         /// Epochs without a better val weighted F1 before stopping; 0 never stops early.
         public var patience = 0
         public var shuffleBuffer = 4096
+        /// Stop before an epoch that would end past this many minutes of training (0: no limit).
+        public var maxMinutes: Double = 0
         public var architecture = CNNRNN.Architecture()
         public var dataset = ""
 
@@ -119,7 +121,12 @@ public final class Trainer {
         let weights = classWeights()
         let validation = try records(of: .val)
         var results: [EpochResult] = []
+        let runStarted = Date()
         for epoch in startEpoch..<options.epochs {
+            if options.maxMinutes > 0, let last = results.last,
+               Date().timeIntervalSince(runStarted) + last.seconds > options.maxMinutes * 60 {
+                break
+            }
             let started = Date()
             optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch, epochs: options.epochs)
             let stream = BatchStream(dataset: dataset, split: .train, batchSize: options.batchSize,
@@ -163,6 +170,17 @@ public final class Trainer {
             if let epochLimit, results.count >= epochLimit { break }
         }
         return results
+    }
+
+    /// The best model's scores on the test split (nil without one), also written to `test.json`.
+    public func testMetrics() throws -> ClassificationMetrics? {
+        let test = try records(of: .test)
+        guard !test.isEmpty else { return nil }
+        let best = try CNNRNN.load(directory.appendingPathComponent("best.safetensors").path).model
+        for (target, parameter) in zip(model.parameters, best.parameters) { target.values = parameter.values }
+        let metrics = evaluate(test)
+        try StageIOJSON.write(metrics, to: directory.appendingPathComponent("test.json"))
+        return metrics
     }
 
     /// Predictions for records (no augmentation, no dropout), in batches of 256.
