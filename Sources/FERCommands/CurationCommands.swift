@@ -55,11 +55,12 @@ struct SplitCommand: ParsableCommand {
             var options = StratifiedSplit.Options()
             options.valFraction = val
             options.seed = seed
-            let workspace = input.workspace.resolved
-            let source = try workspace.dataset(input.from)
-            let (records, report) = try StratifiedSplit(options: options).run(try source.allRecords())
-            let dataset = try StageIO.write(records, stage: "split", from: source, workspace: workspace,
-                                            parameters: options.parameters, attachments: [("split.json", try CommandIO.json(report))])
+            var report: StratifiedSplit.Report!
+            let (_, dataset) = try input.runStage("split", parameters: options.parameters) { records, _ in
+                let (split, outcome) = try StratifiedSplit(options: options).run(records)
+                report = outcome
+                return (split, [("split.json", try CommandIO.json(outcome))])
+            }
             if output.json { try CommandIO.printJSON(report) } else if !output.quiet {
                 print("split: moved \(report.movedToVal) train records to val (\(report.groupsKeptTogether) duplicate groups kept whole) -> \(dataset.directory.path)\n")
                 print(SummaryTable.counts(dataset.manifest.counts))
@@ -95,11 +96,12 @@ struct BalanceCommand: ParsableCommand {
                 throw FerError(.invalidArgument, "--target must be a positive number, max or median, got '\(target)'")
             }
             let balancer = Balancer(target: goal, policy: augmentation.policy, seed: seed)
-            let workspace = input.workspace.resolved
-            let source = try workspace.dataset(input.from)
-            let (records, report) = try balancer.run(try source.allRecords())
-            let dataset = try StageIO.write(records, stage: "balance", from: source, workspace: workspace,
-                                            parameters: balancer.parameters, attachments: [("balance.json", try CommandIO.json(report))])
+            var report: Balancer.Report!
+            let (_, dataset) = try input.runStage("balance", parameters: balancer.parameters) { records, _ in
+                let (balanced, outcome) = try balancer.run(records)
+                report = outcome
+                return (balanced, [("balance.json", try CommandIO.json(outcome))])
+            }
             if output.json { try CommandIO.printJSON(report) } else if !output.quiet {
                 print("balance: train classes to \(report.target) each: \(report.generated) variants made, \(report.dropped) records left out -> \(dataset.directory.path)\n")
                 let rows = Emotion.names.map { [$0, String(report.before[$0] ?? 0), String(report.after[$0] ?? 0)] }
@@ -134,12 +136,11 @@ struct AugmentCommand: ParsableCommand {
     func run() throws {
         try CommandIO.reportingErrors {
             let augmenter = Augmenter(copies: copies, policy: augmentation.policy, seed: seed)
-            let workspace = input.workspace.resolved
-            let source = try workspace.dataset(input.from)
-            let records = try augmenter.run(try source.allRecords())
-            let dataset = try StageIO.write(records, stage: "augment", from: source, workspace: workspace, parameters: augmenter.parameters)
+            let (source, dataset) = try input.runStage("augment", parameters: augmenter.parameters) { records, _ in
+                (try augmenter.run(records), [])
+            }
             if output.json { try CommandIO.printJSON(dataset.manifest.counts) } else if !output.quiet {
-                print("augment: \(records.count - source.manifest.recordCount) variants added -> \(dataset.directory.path)\n")
+                print("augment: \(dataset.manifest.recordCount - source.manifest.recordCount) variants added -> \(dataset.directory.path)\n")
                 print(SummaryTable.counts(dataset.manifest.counts))
             }
         }

@@ -49,19 +49,18 @@ struct DedupCommand: ParsableCommand {
             options.mirror = mirror
             options.conflicts = policy
             options.dropDegenerate = !keepDegenerate
-            let workspace = input.workspace.resolved
-            let source = try workspace.dataset(input.from)
-            let records = try source.allRecords()
-            let (kept, groups, report) = try Deduplicator(options: options).run(records)
-            let sheet = ContactSheet.render(Self.sheetRows(groups, records: records, limit: sheetGroups),
-                                            title: "largest duplicate groups: green kept, red removed")
-            let dataset = try StageIO.write(
-                kept, stage: "dedup", from: source, workspace: workspace, parameters: options.parametersForManifest,
-                attachments: [
+            var report: Deduplicator.Report!
+            let (_, dataset) = try input.runStage("dedup", parameters: options.parametersForManifest) { records, source in
+                let (kept, groups, outcome) = try Deduplicator(options: options).run(records)
+                report = outcome
+                let sheet = ContactSheet.render(Self.sheetRows(groups, records: records, limit: sheetGroups),
+                                                title: "largest duplicate groups: green kept, red removed")
+                return (kept, [
                     ("duplicates.csv", Deduplicator.duplicatesCSV(groups, records: records, sources: source.manifest.sources)),
-                    ("dedup.json", try CommandIO.json(report)),
+                    ("dedup.json", try CommandIO.json(outcome)),
                     ("duplicates.png", Data(try sheet.png())),
                 ])
+            }
             if output.json {
                 try CommandIO.printJSON(report)
             } else if !output.quiet {

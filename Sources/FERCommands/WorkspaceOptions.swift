@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERData
+import Foundation
 
 /// `--workspace DIR`, shared by every command that reads or writes datasets.
 struct WorkspaceOptions: ParsableArguments {
@@ -26,4 +27,18 @@ struct InputOptions: ParsableArguments {
     var from: String?
 
     @OptionGroup var workspace: WorkspaceOptions
+
+    /// Reads the input dataset, runs a stage over its records and writes the stage's dataset with
+    /// its attachments: the shape every curation command shares.
+    func runStage(
+        _ stage: String, parameters: [String: String],
+        _ body: (_ records: [FaceRecord], _ input: Dataset) throws -> (records: [FaceRecord], attachments: [(name: String, contents: Data)])
+    ) throws -> (input: Dataset, output: Dataset) {
+        let resolved = workspace.resolved
+        let source = try resolved.dataset(from)
+        let (records, attachments) = try body(try source.allRecords(), source)
+        let dataset = try StageIO.write(records, stage: stage, from: source, workspace: resolved, parameters: parameters,
+                                        attachments: attachments)
+        return (source, dataset)
+    }
 }
