@@ -38,6 +38,23 @@ import Testing
         #expect(worst < tolerance, "\(name): worst relative error \(worst)")
     }
 
+    /// Checks every parameter's accumulated gradient against differences of `loss`, which reads the
+    /// parameters' current values.
+    static func checkParameters(
+        _ parameters: [Parameter], samples: Int = 40, step: Float = 1e-2, tolerance: Double = 2e-2, loss: () -> Double
+    ) {
+        for parameter in parameters {
+            let original = parameter.values
+            var values = original
+            check(parameter.name, values: &values, analytic: parameter.gradient, samples: samples, step: step,
+                  tolerance: tolerance) { v in
+                parameter.values = v
+                defer { parameter.values = original }
+                return loss()
+            }
+        }
+    }
+
     @Test func conv2D() {
         var random = SeededGenerator(seed: 1)
         let layer = Conv2D(name: "c", inputChannels: 2, outputChannels: 3, random: &random)
@@ -47,15 +64,7 @@ import Testing
         _ = layer.forward(input, batch: 2, height: 6, width: 6)
         let dInput = layer.backward(r, wantInputGradient: true)!
         Self.check("conv input", values: &input, analytic: dInput, loss: forward)
-        for parameter in layer.parameters {
-            let original = parameter.values
-            var values = original
-            Self.check(parameter.name, values: &values, analytic: parameter.gradient) { v in
-                parameter.values = v
-                defer { parameter.values = original }
-                return forward(input)
-            }
-        }
+        Self.checkParameters(layer.parameters) { forward(input) }
     }
 
     @Test func reluMaxPool() {
@@ -78,15 +87,7 @@ import Testing
         _ = layer.forward(input, batch: 2, steps: 3)
         let dInput = layer.backward(r, wantInputGradient: true)!
         Self.check("lstm input", values: &input, analytic: dInput, loss: forward)
-        for parameter in layer.parameters {
-            let original = parameter.values
-            var values = original
-            Self.check(parameter.name, values: &values, analytic: parameter.gradient) { v in
-                parameter.values = v
-                defer { parameter.values = original }
-                return forward(input)
-            }
-        }
+        Self.checkParameters(layer.parameters) { forward(input) }
     }
 
     @Test func linearAndLoss() {
@@ -103,15 +104,7 @@ import Testing
         let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: 4, smoothing: 0.1, weights: weights).gradient
         let dInput = layer.backward(dLogits)
         Self.check("linear input", values: &input, analytic: dInput, loss: loss)
-        for parameter in layer.parameters {
-            let original = parameter.values
-            var values = original
-            Self.check(parameter.name, values: &values, analytic: parameter.gradient) { v in
-                parameter.values = v
-                defer { parameter.values = original }
-                return loss(input)
-            }
-        }
+        Self.checkParameters(layer.parameters) { loss(input) }
     }
 
     @Test func wholeModelWithDropout() {
@@ -130,16 +123,7 @@ import Testing
         _ = forward()
         model.zeroGradients()
         model.backward(r)
-        for parameter in model.parameters {
-            let original = parameter.values
-            var values = original
-            let gradient = parameter.gradient
-            // A small step: ReLU and max-pool kinks make a large one cross decision boundaries.
-            Self.check(parameter.name, values: &values, analytic: gradient, samples: 12, step: 5e-4, tolerance: 5e-2) { v in
-                parameter.values = v
-                defer { parameter.values = original }
-                return forward()
-            }
-        }
+        // A small step: ReLU and max-pool kinks make a large one cross decision boundaries.
+        Self.checkParameters(model.parameters, samples: 12, step: 5e-4, tolerance: 5e-2, loss: forward)
     }
 }
