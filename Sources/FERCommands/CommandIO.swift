@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERCore
+import FERData
 import Foundation
 
 /// Shared command plumbing: user-facing errors as one line and a non-zero exit.
@@ -37,8 +38,6 @@ enum CommandIO {
     }
 
     static func json<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
+        try StageIO.json(value)
     }
 }

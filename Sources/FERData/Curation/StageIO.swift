@@ -30,7 +30,8 @@ public enum StageIO {
         return mixer.next() | (1 << 63)
     }
 
-    static func json<T: Encodable>(_ value: T) throws -> Data {
+    /// The JSON every ferdata file and summary uses: pretty, sorted keys (stable bytes), slashes as is.
+    public static func json<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(value)

@@ -60,10 +60,8 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     }
 
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            return try encoder.encode(self)
+            return try StageIO.json(self)
         } catch {
             throw FerError(.writeFailed, "could not encode the manifest", cause: error)
         }

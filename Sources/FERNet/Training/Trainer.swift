@@ -84,7 +84,7 @@ public final class Trainer {
         model = CNNRNN(architecture: options.architecture, seed: options.seed)
         optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.learningRate,
                               momentum: options.momentum, weightDecay: options.weightDecay)
-        try StageIOJSON.write(options, to: directory.appendingPathComponent("run.json"))
+        try StageIO.json(options).write(to: directory.appendingPathComponent("run.json"), options: .atomic)
         try Data("epoch,loss,train_accuracy,val_accuracy,val_weighted_f1,learning_rate,seconds,samples_per_second\n".utf8)
             .write(to: directory.appendingPathComponent("metrics.csv"), options: .atomic)
     }
@@ -179,7 +179,7 @@ public final class Trainer {
         let best = try CNNRNN.load(directory.appendingPathComponent("best.safetensors").path).model
         for (target, parameter) in zip(model.parameters, best.parameters) { target.values = parameter.values }
         let metrics = evaluate(test)
-        try StageIOJSON.write(metrics, to: directory.appendingPathComponent("test.json"))
+        try StageIO.json(metrics).write(to: directory.appendingPathComponent("test.json"), options: .atomic)
         return metrics
     }
 
@@ -250,14 +250,5 @@ public final class Trainer {
         let url = runs.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
         return url
-    }
-}
-
-/// Small JSON files of a run.
-enum StageIOJSON {
-    static func write<T: Encodable>(_ value: T, to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(value).write(to: url, options: .atomic)
     }
 }
