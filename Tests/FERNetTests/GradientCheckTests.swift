@@ -67,6 +67,29 @@ import Testing
         Self.checkParameters(layer.parameters) { forward(input) }
     }
 
+    @Test func grayscaleConvPool() {
+        var random = SeededGenerator(seed: 11)
+        let layer = GrayscaleConvPool(name: "c", filters: 3, random: &random)
+        let input = Self.random(2 * 8 * 6, seed: 12)
+        let r = Self.random(3 * 2 * 4 * 3, seed: 13)
+        _ = layer.forward(input, batch: 2, height: 8, width: 6)
+        layer.backward(r)
+        Self.checkParameters(layer.parameters, step: 1e-3) { Self.dot(layer.forward(input, batch: 2, height: 8, width: 6), r) }
+    }
+
+    /// The fused block computes what a convolution followed by ReLU and max-pooling computes.
+    @Test func grayscaleConvPoolMatchesConvolutionThenPooling() {
+        var random = SeededGenerator(seed: 14)
+        let fused = GrayscaleConvPool(name: "c", filters: 4, random: &random)
+        let convolution = Conv2D(name: "c", inputChannels: 1, outputChannels: 4, random: &random)
+        convolution.weight.values = fused.weight.values
+        convolution.bias.values = fused.bias.values
+        let input = Self.random(3 * 10 * 8, seed: 15)
+        let expected = ReLUMaxPool().forward(convolution.forward(input, batch: 3, height: 10, width: 8), planes: 12, height: 10, width: 8)
+        let actual = fused.forward(input, batch: 3, height: 10, width: 8)
+        #expect(zip(expected, actual).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
     @Test func reluMaxPool() {
         let layer = ReLUMaxPool()
         var input = Self.random(3 * 8 * 8, seed: 4)

@@ -24,8 +24,7 @@ public final class CNNRNN {
     }
 
     public let architecture: Architecture
-    let conv1: Conv2D
-    let pool1 = ReLUMaxPool()
+    let conv1: GrayscaleConvPool
     let conv2: Conv2D
     let pool2 = ReLUMaxPool()
     let lstm: [LSTMLayer]
@@ -38,7 +37,7 @@ public final class CNNRNN {
         self.architecture = architecture
         var random = SeededGenerator(seed: seed)
         let a = architecture
-        conv1 = Conv2D(name: "conv1", inputChannels: 1, outputChannels: a.filters1, random: &random)
+        conv1 = GrayscaleConvPool(name: "conv1", filters: a.filters1, random: &random)
         conv2 = Conv2D(name: "conv2", inputChannels: a.filters1, outputChannels: a.filters2, random: &random)
         lstm = (0..<a.layers).map { layer in
             LSTMLayer(layer: layer, inputSize: layer == 0 ? a.stepSize : a.hidden, hidden: a.hidden, random: &random)
@@ -58,9 +57,7 @@ public final class CNNRNN {
         self.batch = batch
         let a = architecture
         let side = Architecture.side
-        // [B, 1, 48, 48] is already [1, B, 48, 48]: channel-major with one channel.
         var x = conv1.forward(images, batch: batch, height: side, width: side)
-        x = pool1.forward(x, planes: a.filters1 * batch, height: side, width: side)
         x = conv2.forward(x, batch: batch, height: side / 2, width: side / 2)
         x = pool2.forward(x, planes: a.filters2 * batch, height: side / 2, width: side / 2)
         var sequence = Self.toSequence(x, channels: a.filters2, batch: batch, rows: a.steps, columns: a.steps)
@@ -92,8 +89,7 @@ public final class CNNRNN {
         var dx = Self.fromSequence(dSequence, channels: a.filters2, batch: batch, rows: a.steps, columns: a.steps)
         dx = pool2.backward(dx)
         dx = conv2.backward(dx, wantInputGradient: true)!
-        dx = pool1.backward(dx)
-        _ = conv1.backward(dx, wantInputGradient: false)
+        conv1.backward(dx)
     }
 
     public func zeroGradients() {
