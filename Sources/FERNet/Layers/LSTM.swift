@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One LSTM layer with PyTorch's layout: gates in the order i, f, g, o; `weight_ih` [4H, I],
 /// `weight_hh` [4H, H] and two bias vectors, `bias_ih` and `bias_hh`.
 ///
@@ -75,21 +71,25 @@ final class LSTMLayer {
                     (previous.baseAddress! + row * hidden).update(from: h.baseAddress! + b * hidden, count: hidden)
                     let step = a.baseAddress! + b * h4, projection = projections.baseAddress! + row * h4
                     let gate = gates.baseAddress! + row * h4
-                    for j in 0..<hidden {
-                        let i = Self.sigmoid(step[j] + projection[j])
-                        let f = Self.sigmoid(step[hidden + j] + projection[hidden + j])
-                        let g = Self.tanh(step[2 * hidden + j] + projection[2 * hidden + j])
-                        let o = Self.sigmoid(step[3 * hidden + j] + projection[3 * hidden + j])
-                        let cell = f * c[b * hidden + j] + i * g
-                        let out = o * Self.tanh(cell)
-                        c[b * hidden + j] = cell
-                        h[b * hidden + j] = out
-                        gate[j] = i
-                        gate[hidden + j] = f
-                        gate[2 * hidden + j] = g
-                        gate[3 * hidden + j] = o
-                        cells[row * hidden + j] = cell
-                        outputs[row * hidden + j] = out
+                    let cell = c.baseAddress! + b * hidden, state = h.baseAddress! + b * hidden
+                    let savedCell = cells.baseAddress! + row * hidden, output = outputs.baseAddress! + row * hidden
+                    for j in stride(from: 0, to: hidden, by: 8) {
+                        let n = min(8, hidden - j)
+                        func preActivation(_ number: Int) -> Lanes {
+                            Lanes(step + number * hidden + j, count: n) + Lanes(projection + number * hidden + j, count: n)
+                        }
+                        let i = Lanes.sigmoid(preActivation(0)), f = Lanes.sigmoid(preActivation(1))
+                        let g = Lanes.tanh(preActivation(2)), o = Lanes.sigmoid(preActivation(3))
+                        let c = f * Lanes(cell + j, count: n) + i * g
+                        let h = o * Lanes.tanh(c)
+                        c.store(cell + j, count: n)
+                        c.store(savedCell + j, count: n)
+                        h.store(state + j, count: n)
+                        h.store(output + j, count: n)
+                        i.store(gate + j, count: n)
+                        f.store(gate + hidden + j, count: n)
+                        g.store(gate + 2 * hidden + j, count: n)
+                        o.store(gate + 3 * hidden + j, count: n)
                     }
                 }
             }
@@ -120,18 +120,21 @@ final class LSTMLayer {
                 for b in 0..<batch {
                     let row = b * steps + t
                     let gate = gates.baseAddress! + row * h4, out = dAStep.baseAddress! + b * h4
-                    for j in 0..<hidden {
-                        let i = gate[j], f = gate[hidden + j], g = gate[2 * hidden + j], o = gate[3 * hidden + j]
-                        let cell = cells[row * hidden + j]
-                        let previousCell = t > 0 ? cells[(row - 1) * hidden + j] : 0
-                        let tanhCell = Self.tanh(cell)
-                        let dh = gradient[row * hidden + j] + dhNext[b * hidden + j]
-                        let dc = dh * o * (1 - tanhCell * tanhCell) + dcNext[b * hidden + j]
-                        dcNext[b * hidden + j] = dc * f
-                        out[j] = dc * g * i * (1 - i)
-                        out[hidden + j] = dc * previousCell * f * (1 - f)
-                        out[2 * hidden + j] = dc * i * (1 - g * g)
-                        out[3 * hidden + j] = dh * tanhCell * o * (1 - o)
+                    let cell = cells.baseAddress! + row * hidden, dOutput = gradient.baseAddress! + row * hidden
+                    let dh = dhNext.baseAddress! + b * hidden, dc = dcNext.baseAddress! + b * hidden
+                    for j in stride(from: 0, to: hidden, by: 8) {
+                        let n = min(8, hidden - j)
+                        let i = Lanes(gate + j, count: n), f = Lanes(gate + hidden + j, count: n)
+                        let g = Lanes(gate + 2 * hidden + j, count: n), o = Lanes(gate + 3 * hidden + j, count: n)
+                        let previousCell = t > 0 ? Lanes(cell - hidden + j, count: n) : Lanes()
+                        let tanhCell = Lanes.tanh(Lanes(cell + j, count: n))
+                        let dHidden = Lanes(dOutput + j, count: n) + Lanes(dh + j, count: n)
+                        let dCell = dHidden * o * (1 - tanhCell * tanhCell) + Lanes(dc + j, count: n)
+                        (dCell * f).store(dc + j, count: n)
+                        (dCell * g * i * (1 - i)).store(out + j, count: n)
+                        (dCell * previousCell * f * (1 - f)).store(out + hidden + j, count: n)
+                        (dCell * i * (1 - g * g)).store(out + 2 * hidden + j, count: n)
+                        (dHidden * tanhCell * o * (1 - o)).store(out + 3 * hidden + j, count: n)
                     }
                     (dA.baseAddress! + row * h4).update(from: out, count: h4)
                 }
@@ -163,11 +166,4 @@ final class LSTMLayer {
         }
         return dInput
     }
-
-    @inline(__always)
-    static func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
-
-    /// tanh through one expf (libm's tanhf goes through expm1f and was 5 % of a training step).
-    @inline(__always)
-    static func tanh(_ x: Float) -> Float { 2 / (1 + expf(-2 * x)) - 1 }
 }

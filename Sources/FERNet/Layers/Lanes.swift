@@ -1,0 +1,53 @@
+/// Eight floats at a time, for the element-wise parts of the layers (the LSTM's gates), with an
+/// exp that stays in vector registers: libm's expf is one call per value and was the largest
+/// scalar cost of a training step.
+typealias Lanes = SIMD8<Float>
+
+extension SIMD8 where Scalar == Float {
+    /// Up to eight values from `pointer`; lanes past `count` are zero.
+    @inline(__always)
+    init(_ pointer: UnsafePointer<Float>, count: Int) {
+        if count == 8 {
+            self = UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
+        } else {
+            self = Lanes()
+            for lane in 0..<count { self[lane] = pointer[lane] }
+        }
+    }
+
+    /// Writes the first `count` lanes to `pointer`.
+    @inline(__always)
+    func store(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+        if count == 8 {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Lanes.self)
+        } else {
+            for lane in 0..<count { pointer[lane] = self[lane] }
+        }
+    }
+
+    /// e^x, relative error below 2e-7: x = n ln2 + r with |r| <= ln2/2, e^r by Cephes' degree-6
+    /// polynomial, 2^n put straight into the exponent bits. x is clamped to [-87, 88].
+    @inline(__always)
+    static func exp(_ x: Lanes) -> Lanes {
+        let x = pointwiseMax(pointwiseMin(x, Lanes(repeating: 88)), Lanes(repeating: -87))
+        let shifter = Lanes(repeating: 12_582_912)  // 1.5 x 2^23: adding it rounds to an integer
+        let shifted = x * 1.442_695_04 + shifter
+        let n = shifted - shifter
+        let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
+        var p = Lanes(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        p = p * r * r + r + 1
+        let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        return p * unsafeBitCast(exponent, to: Lanes.self)
+    }
+
+    @inline(__always)
+    static func sigmoid(_ x: Lanes) -> Lanes { 1 / (1 + exp(-x)) }
+
+    @inline(__always)
+    static func tanh(_ x: Lanes) -> Lanes { 2 / (1 + exp(-2 * x)) - 1 }
+}
