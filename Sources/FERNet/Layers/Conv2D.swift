@@ -1,16 +1,19 @@
-/// A 3x3 convolution, stride 1, padding 1, as im2col + one SGEMM for the whole batch.
+/// A 3x3 convolution, stride 1, padding 1, as im2col + SGEMM, a few images at a time.
 ///
-/// Activations are channel-major over the batch, `[C, B, H, W]`, so that one product covers every
-/// image: out[Cout, B*H*W] = weight[Cout, Cin*9] x cols[Cin*9, B*H*W] + bias.
+/// Activations are channel-major over the batch, `[C, B, H, W]`, so that one product covers a run
+/// of images: out[Cout, n] = weight[Cout, Cin*9] x cols[Cin*9, n] + bias, n = images x H x W.
 /// Backward: dWeight = dOut x cols^T, dBias = row sums of dOut, dCols = weight^T x dOut, then col2im.
+/// The columns of a whole batch would be tens of MB per replica and two replicas would stream them
+/// through the shared cache; a chunk of `chunkImages` stays in it, and backward rebuilds a chunk's
+/// columns (a copy) rather than keeping them all.
 final class Conv2D {
     let inputChannels: Int
     let outputChannels: Int
     let weight: Parameter  // [Cout, Cin, 3, 3]
     let bias: Parameter  // [Cout]
+    static let chunkImages = 4
+    private var input: [Float] = []
     private var cols: [Float] = []
-    /// Reused between steps: the column gradient is as large as `cols` (about 21 MB for conv2 at
-    /// batch 32), and a fresh one each step costs a memset and page faults.
     private var columnGradient: [Float] = []
     private var shape = (batch: 0, height: 0, width: 0)
 
@@ -27,75 +30,94 @@ final class Conv2D {
 
     var parameters: [Parameter] { [weight, bias] }
 
-    /// - Parameters: input `[Cin, B, H, W]`. Returns `[Cout, B, H, W]`.
-    func forward(_ input: [Float], batch: Int, height: Int, width: Int) -> [Float] {
-        shape = (batch, height, width)
-        let plane = batch * height * width
-        let k = inputChannels * 9
-        if cols.count != k * plane { cols = [Float](repeating: 0, count: k * plane) }
+    /// The image ranges processed together.
+    private var chunks: StrideTo<Int> { stride(from: 0, to: shape.batch, by: Self.chunkImages) }
+
+    /// Builds the columns of images `first..<first + count` in `cols`.
+    private func fillColumns(first: Int, count: Int) {
+        let k = inputChannels * 9, area = shape.height * shape.width
+        if cols.count < k * Self.chunkImages * area { cols = [Float](repeating: 0, count: k * Self.chunkImages * area) }
         input.withUnsafeBufferPointer { source in
             cols.withUnsafeMutableBufferPointer { cols in
-                Self.im2col(source, into: cols, channels: inputChannels, batch: batch, height: height, width: width)
+                Self.im2col(source, into: cols, channels: inputChannels, batch: shape.batch, images: first..<(first + count),
+                            height: shape.height, width: shape.width)
             }
         }
+    }
+
+    /// - Parameters: input `[Cin, B, H, W]`. Returns `[Cout, B, H, W]`.
+    func forward(_ input: [Float], batch: Int, height: Int, width: Int) -> [Float] {
+        self.input = input
+        shape = (batch, height, width)
+        let (area, plane, k) = (height * width, batch * height * width, inputChannels * 9)
         var output = [Float](unsafeUninitializedCapacity: outputChannels * plane) { _, count in count = outputChannels * plane }
         output.withUnsafeMutableBufferPointer { out in
             for c in 0..<outputChannels {
                 (out.baseAddress! + c * plane).update(repeating: bias.values[c], count: plane)
             }
-            BLAS.gemm(m: outputChannels, n: plane, k: k, weight.values, lda: k, cols, ldb: plane, beta: 1,
-                      out.baseAddress!, ldc: plane)
+            for first in chunks {
+                let n = min(Self.chunkImages, batch - first) * area
+                fillColumns(first: first, count: n / area)
+                BLAS.gemm(m: outputChannels, n: n, k: k, weight.values, lda: k, cols, ldb: n, beta: 1,
+                          out.baseAddress! + first * area, ldc: plane)
+            }
         }
         return output
     }
 
     /// Accumulates parameter gradients; returns dInput `[Cin, B, H, W]` when asked.
     func backward(_ gradient: [Float], wantInputGradient: Bool) -> [Float]? {
-        let plane = shape.batch * shape.height * shape.width
-        let k = inputChannels * 9
+        let (area, plane, k) = (shape.height * shape.width, shape.batch * shape.height * shape.width, inputChannels * 9)
+        var dInput = wantInputGradient ? [Float](repeating: 0, count: inputChannels * plane) : []
+        if wantInputGradient && columnGradient.count < k * Self.chunkImages * area {
+            columnGradient = [Float](repeating: 0, count: k * Self.chunkImages * area)
+        }
         gradient.withUnsafeBufferPointer { dOut in
-            weight.gradient.withUnsafeMutableBufferPointer { dW in
-                BLAS.gemm(transposeB: true, m: outputChannels, n: k, k: plane, dOut.baseAddress!, lda: plane,
-                          cols, ldb: plane, beta: 1, dW.baseAddress!, ldc: k)
+            for first in chunks {
+                let count = min(Self.chunkImages, shape.batch - first)
+                let n = count * area
+                fillColumns(first: first, count: count)
+                weight.gradient.withUnsafeMutableBufferPointer { dW in
+                    BLAS.gemm(transposeB: true, m: outputChannels, n: k, k: n, dOut.baseAddress! + first * area, lda: plane,
+                              cols, ldb: n, beta: 1, dW.baseAddress!, ldc: k)
+                }
+                guard wantInputGradient else { continue }
+                columnGradient.withUnsafeMutableBufferPointer { dCols in
+                    BLAS.gemm(transposeA: true, m: k, n: n, k: outputChannels, weight.values, lda: k,
+                              dOut.baseAddress! + first * area, ldb: plane, dCols.baseAddress!, ldc: n)
+                    dInput.withUnsafeMutableBufferPointer { dInput in
+                        Self.col2im(UnsafeBufferPointer(dCols), into: dInput, channels: inputChannels, batch: shape.batch,
+                                    images: first..<(first + count), height: shape.height, width: shape.width)
+                    }
+                }
             }
             for c in 0..<outputChannels {
-                var sum: Float = 0
-                for i in 0..<plane { sum += dOut[c * plane + i] }
-                bias.gradient[c] += sum
+                let row = dOut.baseAddress! + c * plane
+                var sums = Lanes()
+                var x = 0
+                while x + 8 <= plane { sums += Lanes(row + x, count: 8); x += 8 }
+                bias.gradient[c] += sums.sum() + (x < plane ? Lanes(row + x, count: plane - x).sum() : 0)
             }
         }
-        guard wantInputGradient else { return nil }
-        if columnGradient.count != k * plane { columnGradient = [Float](repeating: 0, count: k * plane) }
-        gradient.withUnsafeBufferPointer { dOut in
-            columnGradient.withUnsafeMutableBufferPointer { dCols in
-                BLAS.gemm(transposeA: true, m: k, n: plane, k: outputChannels, weight.values, lda: k,
-                          dOut.baseAddress!, ldb: plane, dCols.baseAddress!, ldc: plane)
-            }
-        }
-        var dInput = [Float](repeating: 0, count: inputChannels * plane)
-        columnGradient.withUnsafeBufferPointer { dCols in
-            dInput.withUnsafeMutableBufferPointer { dInput in
-                Self.col2im(dCols, into: dInput, channels: inputChannels, batch: shape.batch, height: shape.height, width: shape.width)
-            }
-        }
-        return dInput
+        return wantInputGradient ? dInput : nil
     }
 
-    /// cols[(c*9 + ky*3 + kx), (b*H + y)*W + x] = input[c, b, y+ky-1, x+kx-1], zero outside.
-    /// Each (row, tap) is one contiguous copy of the valid span plus zeroed edges.
+    /// cols[(c*9 + ky*3 + kx), ((b - first)*H + y)*W + x] = input[c, b, y+ky-1, x+kx-1], zero
+    /// outside, for b in `images`. Each (row, tap) is one contiguous copy of the valid span plus
+    /// zeroed edges.
     static func im2col(_ input: UnsafeBufferPointer<Float>, into cols: UnsafeMutableBufferPointer<Float>,
-                       channels: Int, batch: Int, height: Int, width: Int) {
-        let plane = batch * height * width
+                       channels: Int, batch: Int, images: Range<Int>, height: Int, width: Int) {
+        let plane = images.count * height * width
         let source = input.baseAddress!, target = cols.baseAddress!
         for c in 0..<channels {
             for ky in 0..<3 {
                 for kx in 0..<3 {
                     let row = target + (c * 9 + ky * 3 + kx) * plane
                     let (first, last) = (max(0, 1 - kx), min(width, width + 1 - kx))
-                    for b in 0..<batch {
+                    for b in images {
                         let image = source + (c * batch + b) * height * width
                         for y in 0..<height {
-                            let out = row + (b * height + y) * width
+                            let out = row + ((b - images.lowerBound) * height + y) * width
                             let sy = y + ky - 1
                             guard sy >= 0 && sy < height else {
                                 out.update(repeating: 0, count: width)
@@ -113,20 +135,20 @@ final class Conv2D {
 
     /// The adjoint of im2col: adds each column entry back to the input position it was read from.
     static func col2im(_ cols: UnsafeBufferPointer<Float>, into input: UnsafeMutableBufferPointer<Float>,
-                       channels: Int, batch: Int, height: Int, width: Int) {
-        let plane = batch * height * width
+                       channels: Int, batch: Int, images: Range<Int>, height: Int, width: Int) {
+        let plane = images.count * height * width
         let source = cols.baseAddress!, target = input.baseAddress!
         for c in 0..<channels {
             for ky in 0..<3 {
                 for kx in 0..<3 {
                     let row = source + (c * 9 + ky * 3 + kx) * plane
                     let (first, last) = (max(0, 1 - kx), min(width, width + 1 - kx))
-                    for b in 0..<batch {
+                    for b in images {
                         let image = target + (c * batch + b) * height * width
                         for y in 0..<height {
                             let sy = y + ky - 1
                             guard sy >= 0 && sy < height else { continue }
-                            let from = row + (b * height + y) * width
+                            let from = row + ((b - images.lowerBound) * height + y) * width
                             let to = image + sy * width + kx - 1
                             for x in first..<last { to[x] += from[x] }
                         }

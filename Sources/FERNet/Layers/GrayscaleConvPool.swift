@@ -53,34 +53,39 @@ final class GrayscaleConvPool {
             }
             var out = 0
             for filter in 0..<filters {
-                let taps = weights.baseAddress! + filter * 9
+                let t = weights.baseAddress! + filter * 9
+                let w = (t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8])
+                let (below, further) = (paddedWidth, 2 * paddedWidth)
                 let filterBias = bias.values[filter]
                 for image in 0..<batch {
                     let source = padded.baseAddress! + image * paddedPlane
                     for pooledRow in 0..<outHeight {
                         for half in 0..<2 {
                             let row = rows.baseAddress! + half * width
-                            row.update(repeating: filterBias, count: width)
                             let top = source + (2 * pooledRow + half) * paddedWidth
-                            for tap in 0..<9 {
-                                let w = taps[tap], line = top + (tap / 3) * paddedWidth + tap % 3
-                                for x in 0..<width { row[x] += w * line[x] }
+                            var x = 0
+                            while x + 8 <= width {
+                                let p = top + x
+                                var sum = Lanes(repeating: filterBias)
+                                sum += w.0 * Lanes(p, count: 8) + w.1 * Lanes(p + 1, count: 8) + w.2 * Lanes(p + 2, count: 8)
+                                sum += w.3 * Lanes(p + below, count: 8) + w.4 * Lanes(p + below + 1, count: 8)
+                                    + w.5 * Lanes(p + below + 2, count: 8)
+                                sum += w.6 * Lanes(p + further, count: 8) + w.7 * Lanes(p + further + 1, count: 8)
+                                    + w.8 * Lanes(p + further + 2, count: 8)
+                                sum.store(row + x, count: 8)
+                                x += 8
+                            }
+                            for x in x..<width {
+                                let p = top + x
+                                row[x] = filterBias + w.0 * p[0] + w.1 * p[1] + w.2 * p[2]
+                                    + w.3 * p[below] + w.4 * p[below + 1] + w.5 * p[below + 2]
+                                    + w.6 * p[further] + w.7 * p[further + 1] + w.8 * p[further + 2]
                             }
                         }
-                        let offset = Int32(truncatingIfNeeded: 2 * pooledRow * paddedWidth)
-                        for column in 0..<outWidth {
-                            let x = 2 * column
-                            var best: Float = 0
-                            var winner: Int32 = -1
-                            let position = offset + Int32(truncatingIfNeeded: x)
-                            if rows[x] > best { best = rows[x]; winner = position }
-                            if rows[x + 1] > best { best = rows[x + 1]; winner = position + 1 }
-                            if rows[width + x] > best { best = rows[width + x]; winner = position + Int32(paddedWidth) }
-                            if rows[width + x + 1] > best { best = rows[width + x + 1]; winner = position + Int32(paddedWidth) + 1 }
-                            output[out] = best
-                            winners[out] = winner
-                            out += 1
-                        }
+                        ReLUMaxPool.poolRows(rows.baseAddress!, width: width, into: output.baseAddress! + out,
+                                             winners: winners.baseAddress! + out, position: 2 * pooledRow * paddedWidth,
+                                             below: paddedWidth)
+                        out += outWidth
                     }
                 }
             }

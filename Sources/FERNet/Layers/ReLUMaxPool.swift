@@ -15,23 +15,12 @@ final class ReLUMaxPool {
         input.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { output in
                 winners.withUnsafeMutableBufferPointer { winners in
-                    var out = 0
                     for p in 0..<planes {
                         for y in 0..<outHeight {
-                            var base = (p * height + 2 * y) * width
-                            for _ in 0..<outWidth {
-                                var best: Float = 0
-                                var winner: Int32 = -1
-                                if input[base] > best { best = input[base]; winner = Int32(truncatingIfNeeded: base) }
-                                if input[base + 1] > best { best = input[base + 1]; winner = Int32(truncatingIfNeeded: base + 1) }
-                                let below = base + width
-                                if input[below] > best { best = input[below]; winner = Int32(truncatingIfNeeded: below) }
-                                if input[below + 1] > best { best = input[below + 1]; winner = Int32(truncatingIfNeeded: below + 1) }
-                                output[out] = best
-                                winners[out] = winner
-                                out += 1
-                                base += 2
-                            }
+                            let top = (p * height + 2 * y) * width
+                            let out = (p * outHeight + y) * outWidth
+                            Self.poolRows(input.baseAddress! + top, width: width, into: output.baseAddress! + out,
+                                          winners: winners.baseAddress! + out, position: top, below: width)
                         }
                     }
                 }
@@ -50,5 +39,50 @@ final class ReLUMaxPool {
             }
         }
         return dInput
+    }
+
+    /// ReLU and max-pooling of one pair of rows, `top[0..<width]` and `top[width..<2 width]`, into
+    /// width/2 outputs. A window's winner is `position` plus its column offset (plus `below` for
+    /// the lower row), the first of equal maxima; -1 where no value is above zero. Eight windows
+    /// at a time without branches: which of four values wins is a coin toss the branch predictor loses.
+    static func poolRows(_ top: UnsafePointer<Float>, width: Int, into output: UnsafeMutablePointer<Float>,
+                         winners: UnsafeMutablePointer<Int32>, position: Int, below: Int) {
+        let bottom = top + width
+        let columns = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        var column = 0
+        while 2 * column + 16 <= width {
+            let upper = UnsafeRawPointer(top + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
+            let lower = UnsafeRawPointer(bottom + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
+            let first = columns &+ Int32(truncatingIfNeeded: position + 2 * column)
+            var best = Lanes()
+            var winner = SIMD8<Int32>(repeating: -1)
+            @inline(__always) func consider(_ values: Lanes, at offset: Int) {
+                let better = values .> best
+                best.replace(with: values, where: better)
+                winner.replace(with: first &+ Int32(truncatingIfNeeded: offset), where: better)
+            }
+            consider(upper.evenHalf, at: 0)
+            consider(upper.oddHalf, at: 1)
+            consider(lower.evenHalf, at: below)
+            consider(lower.oddHalf, at: below + 1)
+            best.store(output + column, count: 8)
+            UnsafeMutableRawPointer(winners + column).storeBytes(of: winner, as: SIMD8<Int32>.self)
+            column += 8
+        }
+        while 2 * column < width {
+            let x = 2 * column
+            var best: Float = 0
+            var winner: Int32 = -1
+            @inline(__always) func consider(_ value: Float, at offset: Int) {
+                if value > best { (best, winner) = (value, Int32(truncatingIfNeeded: position + x + offset)) }
+            }
+            consider(top[x], at: 0)
+            consider(top[x + 1], at: 1)
+            consider(bottom[x], at: below)
+            consider(bottom[x + 1], at: below + 1)
+            output[column] = best
+            winners[column] = winner
+            column += 1
+        }
     }
 }
