@@ -86,7 +86,7 @@ final class Conv2D {
                     BLAS.gemm(transposeA: true, m: k, n: n, k: outputChannels, weight.values, lda: k,
                               dOut.baseAddress! + first * area, ldb: plane, dCols.baseAddress!, ldc: n)
                     dInput.withUnsafeMutableBufferPointer { dInput in
-                        Self.col2im(UnsafeBufferPointer(dCols), into: dInput, channels: inputChannels, batch: shape.batch,
+                        Self.col2im(dCols, into: dInput, channels: inputChannels, batch: shape.batch,
                                     images: first..<(first + count), height: shape.height, width: shape.width)
                     }
                 }
@@ -103,57 +103,53 @@ final class Conv2D {
     }
 
     /// cols[(c*9 + ky*3 + kx), ((b - first)*H + y)*W + x] = input[c, b, y+ky-1, x+kx-1], zero
-    /// outside, for b in `images`. Each (row, tap) is one contiguous copy of the valid span plus
-    /// zeroed edges.
+    /// outside, for b in `images`. Within a channel the chunk's images are contiguous, so each
+    /// (channel, tap) row is the chunk shifted by (ky-1)*W + (kx-1): one copy, then the entries that
+    /// fell across an image edge are zeroed.
     static func im2col(_ input: UnsafeBufferPointer<Float>, into cols: UnsafeMutableBufferPointer<Float>,
                        channels: Int, batch: Int, images: Range<Int>, height: Int, width: Int) {
         let plane = images.count * height * width
-        let source = input.baseAddress!, target = cols.baseAddress!
         for c in 0..<channels {
-            for ky in 0..<3 {
-                for kx in 0..<3 {
-                    let row = target + (c * 9 + ky * 3 + kx) * plane
-                    let (first, last) = (max(0, 1 - kx), min(width, width + 1 - kx))
-                    for b in images {
-                        let image = source + (c * batch + b) * height * width
-                        for y in 0..<height {
-                            let out = row + ((b - images.lowerBound) * height + y) * width
-                            let sy = y + ky - 1
-                            guard sy >= 0 && sy < height else {
-                                out.update(repeating: 0, count: width)
-                                continue
-                            }
-                            if first > 0 { out.update(repeating: 0, count: first) }
-                            (out + first).update(from: image + sy * width + first + kx - 1, count: last - first)
-                            if last < width { (out + last).update(repeating: 0, count: width - last) }
-                        }
-                    }
-                }
+            let chunk = input.baseAddress! + (c * batch + images.lowerBound) * height * width
+            for tap in 0..<9 {
+                let row = cols.baseAddress! + (c * 9 + tap) * plane
+                let shift = (tap / 3 - 1) * width + tap % 3 - 1
+                let valid = max(0, -shift)..<min(plane, plane - shift)
+                (row + valid.lowerBound).update(from: chunk + valid.lowerBound + shift, count: valid.count)
+                zeroOutside(row, tap: tap, images: images.count, height: height, width: width)
             }
         }
     }
 
     /// The adjoint of im2col: adds each column entry back to the input position it was read from.
-    static func col2im(_ cols: UnsafeBufferPointer<Float>, into input: UnsafeMutableBufferPointer<Float>,
+    /// Zeroes the entries of `cols` that lie outside the image first (they are scratch).
+    static func col2im(_ cols: UnsafeMutableBufferPointer<Float>, into input: UnsafeMutableBufferPointer<Float>,
                        channels: Int, batch: Int, images: Range<Int>, height: Int, width: Int) {
         let plane = images.count * height * width
-        let source = cols.baseAddress!, target = input.baseAddress!
         for c in 0..<channels {
-            for ky in 0..<3 {
-                for kx in 0..<3 {
-                    let row = source + (c * 9 + ky * 3 + kx) * plane
-                    let (first, last) = (max(0, 1 - kx), min(width, width + 1 - kx))
-                    for b in images {
-                        let image = target + (c * batch + b) * height * width
-                        for y in 0..<height {
-                            let sy = y + ky - 1
-                            guard sy >= 0 && sy < height else { continue }
-                            let from = row + ((b - images.lowerBound) * height + y) * width
-                            let to = image + sy * width + kx - 1
-                            for x in first..<last { to[x] += from[x] }
-                        }
-                    }
-                }
+            let chunk = input.baseAddress! + (c * batch + images.lowerBound) * height * width
+            for tap in 0..<9 {
+                let row = cols.baseAddress! + (c * 9 + tap) * plane
+                let shift = (tap / 3 - 1) * width + tap % 3 - 1
+                zeroOutside(row, tap: tap, images: images.count, height: height, width: width)
+                let from = row + max(0, -shift), to = chunk + max(0, -shift) + shift
+                for i in 0..<(plane - abs(shift)) { to[i] += from[i] }
+            }
+        }
+    }
+
+    /// Zeroes the entries of one (channel, tap) column row whose source pixel is padding: the top
+    /// row of each image for ky = 0, the bottom row for ky = 2, the left column for kx = 0, the
+    /// right column for kx = 2.
+    private static func zeroOutside(_ row: UnsafeMutablePointer<Float>, tap: Int, images: Int, height: Int, width: Int) {
+        let (ky, kx) = (tap / 3, tap % 3)
+        for image in 0..<images {
+            let first = row + image * height * width
+            if ky == 0 { first.update(repeating: 0, count: width) }
+            if ky == 2 { (first + (height - 1) * width).update(repeating: 0, count: width) }
+            if kx != 1 {
+                let x = kx == 0 ? 0 : width - 1
+                for y in 0..<height { first[y * width + x] = 0 }
             }
         }
     }
