@@ -29,7 +29,9 @@ extension SIMD8 where Scalar == Float {
     /// polynomial, 2^n put straight into the exponent bits. x is clamped to [-87, 88].
     @inline(__always)
     static func exp(_ x: Lanes) -> Lanes {
-        let x = pointwiseMax(pointwiseMin(x, Lanes(repeating: 88)), Lanes(repeating: -87))
+        var x = x  // (pointwiseMin and pointwiseMax are not inlined; replace is)
+        x.replace(with: 88, where: x .> 88)
+        x.replace(with: -87, where: x .< -87)
         let shifter = Lanes(repeating: 12_582_912)  // 1.5 x 2^23: adding it rounds to an integer
         let shifted = x * 1.442_695_04 + shifter
         let n = shifted - shifter
