@@ -1,16 +1,14 @@
 # The two set-up commands of the README, and the benchmarks.
-SAMPLE_WORK := .build/sample-work
-
 .PHONY: deps sample test bench-ingest
 
 deps:
 	@scripts/ensure-deps
 
-# The main job on the bundled samples: ingest them and print the summary.
+# The main job on the bundled samples: pipelines/sample.yaml end to end (ingest, dedup, split,
+# balance, augment, train, eval, crosseval); a second run finds every stage up to date.
 sample: deps
-	swift build -c release
-	rm -rf $(SAMPLE_WORK)
-	.build/release/ferdata ingest samples/faces.csv samples/foreign.zip --workspace $(SAMPLE_WORK)
+	swift build -c release --product ferdata
+	.build/release/ferdata run pipelines/sample.yaml
 
 # The whole test suite, optimised (numeric code is 10-100x slower in debug builds).
 test: deps

@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -20,14 +21,17 @@ let package = Package(
         // Our C shims: every setjmp/longjmp of libjpeg and libpng stays in here.
         .target(name: "CFerShims", dependencies: ["CJPEG", "CPNG", "CZlib"]),
 
-        // Swift side: core types → media (codecs, resize) → data (records, shards, stages) → CLI.
+        // Swift side: core types → media (codecs, resize) → data (records, shards, stages) → net (model,
+        // trainer) → eval (scores, cross-dataset, annotation, reports) → CLI.
         .target(name: "FERCore"),
         .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims"]),
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"]),
         .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS"]),
+        .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERNet"]),
         .target(name: "FERCommands", dependencies: [
-            "FERData", "FERNet",
+            "FERData", "FERNet", "FEREval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "ferdata", dependencies: ["FERCommands"]),
         .executableTarget(name: "ferdata-bench", dependencies: ["FERData", "FERNet"]),
@@ -36,7 +40,8 @@ let package = Package(
         .testTarget(name: "FERMediaTests", dependencies: ["FERMedia", "FERTestSupport"]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERTestSupport"]),
+        .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERTestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

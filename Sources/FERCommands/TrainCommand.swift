@@ -1,6 +1,7 @@
 import ArgumentParser
 import FERCore
 import FERData
+import FEREval
 import FERMedia
 import FERNet
 import Foundation
@@ -13,7 +14,8 @@ struct TrainCommand: ParsableCommand {
             The reference model of ../shared/peers/peer_cnnrnn.py (conv 32/64, 2-layer LSTM of 128, dropout \
             0.5), on OpenBLAS. Batches stream from the shards with a shuffle buffer and on-the-fly flips and \
             rotations. The run folder (WORKSPACE/runs/NNNN-train) gets run.json, metrics.csv, best.safetensors \
-            (by val weighted F1), last.safetensors and a checkpoint for --resume.
+            (by val weighted F1), last.safetensors, a checkpoint for --resume, test.json and report/ (the best model on \
+            the test split with loss and accuracy curves; see ferdata eval).
 
             Examples:
               ferdata train --epochs 30
@@ -61,6 +63,7 @@ struct TrainCommand: ParsableCommand {
             }
             bar.finish()
             let test = try trainer.testMetrics()
+            let report = try writeReport(trainer)
             if output.json {
                 try CommandIO.printJSON(results)
             } else if !output.quiet {
@@ -75,8 +78,27 @@ struct TrainCommand: ParsableCommand {
                                  test.accuracy, test.weightedF1, test.macroF1))
                 }
                 print(String(format: "trained in %.1f s; run folder %@", Date().timeIntervalSince(started), trainer.directory.path))
+                if let report { print("report: \(report.appendingPathComponent("report.html").path)") }
             }
         }
+    }
+
+    /// The best model's report on the test split, with the run's loss and accuracy curves (RUN/report).
+    func writeReport(_ trainer: Trainer) throws -> URL? {
+        let records = try trainer.testRecords()
+        guard !records.isEmpty else { return nil }
+        let classifier = try Classifier(path: trainer.directory.appendingPathComponent("best.safetensors").path)
+        let predictions = classifier.predict(records)
+        let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions,
+                                        data: trainer.options.dataset, split: "test")
+        let history = try trainer.history()
+        let curves = EvaluationReport.Curves(
+            loss: [.init("TRAIN LOSS", history.map(\.loss))],
+            accuracy: [.init("TRAIN", history.map(\.trainAccuracy)), .init("VAL", history.map(\.valAccuracy)),
+                       .init("VAL WEIGHTED F1", history.map(\.valWeightedF1))])
+        let folder = trainer.directory.appendingPathComponent("report")
+        try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder, curves: curves)
+        return folder
     }
 
     func options() throws -> Trainer.Options {

@@ -39,6 +39,15 @@ public struct Canvas: Sendable {
         }
     }
 
+    /// A straight line `thickness` pixels wide from (x0, y0) to (x1, y1).
+    public mutating func line(from start: (x: Int, y: Int), to end: (x: Int, y: Int), _ color: Color, thickness: Int = 2) {
+        let steps = max(abs(end.x - start.x), abs(end.y - start.y), 1)
+        for step in 0...steps {
+            let x = start.x + (end.x - start.x) * step / steps, y = start.y + (end.y - start.y) * step / steps
+            fill(x: x - thickness / 2, y: y - thickness / 2, width: thickness, height: thickness, color)
+        }
+    }
+
     /// Draws a grayscale image with its top-left corner at (x, y), each pixel `scale` x `scale`.
     public mutating func draw(_ image: GrayImage, x: Int, y: Int, scale: Int = 1) {
         for row in 0..<(image.height * scale) {

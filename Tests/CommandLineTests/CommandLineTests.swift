@@ -41,7 +41,7 @@ import Testing
     @Test func helpListsEveryCommandWithAnExample() throws {
         let help = try ferdata(["--help"])
         #expect(help.status == 0)
-        for command in ["ingest", "dedup", "split", "balance", "augment", "stats", "show", "synth"] {
+        for command in ["ingest", "dedup", "split", "balance", "augment", "train", "eval", "crosseval", "annotate", "stats", "show", "synth"] {
             #expect(help.stdout.contains(command))
             let commandHelp = try ferdata([command, "--help"])
             #expect(commandHelp.status == 0)
@@ -87,5 +87,37 @@ import Testing
         #expect(run.status == 1)
         #expect(run.stderr.hasPrefix("ferdata: error: no-such.csv: no such file or folder"))
         #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// Train a few epochs on the synthetic samples, then eval, crosseval on the foreign sample set
+    /// (other label names, colour, contempt) and annotate: each writes its report.
+    @Test func trainEvalCrossevalAndAnnotateRunOnTheSamples() throws {
+        let workspace = Fixtures.temporaryDirectory()
+        let environment = ["FERDATA_WORKSPACE": workspace.path]
+        for arguments in [["ingest", "samples/faces.csv", "-q"], ["split", "--val", "0.15", "-q"],
+                          ["train", "--epochs", "2", "-q"]] {
+            let run = try ferdata(arguments, environment: environment)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+        }
+        let model = workspace.appendingPathComponent("runs/0001-train/best.safetensors").path
+        #expect(FileManager.default.fileExists(atPath: workspace.appendingPathComponent("runs/0001-train/report/report.html").path))
+        let eval = try ferdata(["eval", model, "--json"], environment: environment)
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let cross = try ferdata(["crosseval", model, "samples/foreign.zip", "--baseline", "0002-split", "--json"], environment: environment)
+        #expect(cross.status == 0, "\(cross.stderr)")
+        let rows = try JSONSerialization.jsonObject(with: Data(cross.stdout.utf8)) as! [[String: Any]]
+        #expect(rows.count == 2)
+        #expect(rows[1]["scored"] as? Int == 84)
+        #expect(rows[1]["excludedLabels"] as? [String: Int] == ["contempt": 12])
+        for name in ["eval-0002-split-test", "crosseval-foreign.zip"] {
+            #expect(FileManager.default.fileExists(atPath: workspace.appendingPathComponent("reports/\(name)/confusion.png").path))
+        }
+        let annotate = try ferdata(["annotate", model, "samples/foreign.zip", "--ingest", "--min-confidence", "0", "--json"],
+                                   environment: environment)
+        #expect(annotate.status == 0, "\(annotate.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(annotate.stdout.utf8)) as! [String: Any]
+        #expect(summary["faces"] as? Int == 96 && summary["kept"] as? Int == 96)
+        let missing = try ferdata(["annotate"], environment: environment)
+        #expect(missing.status == 1 && missing.stderr.contains("MODEL"))
     }
 }

@@ -56,16 +56,27 @@ import Testing
         #expect(resumed.model.parameters.map(\.values) == whole.model.parameters.map(\.values))
     }
 
-    @Test func metricsAgreeWithScikitLearnOnAKnownCase() {
-        // scikit-learn 1.9: accuracy 0.5; precision, recall and F1 per class [0.5, 0.3333, 0.6667];
-        // macro F1 0.5, weighted F1 0.5.
-        let labels = [0, 0, 1, 1, 2, 2, 0, 1, 2, 0]
-        let predictions = [0, 1, 1, 2, 2, 0, 0, 0, 2, 1]
-        let metrics = ClassificationMetrics(labels: labels, predictions: predictions, classes: 3)
-        #expect(abs(metrics.accuracy - 0.5) < 1e-9)
-        for values in [metrics.f1, metrics.precision, metrics.recall] {
-            #expect(zip(values, [0.5, 1.0 / 3, 2.0 / 3]).allSatisfy { abs($0 - $1) < 1e-9 })
+    /// Tests/FERNetTests/Fixtures/sklearn-metrics.json holds labels, predictions and scikit-learn's
+    /// figures for them (scripts/make-metrics-fixture.py): one class never predicted, one absent.
+    @Test func metricsAgreeWithScikitLearn() throws {
+        struct Fixture: Decodable {
+            var classes: Int
+            var labels, predictions, support, presentClasses: [Int]
+            var accuracy, macroF1, weightedF1, macroF1OverPresent: Double
+            var precision, recall, f1: [Double]
+            var confusion: [[Int]]
         }
-        #expect(abs(metrics.macroF1 - 0.5) < 1e-9 && abs(metrics.weightedF1 - 0.5) < 1e-9)
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/sklearn-metrics.json")
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        func close(_ a: [Double], _ b: [Double]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-9 } }
+        let metrics = ClassificationMetrics(labels: fixture.labels, predictions: fixture.predictions, classes: fixture.classes)
+        #expect(metrics.confusion == fixture.confusion)
+        #expect(metrics.support == fixture.support)
+        #expect(close([metrics.accuracy, metrics.macroF1, metrics.weightedF1], [fixture.accuracy, fixture.macroF1, fixture.weightedF1]))
+        #expect(close(metrics.precision, fixture.precision) && close(metrics.recall, fixture.recall) && close(metrics.f1, fixture.f1))
+        let present = ClassificationMetrics(labels: fixture.labels, predictions: fixture.predictions, classes: fixture.classes,
+                                            averageOver: fixture.presentClasses)
+        #expect(abs(present.macroF1 - fixture.macroF1OverPresent) < 1e-9)
+        #expect(present.averagedOver == fixture.presentClasses)
     }
 }

@@ -192,7 +192,7 @@ public struct Deduplicator: Sendable {
                 let source = record.sourceIndex < sources.count ? sources[Int(record.sourceIndex)].path : ""
                 let fields = [String(group.id), String(record.recordID), source, record.sourceName, String(record.locator), record.split.name,
                               record.label?.name ?? "", String(group.distances[position]), group.actions[position].rawValue]
-                text += fields.map(RejectLog.quoted).joined(separator: ",") + "\n"
+                text += CSVField.line(fields) + "\n"
             }
         }
         return Data(text.utf8)

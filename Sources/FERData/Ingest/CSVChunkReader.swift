@@ -76,7 +76,7 @@ final class CSVChunkReader {
             initialized = chunkSize
         }
         buffer.withUnsafeMutableBytes { raw in
-            raw.copyMemory(from: UnsafeRawBufferPointer(start: carry, count: carry.count))
+            carry.withUnsafeBytes { raw.copyMemory(from: $0) }
             filled = carry.count
             while filled < chunkSize {
                 let read: Int

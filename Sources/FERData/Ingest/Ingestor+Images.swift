@@ -74,7 +74,7 @@ extension Ingestor {
     }
 
     /// Relative paths of the regular files under `root`, sorted, hidden files and folders skipped.
-    static func regularFiles(under root: URL) -> [String] {
+    public static func regularFiles(under root: URL) -> [String] {
         let base = root.standardizedFileURL.path
         guard let walker = FileManager.default.enumerator(
             at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
@@ -120,12 +120,14 @@ extension Ingestor {
             let reason: RejectReason = error.code == .imageTooLarge ? .imageTooLarge : .undecodableImage
             return .rejected(Reject(location: location, reason: reason, detail: error.message), unknownLabel: nil)
         }
-        return outcome(placement.label, name: placement.labelName, location: location) { label in
+        func record(_ label: Emotion?) -> FaceRecord {
             FaceRecord(
                 pixels: face.pixels, label: label, split: placement.split, usage: placement.usage,
                 sourceIndex: sourceIndex, locator: UInt64(image.ordinal),
                 recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal)),
                 sourceName: image.member)
         }
+        guard layout.readsLabels else { return .face(EncodedRecord(record(nil))) }
+        return outcome(placement.label, name: placement.labelName, location: location) { record($0) }
     }
 }

@@ -61,13 +61,8 @@ public struct RejectLog: Sendable {
                 reject.location.source, reject.location.member ?? "", reject.location.line.map(String.init) ?? "",
                 reject.reason.rawValue, reject.detail,
             ]
-            text += fields.map(Self.quoted).joined(separator: ",") + "\n"
+            text += CSVField.line(fields) + "\n"
         }
         return Data(text.utf8)
-    }
-
-    static func quoted(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

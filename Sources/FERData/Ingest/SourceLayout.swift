@@ -10,6 +10,9 @@ import FERCore
 public struct SourceLayout: Sendable {
     public var vocabulary: LabelVocabulary
     public var usageMapping: UsageMapping
+    /// False for unlabeled images (annotation): every decodable image becomes a record with no label,
+    /// whatever its folders are called.
+    public var readsLabels = true
 
     public init(vocabulary: LabelVocabulary = LabelVocabulary(), usageMapping: UsageMapping = UsageMapping()) {
         self.vocabulary = vocabulary

@@ -7,7 +7,7 @@ import Glibc
 
 /// Durable file writes: write all bytes, fsync, close. Directory entries are made durable with
 /// `syncDirectory`. Errors name the path and the system's reason (disk full, read-only, ...).
-enum FileIO {
+public enum FileIO {
     static func writeDurably(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw systemError("cannot create", path) }
@@ -30,7 +30,7 @@ enum FileIO {
         guard close(fd) == 0 else { throw systemError("cannot close", path) }
     }
 
-    static func writeDurably(_ data: Data, to path: String) throws {
+    public static func writeDurably(_ data: Data, to path: String) throws {
         try data.withUnsafeBytes { try writeDurably($0, to: path) }
     }
 

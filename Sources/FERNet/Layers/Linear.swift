@@ -74,6 +74,14 @@ final class Dropout {
 /// Softmax cross-entropy over logits [B, K], with optional label smoothing and class weights
 /// (PyTorch's `cross_entropy(weight=, label_smoothing=)`: a weighted mean over the batch).
 public enum SoftmaxCrossEntropy {
+    /// exp(logit - max) normalised: the class probabilities of one row of logits.
+    public static func softmax(_ logits: [Float]) -> [Float] {
+        let largest = logits.max() ?? 0
+        let exps = logits.map { expf($0 - largest) }
+        let sum = exps.reduce(0, +)
+        return exps.map { $0 / sum }
+    }
+
     /// Returns the loss and dLoss/dLogits.
     public static func lossAndGradient(
         logits: [Float], labels: [Int], classes: Int, smoothing: Float = 0, weights: [Float]? = nil

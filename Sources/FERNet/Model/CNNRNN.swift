@@ -76,7 +76,6 @@ public final class CNNRNN {
     /// Backpropagates dLoss/dLogits through the last forward pass, accumulating parameter gradients.
     public func backward(_ gradient: [Float]) {
         let a = architecture
-        let side = Architecture.side
         let dLast = beforeOutput.backward(fc.backward(gradient))
         var dSequence = [Float](repeating: 0, count: batch * a.steps * a.hidden)
         for b in 0..<batch {

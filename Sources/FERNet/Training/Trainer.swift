@@ -232,6 +232,22 @@ public final class Trainer {
         try contents.write(to: url, options: .atomic)
     }
 
+    /// Every epoch recorded in the run's metrics.csv, this call's and earlier ones' (a resumed run).
+    public func history() throws -> [EpochResult] {
+        let text = (try? String(contentsOf: directory.appendingPathComponent("metrics.csv"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").dropFirst().compactMap { line in
+            let f = line.split(separator: ",").map(String.init)
+            guard f.count == 8, let epoch = Int(f[0]), let loss = Double(f[1]), let train = Double(f[2]), let val = Double(f[3]),
+                  let f1 = Double(f[4]), let rate = Float(f[5]), let seconds = Double(f[6]), let speed = Double(f[7])
+            else { return nil }
+            return EpochResult(epoch: epoch, loss: loss, trainAccuracy: train, valAccuracy: val, valWeightedF1: f1,
+                               learningRate: rate, seconds: seconds, samplesPerSecond: speed)
+        }
+    }
+
+    /// The dataset's labelled test records, for the run's report.
+    public func testRecords() throws -> [FaceRecord] { try records(of: .test) }
+
     private func checkpoint(after epoch: Int) throws {
         var file = SafeTensors(tensors: optimizer.state(), metadata: [
             "epoch": String(epoch), "step": String(optimizer.step), "best": String(bestScore),

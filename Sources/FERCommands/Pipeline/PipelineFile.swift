@@ -1,0 +1,218 @@
+import FERCore
+import Foundation
+import Yams
+
+/// A pipeline file (`pipelines/NAME.yaml`), read and checked whole before any work starts: unknown
+/// keys, wrong types, missing sources, undefined variables and stages in an impossible order are all
+/// reported together, each with its file, line and column and the valid choices.
+///
+///     workspace: ferdata-work/sample      # relative to the current folder
+///     seed: 7                             # passed to every stage that takes --seed
+///     variables: {data: samples}          # ${data} in any string; --set data=PATH or $FERDATA_DATA override it
+///     stages:
+///       - ingest: {sources: ["${data}/faces.csv"]}
+///       - dedup
+///       - split: {val: 0.15}
+///       - train: {epochs: 8, schedule: cosine}
+///       - eval
+///       - crosseval: {others: ["${data}/foreign.zip"]}
+struct PipelineFile {
+    struct Stage {
+        var schema: StageSchema
+        /// Keys and values as given, variables substituted; lists are kept as lists.
+        var parameters: [(key: StageSchema.Key, values: [String])]
+        var line: Int
+        var name: String { schema.name }
+    }
+
+    let path: String
+    let workspace: String?
+    let seed: UInt64?
+    let stages: [Stage]
+
+    static let topLevelKeys = ["workspace", "seed", "variables", "stages"]
+
+    /// - Parameters:
+    ///   - overrides: `--set NAME=VALUE` values, which win over the environment and the file.
+    ///   - environment: `FERDATA_NAME` variables override the file's `variables:`.
+    init(path: String, overrides: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.path = path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw FerError(.sourceMissing, "cannot read the pipeline file", at: InputLocation(source: path))
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw FerError(.invalidArgument, "the pipeline file is empty", at: InputLocation(source: path)) }
+            root = node
+        } catch let error as YamlError {
+            throw FerError(.invalidArgument, "not valid YAML: \(error)", at: InputLocation(source: path))
+        }
+        var problems = Problems(path: path)
+        guard let top = root.mapping else {
+            problems.add(root, "expected a mapping with \(Self.topLevelKeys.joined(separator: ", "))")
+            throw problems.error!
+        }
+        var workspace: String?, seed: UInt64?
+        var variables: [String: String] = [:]
+        var stageNodes: [Node] = []
+        for (keyNode, value) in top {
+            switch keyNode.string ?? "" {
+            case "workspace":
+                if let string = value.scalar?.string { workspace = string } else { problems.add(value, "workspace: expected a folder path") }
+            case "seed":
+                if let number = value.int, number >= 0 { seed = UInt64(number) } else { problems.add(value, "seed: expected a non-negative integer") }
+            case "variables":
+                guard let mapping = value.mapping else { problems.add(value, "variables: expected a mapping of names to strings"); continue }
+                for (name, text) in mapping {
+                    guard let key = name.string, let string = text.scalar?.string else { problems.add(text, "variables: expected name: string"); continue }
+                    variables[key] = string
+                }
+            case "stages":
+                guard let sequence = value.sequence else { problems.add(value, "stages: expected a list of stages"); continue }
+                stageNodes = Array(sequence)
+            default:
+                problems.add(keyNode, "unknown key '\(keyNode.string ?? "")'; valid: \(Self.topLevelKeys.joined(separator: ", "))")
+            }
+        }
+        for name in variables.keys {
+            if let value = environment["FERDATA_" + name.uppercased()] { variables[name] = value }
+        }
+        variables.merge(overrides) { $1 }
+        if stageNodes.isEmpty && problems.messages.isEmpty { problems.add(root, "no stages: add a 'stages:' list") }
+        var stages: [Stage] = []
+        for node in stageNodes {
+            if let stage = Self.stage(node, variables: variables, problems: &problems) { stages.append(stage) }
+        }
+        Self.checkOrder(stages, problems: &problems)
+        if let error = problems.error { throw error }
+        self.workspace = workspace.map { Self.substitute($0, variables) ?? $0 }
+        self.seed = seed
+        self.stages = stages
+    }
+
+    /// Collects problems with their positions.
+    struct Problems {
+        let path: String
+        var messages: [String] = []
+        mutating func add(_ node: Node, _ message: String) { add(line: node.mark?.line, column: node.mark?.column, message) }
+        mutating func add(line: Int?, column: Int? = nil, _ message: String) {
+            let position = [path, line.map(String.init), column.map(String.init)].compactMap { $0 }.joined(separator: ":")
+            messages.append("\(position): \(message)")
+        }
+        var error: FerError? {
+            messages.isEmpty ? nil : FerError(.invalidArgument, "the pipeline has \(messages.count) problem(s):\n  " + messages.joined(separator: "\n  "))
+        }
+    }
+
+    /// `- name` or `- name: {key: value, ...}`.
+    private static func stage(_ node: Node, variables: [String: String], problems: inout Problems) -> Stage? {
+        let valid = StageSchema.all.map(\.name).joined(separator: ", ")
+        let nameNode: Node, body: Node?
+        if node.scalar != nil {
+            (nameNode, body) = (node, nil)
+        } else if let mapping = node.mapping, mapping.count == 1, let entry = mapping.first {
+            (nameNode, body) = (entry.key, entry.value)
+        } else {
+            problems.add(node, "expected a stage name or 'name: {parameters}'; stages: \(valid)")
+            return nil
+        }
+        guard let name = nameNode.string, let schema = StageSchema.named(name) else {
+            problems.add(nameNode, "unknown stage '\(nameNode.string ?? "")'; valid: \(valid)")
+            return nil
+        }
+        var parameters: [(key: StageSchema.Key, values: [String])] = []
+        if let body, body.scalar?.string.isEmpty == false || body.sequence != nil {
+            problems.add(body, "\(name): expected a mapping of parameters")
+        }
+        for (keyNode, value) in body?.mapping ?? [:] {
+            guard let key = keyNode.string.flatMap(schema.key) else {
+                let names = schema.keys.map(\.name).joined(separator: ", ")
+                problems.add(keyNode, "unknown key '\(keyNode.string ?? "")' for \(name); valid: \(names.isEmpty ? "none" : names)")
+                continue
+            }
+            guard let values = Self.values(value, kind: key.kind, variables: variables, problems: &problems, label: "\(name).\(key.name)") else { continue }
+            if key.paths {
+                for path in values where !FileManager.default.fileExists(atPath: path) {
+                    problems.add(value, "\(name).\(key.name): no such file or folder '\(path)'")
+                }
+            }
+            parameters.append((key, values))
+        }
+        for key in schema.keys where key.required && !parameters.contains(where: { $0.key.name == key.name }) {
+            problems.add(nameNode, "\(name): '\(key.name)' is required (\(key.kind.description))")
+        }
+        return Stage(schema: schema, parameters: parameters, line: nameNode.mark?.line ?? 0)
+    }
+
+    /// The value as command-line strings, after type checks and variable substitution.
+    private static func values(_ node: Node, kind: StageSchema.Kind, variables: [String: String], problems: inout Problems,
+                               label: String) -> [String]? {
+        func fail() -> [String]? {
+            problems.add(node, "\(label): expected \(kind.description)")
+            return nil
+        }
+        if kind == .texts {
+            let items: [Node] = node.sequence.map { Array($0) } ?? (node.scalar != nil ? [node] : [])
+            guard !items.isEmpty, items.allSatisfy({ $0.scalar != nil }) else { return fail() }
+            var strings: [String] = []
+            for item in items {
+                guard let text = substitute(item.string ?? "", variables) else {
+                    problems.add(item, "\(label): undefined variable in '\(item.string ?? "")'; defined: \(variables.keys.sorted().joined(separator: ", "))")
+                    return nil
+                }
+                strings.append(text)
+            }
+            return strings
+        }
+        guard let scalar = node.scalar?.string else { return fail() }
+        switch kind {
+        case .integer: return node.int != nil ? [scalar] : fail()
+        case .number: return node.float != nil ? [scalar] : fail()
+        case .flag: return node.bool.map { [String($0)] } ?? fail()
+        case .choice(let choices): return choices.contains(scalar) ? [scalar] : fail()
+        case .text, .texts:
+            guard let text = substitute(scalar, variables) else {
+                problems.add(node, "\(label): undefined variable in '\(scalar)'; defined: \(variables.keys.sorted().joined(separator: ", "))")
+                return nil
+            }
+            return [text]
+        }
+    }
+
+    /// Replaces `${name}`; nil when a name is not defined.
+    static func substitute(_ text: String, _ variables: [String: String]) -> String? {
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { return nil }
+            guard let value = variables[String(rest[start.upperBound..<end])] else { return nil }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    /// ingest first and once; dataset stages before training; one training before any scoring.
+    private static func checkOrder(_ stages: [Stage], problems: inout Problems) {
+        guard let first = stages.first else { return }
+        if first.schema.role != .ingest { problems.add(line: first.line, "the first stage must be ingest (found \(first.name))") }
+        var trained = false
+        for (index, stage) in stages.enumerated() {
+            switch stage.schema.role {
+            case .ingest where index > 0:
+                problems.add(line: stage.line, "ingest can only be the first stage")
+            case .dataset where trained:
+                problems.add(line: stage.line, "\(stage.name) comes after train: dataset stages (dedup, split, balance, augment) go before it")
+            case .training where trained:
+                problems.add(line: stage.line, "a pipeline trains once")
+            case .training:
+                trained = true
+            case .scoring where !trained:
+                problems.add(line: stage.line, "\(stage.name) needs a model: put it after train")
+            default:
+                break
+            }
+        }
+    }
+}

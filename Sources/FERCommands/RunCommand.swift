@@ -1,0 +1,56 @@
+import ArgumentParser
+import FERCore
+import FERData
+import Foundation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline file: every stage in order, skipping those that are up to date.",
+        discussion: """
+            A pipeline file (YAML, see pipelines/) names the workspace, the seed, variables and the stages with \
+            their parameters; a stage's keys are its command's long options. The whole file is checked before \
+            any work starts. A stage whose inputs, parameters and ferdata format version are unchanged since the \
+            last run is skipped ("up to date"); a changed stage reruns with every stage after it; --force STAGE \
+            reruns from that stage. An interrupted run continues from the last complete stage.
+
+            Examples:
+              ferdata run pipelines/sample.yaml
+              ferdata run pipelines/fer2013.yaml --set data=../shared/data
+              ferdata run pipelines/sample.yaml --force train
+            """)
+
+    @Argument(help: ArgumentHelp("The pipeline file.", valueName: "FILE")) var file: String
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set a variable of the file: NAME=VALUE (repeatable).", valueName: "NAME=VALUE"))
+    var assignments: [String] = []
+    @Option(help: ArgumentHelp("Rerun from the first stage of this name.", valueName: "STAGE")) var force: String?
+    @Option(help: ArgumentHelp("The workspace (default: the file's 'workspace', else as for other commands).", valueName: "DIR"))
+    var workspace: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CommandIO.reportingErrors {
+            var overrides: [String: String] = [:]
+            for assignment in assignments {
+                guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                    throw FerError(.invalidArgument, "--set expects NAME=VALUE, got '\(assignment)'")
+                }
+                overrides[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+            }
+            let pipeline = try PipelineFile(path: file, overrides: overrides)
+            let root = Workspace(path: workspace ?? pipeline.workspace)
+            let started = Date()
+            let quiet = output.quiet || output.json
+            let runner = PipelineRunner(file: pipeline, workspace: root, force: force) { line in
+                if !quiet { print(line) }
+            }
+            let outcomes = try runner.run()
+            if output.json { return try CommandIO.printJSON(outcomes) }
+            guard !output.quiet else { return }
+            print("")
+            print(SummaryTable.render(header: ["stage", "status", "result"], rows: outcomes.map { [$0.stage, $0.status, $0.summary] }))
+            print("pipeline \(file) finished in " + String(format: "%.1f", Date().timeIntervalSince(started))
+                  + " s; workspace \(root.root.path); reports in \(root.root.appendingPathComponent("reports").path)")
+        }
+    }
+}

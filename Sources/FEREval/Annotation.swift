@@ -1,0 +1,75 @@
+import FERCore
+import FERData
+import FERMedia
+import Foundation
+
+/// Labelling with a model: pseudo-labels for unlabeled faces, and label-noise suspects in a labelled set.
+public enum Annotation {
+    /// `labels.csv`: one line per face at or above `minConfidence`, with the predicted class, its
+    /// confidence and every class probability.
+    public static func labelsCSV(_ predictions: [Prediction], classes: [String], minConfidence: Float) -> String {
+        var text = CSVField.line(["source", "locator", "predicted", "confidence"] + classes.map { "p_" + $0 }) + "\n"
+        for p in predictions where p.confidence >= minConfidence {
+            text += CSVField.line([p.source, String(p.locator), classes[p.predicted], String(format: "%.4f", p.confidence)]
+                + p.probabilities.map { String(format: "%.4f", $0) }) + "\n"
+        }
+        return text
+    }
+
+    /// The confident predictions as labelled records, flagged as pseudo-labels. Faces predicted as a
+    /// class with no FER2013 counterpart are left out.
+    public static func pseudoLabelled(_ records: [FaceRecord], predictions: [Prediction], classifier: Classifier,
+                                      minConfidence: Float) -> [FaceRecord] {
+        let emotionOfOutput = Dictionary(uniqueKeysWithValues: classifier.outputIndex.map { ($1, $0) })
+        return zip(records, predictions).compactMap { record, prediction in
+            guard prediction.confidence >= minConfidence, let emotion = emotionOfOutput[prediction.predicted] else { return nil }
+            var labelled = record
+            labelled.label = emotion
+            labelled.flags.insert(.pseudoLabel)
+            return labelled
+        }
+    }
+
+    /// A labelled face whose label the model contradicts with at least the asked confidence.
+    public struct Suspect: Sendable {
+        public var index: Int
+        public var given: String
+        public var predicted: String
+        public var confidence: Float
+    }
+
+    /// Likely label noise: labelled faces the model puts in another class with confidence at least
+    /// `minConfidence`, most confident first.
+    public static func suspects(_ predictions: [Prediction], classes: [String], minConfidence: Float) -> [Suspect] {
+        predictions.indices.compactMap { index -> Suspect? in
+            let p = predictions[index]
+            guard let truth = p.truth, p.predicted != truth, p.confidence >= minConfidence else { return nil }
+            return Suspect(index: index, given: classes[truth], predicted: classes[p.predicted], confidence: p.confidence)
+        }
+        .sorted { $0.confidence > $1.confidence }
+    }
+
+    public static func suspectsCSV(_ suspects: [Suspect], predictions: [Prediction]) -> String {
+        var text = "source,locator,record_id,given,predicted,confidence\n"
+        for s in suspects {
+            let p = predictions[s.index]
+            text += CSVField.line([p.source, String(p.locator), String(p.recordID), s.given, s.predicted,
+                                   String(format: "%.4f", s.confidence)]) + "\n"
+        }
+        return text
+    }
+
+    /// A contact sheet of suspects, one row per (given, predicted) pair, up to ten faces each.
+    public static func suspectSheet(_ suspects: [Suspect], records: [FaceRecord]) -> Canvas? {
+        guard !suspects.isEmpty else { return nil }
+        var order: [String] = []
+        var rows: [String: [ContactSheet.Face]] = [:]
+        for suspect in suspects {
+            let key = "LABELLED \(suspect.given), MODEL SAYS \(suspect.predicted)"
+            if rows[key] == nil { order.append(key) }
+            if rows[key, default: []].count < 10 { rows[key, default: []].append(ContactSheet.Face(records[suspect.index].image)) }
+        }
+        return ContactSheet.render(order.prefix(12).map { ContactSheet.Row(caption: $0, faces: rows[$0]!) }, scale: 2,
+                                   title: "LABEL-NOISE SUSPECTS (MOST CONFIDENT FIRST)")
+    }
+}

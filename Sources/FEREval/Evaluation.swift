@@ -1,0 +1,95 @@
+import FERCore
+import FERData
+import FERNet
+import Foundation
+
+/// A model's scores on one dataset: what `metrics.json` holds and the tables print.
+public struct Evaluation: Sendable, Codable {
+    /// The model file and the data it was scored on (a dataset name or a foreign source's path).
+    public var model: String
+    public var data: String
+    /// The split scored, or "all" for a foreign set.
+    public var split: String
+    /// The model's classes, in output order: the rows and columns of the confusion matrix.
+    public var classes: [String]
+    /// Faces scored (labelled with a class the model knows).
+    public var scored: Int
+    public var metrics: ClassificationMetrics
+    /// How the means were taken: macro over `macroClasses`, weighted by support.
+    public var averages: Averages
+    /// Model classes with no face in the data: reported, and left out of the macro mean.
+    public var absentClasses: [String]
+    /// Labels in the data that the model has no class for (contempt, say), with their counts: not scored.
+    public var excludedLabels: [String: Int]
+    /// Files or rows that could not be read, by reason (details in rejected.csv): skipped.
+    public var rejected: [String: Int]
+    /// Per-group scores, when groups were asked for.
+    public var groups: [GroupScore]?
+
+    public struct Averages: Sendable, Codable {
+        public var macro: String
+        public var macroClasses: [String]
+        public var weighted: String
+    }
+
+    public struct GroupScore: Sendable, Codable {
+        public var group: String
+        public var count: Int
+        public var accuracy: Double
+    }
+
+    /// Scores `predictions` (from `classifier.predict(records)`, same order).
+    /// - Parameters:
+    ///   - excludedLabels: labels already left out before scoring (foreign names with no FER2013 class).
+    ///   - groupPattern: a regular expression applied to each face's source path; its first capture
+    ///     group (or the whole match) names the face's group (subject, sequence).
+    public init(
+        classifier: Classifier, records: [FaceRecord], predictions: [Prediction], data: String, split: String,
+        excludedLabels: [String: Int] = [:], rejected: [String: Int] = [:], groupPattern: String? = nil
+    ) throws {
+        let scoredPairs = predictions.compactMap { p in p.truth.map { ($0, p.predicted) } }
+        let present = Set(scoredPairs.map(\.0)).sorted()
+        metrics = ClassificationMetrics(labels: scoredPairs.map(\.0), predictions: scoredPairs.map(\.1),
+                                        classes: classifier.classes.count, averageOver: present)
+        model = classifier.path
+        self.data = data
+        self.split = split
+        classes = classifier.classes
+        scored = scoredPairs.count
+        averages = Averages(macro: "mean over the classes present in the data", macroClasses: present.map { classifier.classes[$0] },
+                            weighted: "mean over all classes weighted by their number of faces")
+        absentClasses = classifier.classes.indices.filter { !present.contains($0) }.map { classifier.classes[$0] }
+        var excluded = excludedLabels
+        for record in records {
+            if let label = record.label, classifier.outputIndex[label] == nil { excluded[label.name, default: 0] += 1 }
+        }
+        self.excludedLabels = excluded
+        self.rejected = rejected
+        if let groupPattern { groups = try Self.groupScores(predictions, pattern: groupPattern) }
+    }
+
+    static func groupScores(_ predictions: [Prediction], pattern: String) throws -> [GroupScore] {
+        let expression: NSRegularExpression
+        do {
+            expression = try NSRegularExpression(pattern: pattern)
+        } catch {
+            throw FerError(.invalidArgument, "--groups: '\(pattern)' is not a regular expression")
+        }
+        var tallies: [String: (count: Int, correct: Int)] = [:]
+        for prediction in predictions {
+            guard let truth = prediction.truth else { continue }
+            let source = prediction.source
+            let range = NSRange(source.startIndex..., in: source)
+            guard let match = expression.firstMatch(in: source, range: range) else { continue }
+            let groupRange = match.numberOfRanges > 1 && match.range(at: 1).location != NSNotFound ? match.range(at: 1) : match.range
+            guard let swiftRange = Range(groupRange, in: source) else { continue }
+            let group = String(source[swiftRange])
+            tallies[group, default: (0, 0)].count += 1
+            if truth == prediction.predicted { tallies[group, default: (0, 0)].correct += 1 }
+        }
+        return tallies.keys.sorted().map { group in
+            let tally = tallies[group]!
+            return GroupScore(group: group, count: tally.count, accuracy: Double(tally.correct) / Double(tally.count))
+        }
+    }
+}

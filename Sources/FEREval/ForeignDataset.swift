@@ -1,0 +1,39 @@
+import FERCore
+import FERData
+import Foundation
+
+/// A dataset from elsewhere (a folder, an archive or a FER2013-style CSV, in any layout ingest reads),
+/// read through exactly ingest's preprocessing (any size and colour to 48x48 grayscale, the synonym
+/// table and label map) into a temporary workspace that is removed afterwards: the user's workspace
+/// is not touched. Nothing is deduplicated: a foreign set is scored as it is.
+public struct ForeignDataset {
+    public let path: String
+    /// Every readable face with a label ferdata knows, in source order.
+    public let records: [FaceRecord]
+    /// Labels with no FER2013 class (contempt, say), with counts.
+    public let unknownLabels: [String: Int]
+    /// Files or rows that could not be read, by reason (unknown labels not included).
+    public let rejected: [String: Int]
+    /// ingest's rejects.csv: one line per skipped file with its reason.
+    public let rejectLog: Data?
+    /// The sources the records' `sourceIndex` refers to, for a dataset written from them.
+    public let sources: [DatasetManifest.Source]
+
+    /// - Parameter labeled: false for unlabeled images (annotation), which keeps every decodable image.
+    public init(path: String, vocabulary: LabelVocabulary = LabelVocabulary(), labeled: Bool = true) throws {
+        self.path = path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ferdata-foreign-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var options = IngestOptions()
+        options.layout.vocabulary = vocabulary
+        options.layout.readsLabels = labeled
+        let (dataset, summary) = try Ingestor(workspace: Workspace(root: scratch), options: options).run([path])
+        records = try dataset.allRecords()
+        unknownLabels = summary.sources.reduce(into: [:]) { total, source in total.merge(source.unknownLabels, uniquingKeysWith: +) }
+        var rejected = summary.sources.reduce(into: [String: Int]()) { total, source in total.merge(source.rejected, uniquingKeysWith: +) }
+        rejected[RejectReason.unknownLabel.rawValue] = nil
+        self.rejected = rejected
+        rejectLog = try? Data(contentsOf: dataset.directory.appendingPathComponent("rejects.csv"))
+        sources = dataset.manifest.sources
+    }
+}

@@ -1,0 +1,26 @@
+import FERCore
+
+extension CNNRNN {
+    /// Class probabilities (softmax of the logits; no dropout) for 48x48 faces, 256 at a time, on
+    /// every core: each core runs its own copy of the model with single-threaded BLAS.
+    public func probabilities(_ faces: [[UInt8]]) -> [[Float]] {
+        BLAS.setThreads(1)
+        let classes = architecture.classes
+        return Parallel.map(count: faces.count) { range in
+            let replica = CNNRNN(architecture: architecture)
+            for (target, parameter) in zip(replica.parameters, parameters) { target.values = parameter.values }
+            var random = SeededGenerator(seed: 0)
+            var result: [[Float]] = []
+            result.reserveCapacity(range.count)
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: 256) {
+                let slice = faces[start..<min(range.upperBound, start + 256)]
+                let images = slice.flatMap { $0.map { Float($0) / 255 } }
+                let logits = replica.forward(images, batch: slice.count, training: false, random: &random)
+                for row in 0..<slice.count {
+                    result.append(SoftmaxCrossEntropy.softmax(Array(logits[(row * classes)..<((row + 1) * classes)])))
+                }
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import FERTestSupport
+import Foundation
+import Testing
+
+@testable import FERCommands
+
+/// `ferdata run`: a pipeline runs end to end, a second run skips every stage, a changed parameter
+/// reruns that stage and those after it only, and a file with errors is refused line by line.
+@Suite struct PipelineTests {
+    let cli = CommandLineTests()
+
+    static func pipeline(val: String = "0.15", in folder: URL) throws -> String {
+        let text = """
+            seed: 3
+            variables: {data: samples}
+            stages:
+              - ingest: {sources: ["${data}/faces.csv"]}
+              - dedup
+              - split: {val: \(val)}
+              - train: {epochs: 1}
+              - eval
+              - crosseval: {others: ["${data}/foreign.zip"]}
+            """
+        let url = folder.appendingPathComponent("small.yaml")
+        try Fixtures.write(text, to: url)
+        return url.path
+    }
+
+    static func statuses(_ stdout: String) throws -> [String] {
+        let outcomes = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as! [[String: Any]]
+        return outcomes.map { $0["status"] as! String }
+    }
+
+    @Test func aSecondRunSkipsEverythingAndAChangeRerunsFromThatStage() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let workspace = folder.appendingPathComponent("work").path
+        let file = try Self.pipeline(in: folder)
+        let first = try cli.ferdata(["run", file, "--workspace", workspace, "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try Self.statuses(first.stdout) == Array(repeating: "ran", count: 6))
+        let second = try cli.ferdata(["run", file, "--workspace", workspace, "--json"])
+        #expect(try Self.statuses(second.stdout) == Array(repeating: "up to date", count: 6))
+        _ = try Self.pipeline(val: "0.2", in: folder)
+        let changed = try cli.ferdata(["run", file, "--workspace", workspace, "--json"])
+        #expect(try Self.statuses(changed.stdout) == ["up to date", "up to date", "ran", "ran", "ran", "ran"])
+        let forced = try cli.ferdata(["run", file, "--workspace", workspace, "--json", "--force", "eval"])
+        #expect(try Self.statuses(forced.stdout) == ["up to date", "up to date", "up to date", "up to date", "ran", "ran"])
+    }
+
+    @Test func aPipelineWithErrorsIsRefusedWithTheirLinesBeforeAnyWork() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let url = folder.appendingPathComponent("bad.yaml")
+        try Fixtures.write("""
+            seed: 3
+            stages:
+              - dedup
+              - ingest: {sources: [no-such.csv]}
+              - split: {val: lots}
+              - train: {epocs: 2}
+              - shuffle
+              - eval: {split: holdout}
+            extra: 1
+            """, to: url)
+        let workspace = folder.appendingPathComponent("work")
+        let run = try cli.ferdata(["run", url.path, "--workspace", workspace.path])
+        #expect(run.status == 1)
+        for expected in ["bad.yaml:3: the first stage must be ingest", "bad.yaml:4:", "no such file or folder 'no-such.csv'",
+                         "bad.yaml:5:", "split.val: expected a number", "bad.yaml:6:", "unknown key 'epocs' for train; valid: epochs",
+                         "bad.yaml:7:", "unknown stage 'shuffle'; valid: ingest, dedup", "bad.yaml:8:", "eval.split: expected one of train, val, test, all",
+                         "bad.yaml:9:1: unknown key 'extra'"] {
+            #expect(run.stderr.contains(expected), "\(expected) in \(run.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: workspace.path))
+    }
+
+    @Test func anUndefinedVariableIsAnErrorAndSetOverridesTheFile() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let url = folder.appendingPathComponent("vars.yaml")
+        try Fixtures.write("stages:\n  - ingest: {sources: [\"${data}/faces.csv\"]}\n", to: url)
+        let undefined = try cli.ferdata(["run", url.path, "--workspace", folder.appendingPathComponent("w").path])
+        #expect(undefined.status == 1 && undefined.stderr.contains("vars.yaml:2:") && undefined.stderr.contains("undefined variable"))
+        let set = try cli.ferdata(["run", url.path, "--set", "data=samples", "--workspace", folder.appendingPathComponent("w").path, "--json"])
+        #expect(set.status == 0, "\(set.stderr)")
+    }
+
+    /// Every key the pipeline schema accepts is an option its command parses.
+    @Test func theSchemaMatchesTheCommands() throws {
+        for schema in StageSchema.all {
+            for key in schema.keys where !key.positional {
+                let value: [String]
+                switch key.kind {
+                case .integer: value = ["3"]
+                case .number: value = ["0.5"]
+                case .text: value = ["x"]
+                case .flag: value = []
+                case .texts: value = ["x"]
+                case .choice(let choices): value = [choices[0]]
+                }
+                var arguments = [schema.name] + (schema.role == .scoring ? ["model.safetensors"] : [])
+                arguments += schema.name == "crosseval" ? ["other"] : []
+                arguments += ["--" + key.name] + value
+                if schema.name == "balance" && key.name != "target" { arguments += ["--target", "max"] }
+                if schema.name == "ingest" { arguments += ["source.csv"] }
+                #expect(throws: Never.self, "\(arguments)") { _ = try FerdataCommand.parseAsRoot(arguments) }
+            }
+        }
+    }
+}
