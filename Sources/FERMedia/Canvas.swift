@@ -28,9 +28,13 @@ public struct Canvas: Sendable {
         fill(x: 0, y: 0, width: width, height: height, background)
     }
 
+    /// Fills a rectangle; the part outside the canvas (or all of it) is left out.
     public mutating func fill(x: Int, y: Int, width: Int, height: Int, _ color: Color) {
-        for row in max(0, y)..<min(self.height, y + height) {
-            for column in max(0, x)..<min(self.width, x + width) {
+        let (top, bottom) = (max(0, y), min(self.height, y + height))
+        let (left, right) = (max(0, x), min(self.width, x + width))
+        guard top < bottom, left < right else { return }
+        for row in top..<bottom {
+            for column in left..<right {
                 let index = (row * self.width + column) * 3
                 pixels[index] = color.red
                 pixels[index + 1] = color.green

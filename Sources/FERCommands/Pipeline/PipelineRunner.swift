@@ -167,6 +167,9 @@ struct PipelineRunner {
         let before = Set(workspace.datasetNames())
         let runsBefore = Set(runFolders())
         let arguments = arguments(stage, dataset: dataset, run: run, splitDataset: splitDataset)
+        if stage.schema.role == .scoring {  // a rerun replaces the reports: none of the last run's may linger
+            try? FileManager.default.removeItem(atPath: reportPath(stage))
+        }
         do {
             var command = try FerdataCommand.parseAsRoot(arguments)
             try command.run()
