@@ -12,7 +12,7 @@ import Testing
         canvas.fill(x: 5, y: 50, width: 5, height: 5, .black)
         canvas.text("BELOW THE EDGE", x: 2, y: 40, scale: 2)
         canvas.line(from: (x: -10, y: -10), to: (x: 40, y: 40), .black)
-        #expect(canvas.pixels[0] == 0 && canvas.pixels[(9 * 20 + 19) * 3] == 0)
+        #expect(canvas.pixels[0] == 0 && canvas.pixels[(9 * 20 + 9) * 3] == 0)
         #expect(canvas.pixels[(0 * 20 + 19) * 3] == 255)
         #expect(try canvas.png().count > 0)
     }
