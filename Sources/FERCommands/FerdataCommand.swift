@@ -18,8 +18,8 @@ public struct FerdataCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             IngestCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
-            TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self, RunCommand.self, VerifyCommand.self, StatsCommand.self,
-            ShowCommand.self, SynthCommand.self,
+            TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self, RunCommand.self,
+            VerifyCommand.self, ExportCommand.self, StatsCommand.self, ShowCommand.self, SynthCommand.self,
         ]
     )
 

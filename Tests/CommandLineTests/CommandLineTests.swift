@@ -121,3 +121,50 @@ import Testing
         #expect(missing.status == 1 && missing.stderr.contains("MODEL"))
     }
 }
+
+extension CommandLineTests {
+    /// Every export format, read back by its standard reader (python/check_exports.py: the stdlib
+    /// shard reader and the CSV always; NumPy, Pillow and webdataset where installed; set
+    /// FERDATA_PYTHON to a Python that has them).
+    @Test func exportsAreReadBackByTheirStandardReaders() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let environment = ["FERDATA_WORKSPACE": folder.appendingPathComponent("work").path]
+        for arguments in [["ingest", "samples/faces.csv", "samples/foreign.zip", "-q"], ["split", "--val", "0.2", "-q"]] {
+            #expect(try ferdata(arguments, environment: environment).status == 0)
+        }
+        for format in ["webdataset", "npz", "csv", "folder"] {
+            let run = try ferdata(["export", "--format", format, "--out", folder.appendingPathComponent("exports/\(format)").path,
+                                   "--shard-size", "100", "-q"], environment: environment)
+            #expect(run.status == 0, "\(format): \(run.stderr)")
+        }
+        let again = try ferdata(["export", "--format", "csv", "--out", folder.appendingPathComponent("exports/csv").path], environment: environment)
+        #expect(again.status == 1 && again.stderr.contains("exists"))
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = [ProcessInfo.processInfo.environment["FERDATA_PYTHON"] ?? "python3", "python/check_exports.py",
+                            folder.appendingPathComponent("work/datasets/0002-split").path, folder.appendingPathComponent("exports").path]
+        python.currentDirectoryURL = Self.repositoryRoot
+        let out = Pipe()
+        python.standardOutput = out
+        python.standardError = out
+        try python.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0, "\(text)")
+        #expect(text.contains("reader: ok, 364 records") && text.contains("csv: 364 rows checked"), "\(text)")
+    }
+
+    @Test func verifyExitsWithOneOnADamagedDataset() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let environment = ["FERDATA_WORKSPACE": folder.path]
+        #expect(try ferdata(["ingest", "samples/faces.csv", "-q"], environment: environment).status == 0)
+        let intact = try ferdata(["verify"], environment: environment)
+        #expect(intact.status == 0 && intact.stdout.contains("intact"))
+        let shard = folder.appendingPathComponent("datasets/0001-ingest/shard-00000.frs")
+        var bytes = [UInt8](try Data(contentsOf: shard))
+        bytes[64 + 7 * 2432 + 10] ^= 0xFF
+        try Data(bytes).write(to: shard)
+        let damaged = try ferdata(["verify", "--all"], environment: environment)
+        #expect(damaged.status == 1 && damaged.stdout.contains("shard-00000.frs record 7: CRC mismatch"), "\(damaged.stdout)")
+    }
+}

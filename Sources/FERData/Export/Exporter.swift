@@ -1,0 +1,145 @@
+import FERCore
+import FERMedia
+import Foundation
+
+/// `ferdata export`: a dataset in formats other tools read.
+///
+/// - `webdataset`: tar shards per split (`SPLIT-000000.tar`, up to `shardSize` faces each) with
+///   `KEY.png`, `KEY.cls` (the class index, labelled faces only) and `KEY.json` (label, split, record
+///   and parent ids, source, flags) per face; KEY is the record id in hex.
+/// - `npz`: `SPLIT.npz` per split with `x` (uint8 [N, 48, 48]) and `y` (int64 [N], -1 unlabeled).
+/// - `csv`: `fer2013.csv` in the FER2013 layout (emotion, pixels, Usage); Usage is the record's
+///   original one, else Training / PublicTest / PrivateTest for train / val / test. Unlabeled faces
+///   have no row there and are counted as skipped.
+/// - `folder`: `SPLIT/CLASS/KEY.png` (`unlabeled` for faces without a label).
+///
+/// The output folder is written beside its final name and renamed when complete.
+public enum Exporter {
+    public enum Format: String, CaseIterable, Sendable, Codable {
+        case webdataset, npz, csv, folder
+    }
+
+    public struct Summary: Sendable, Codable {
+        public var format: Format
+        public var output: String
+        public var records: Int
+        public var skipped: Int
+        public var files: [String]
+    }
+
+    public static func export(_ dataset: Dataset, format: Format, to output: URL, split: Split? = nil, shardSize: Int = 10_000) throws -> Summary {
+        guard !FileManager.default.fileExists(atPath: output.path) else {
+            throw FerError(.invalidArgument, "\(output.path) exists: export writes a new folder")
+        }
+        let partial = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).partial-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+        do {
+            var records: [FaceRecord] = []
+            try dataset.forEachRecord { if split == nil || $0.split == split { records.append($0) } }
+            let bySplit = Dictionary(grouping: records, by: \.split)
+            var files: [String] = []
+            var skipped = 0
+            switch format {
+            case .webdataset:
+                for (split, faces) in bySplit.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    for (index, start) in stride(from: 0, to: faces.count, by: shardSize).enumerated() {
+                        let name = String(format: "%@-%06d.tar", split.name, index)
+                        let writer = try ArchiveWriter(path: partial.appendingPathComponent(name).path, format: .tar)
+                        for record in faces[start..<min(faces.count, start + shardSize)] {
+                            let key = String(format: "%016llx", record.recordID)
+                            try writer.add(key + ".png", try ImageEncoder.png(record.image))
+                            if let label = record.label { try writer.add(key + ".cls", Array(String(label.rawValue).utf8)) }
+                            try writer.add(key + ".json", [UInt8](try StageIO.json(Metadata(record, sources: dataset.manifest.sources))))
+                        }
+                        try writer.close()
+                        files.append(name)
+                    }
+                }
+            case .npz:
+                for (split, faces) in bySplit.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    let name = split.name + ".npz"
+                    let writer = try ArchiveWriter(path: partial.appendingPathComponent(name).path, format: .zip)
+                    try writer.add("x.npy", NumPy.array(faces.flatMap(\.pixels), type: "|u1", shape: [faces.count, 48, 48]))
+                    let labels = faces.map { Int64($0.label.map { Int($0.rawValue) } ?? -1) }
+                    try writer.add("y.npy", NumPy.array(labels.flatMap(NumPy.littleEndianBytes), type: "<i8", shape: [faces.count]))
+                    try writer.close()
+                    files.append(name)
+                }
+            case .csv:
+                var text = "emotion,pixels,Usage\n"
+                for record in records {
+                    guard let label = record.label else { skipped += 1; continue }
+                    text += "\(label.rawValue),\(record.pixels.map(String.init).joined(separator: " ")),\(usage(record).name)\n"
+                }
+                try FileIO.writeDurably(Data(text.utf8), to: partial.appendingPathComponent("fer2013.csv").path)
+                files.append("fer2013.csv")
+            case .folder:
+                for record in records {
+                    let folder = partial.appendingPathComponent(record.split.name).appendingPathComponent(record.label?.name ?? "unlabeled")
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                    let name = String(format: "%016llx.png", record.recordID)
+                    try Data(try ImageEncoder.png(record.image)).write(to: folder.appendingPathComponent(name))
+                }
+                files = bySplit.keys.map(\.name).sorted()
+            }
+            try FileIO.syncDirectory(partial.path)
+            try FileManager.default.moveItem(at: partial, to: output)
+            return Summary(format: format, output: output.path, records: records.count - skipped, skipped: skipped, files: files)
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
+    }
+
+    /// The FER2013 Usage a record goes under in a CSV export.
+    static func usage(_ record: FaceRecord) -> Usage {
+        if record.usage != .unspecified { return record.usage }
+        switch record.split {
+        case .train: return .training
+        case .val: return .publicTest
+        case .test: return .privateTest
+        }
+    }
+
+    /// The `KEY.json` of a WebDataset sample.
+    struct Metadata: Encodable {
+        var label: String?
+        var split: String
+        var usage: String
+        var recordID: String
+        var parentID: String?
+        var source: String
+        var member: String
+        var augmented: Bool
+        var pseudoLabel: Bool
+
+        init(_ record: FaceRecord, sources: [DatasetManifest.Source]) {
+            label = record.label?.name
+            split = record.split.name
+            usage = record.usage.name
+            recordID = String(record.recordID)
+            parentID = record.parentID == 0 ? nil : String(record.parentID)
+            source = Int(record.sourceIndex) < sources.count ? sources[Int(record.sourceIndex)].path : ""
+            member = record.sourceName
+            augmented = record.flags.contains(.augmented)
+            pseudoLabel = record.flags.contains(.pseudoLabel)
+        }
+    }
+}
+
+/// NumPy's `.npy` format, version 1.0: magic, header length, a Python dict literal padded so the
+/// data starts on a 64-byte boundary, then the raw C-order data.
+enum NumPy {
+    static func array(_ data: [UInt8], type: String, shape: [Int]) -> [UInt8] {
+        let dimensions = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(type)', 'fortran_order': False, 'shape': \(dimensions), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        let length = UInt16(header.utf8.count)
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + data
+    }
+
+    static func littleEndianBytes(_ value: Int64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    }
+}
