@@ -12,7 +12,10 @@ public struct FerdataCommand: ParsableCommand {
               ferdata split --val 0.1
               ferdata balance --target 5000
               ferdata augment --copies 1
-              ferdata stats --png classes.png
+              ferdata train --epochs 30 --schedule cosine
+              ferdata eval ferdata-work/runs/0001-train/best.safetensors
+              ferdata crosseval ferdata-work/runs/0001-train/best.safetensors other-faces/ --baseline 0003-split
+            or all of it from one file: ferdata run pipelines/sample.yaml
             The workspace is ./ferdata-work, or --workspace DIR, or $FERDATA_WORKSPACE.
             """,
         version: "0.1.0",

@@ -41,7 +41,8 @@ import Testing
     @Test func helpListsEveryCommandWithAnExample() throws {
         let help = try ferdata(["--help"])
         #expect(help.status == 0)
-        for command in ["ingest", "dedup", "split", "balance", "augment", "train", "eval", "crosseval", "annotate", "stats", "show", "synth"] {
+        for command in ["ingest", "dedup", "split", "balance", "augment", "train", "eval", "crosseval", "annotate", "run", "verify",
+                        "export", "stats", "show", "synth"] {
             #expect(help.stdout.contains(command))
             let commandHelp = try ferdata([command, "--help"])
             #expect(commandHelp.status == 0)

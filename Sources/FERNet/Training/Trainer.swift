@@ -111,6 +111,13 @@ public final class Trainer {
         startEpoch = Int(checkpoint.metadata["epoch"] ?? "0") ?? 0
         bestScore = Double(checkpoint.metadata["best"] ?? "-inf") ?? -.infinity
         epochsWithoutImprovement = Int(checkpoint.metadata["stale"] ?? "0") ?? 0
+        // A run killed between writing an epoch's metrics row and its checkpoint redoes that epoch: drop the row.
+        let metricsURL = directory.appendingPathComponent("metrics.csv")
+        if let text = try? String(contentsOf: metricsURL, encoding: .utf8) {
+            let lines = text.split(separator: "\n")
+            let kept = lines.prefix(1) + lines.dropFirst().filter { line in (Int(line.prefix { $0 != "," }) ?? 0) <= startEpoch }
+            if kept.count != lines.count { try Data((kept.joined(separator: "\n") + "\n").utf8).write(to: metricsURL, options: .atomic) }
+        }
     }
 
     /// Trains the remaining epochs, or stops after `epochLimit` epochs in this call (a time-boxed or
