@@ -83,6 +83,14 @@ import Testing
         #expect(set.status == 0, "\(set.stderr)")
     }
 
+    /// Fuzzer finding (pipeline target): an empty pipeline file is refused with a clear message.
+    @Test func anEmptyPipelineFileIsRefused() throws {
+        let url = Fixtures.temporaryDirectory().appendingPathComponent("empty.yaml")
+        try Data().write(to: url)
+        let run = try cli.ferdata(["run", url.path])
+        #expect(run.status == 1 && run.stderr.contains("empty.yaml: the pipeline file is empty"), "\(run.stderr)")
+    }
+
     /// Every key the pipeline schema accepts is an option its command parses.
     @Test func theSchemaMatchesTheCommands() throws {
         for schema in StageSchema.all {

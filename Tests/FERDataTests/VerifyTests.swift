@@ -46,4 +46,15 @@ import Testing
         #expect(problems.contains { $0.file == "shard-00001.frs" && $0.message.contains("bytes") })
         #expect(problems.contains { $0.file == "shard-00002.frs" && $0.message.contains("magic") })
     }
+
+    /// Fuzzer finding (shard target): an empty shard file. Reading it must be a clear error (and,
+    /// under the address sanitizer, leak nothing: Foundation's file reading leaked on empty files).
+    @Test func anEmptyShardFileIsAClearError() throws {
+        let url = Fixtures.temporaryDirectory().appendingPathComponent("empty.frs")
+        try Data().write(to: url)
+        #expect(try FileIO.readAll(url.path).isEmpty)
+        #expect { _ = try ShardRecords(path: url.path) } throws: { error in
+            (error as? FerError)?.message.contains("shorter than the 64-byte shard header") == true
+        }
+    }
 }

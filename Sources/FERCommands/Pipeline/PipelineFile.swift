@@ -1,4 +1,5 @@
 import FERCore
+import FERData
 import Foundation
 import Yams
 
@@ -37,9 +38,10 @@ struct PipelineFile {
     ///   - environment: `FERDATA_NAME` variables override the file's `variables:`.
     init(path: String, overrides: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.path = path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard let data = try? FileIO.readAll(path) else {
             throw FerError(.sourceMissing, "cannot read the pipeline file", at: InputLocation(source: path))
         }
+        let text = String(decoding: data, as: UTF8.self)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw FerError(.invalidArgument, "the pipeline file is empty", at: InputLocation(source: path)) }

@@ -1,0 +1,10 @@
+// Fuzz target: JPEG and PNG decoding through the C shim (libjpeg-turbo, libpng), any bytes.
+import FERMedia
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    _ = ImageDecoder.sniff(bytes)
+    _ = try? ImageDecoder.decodeFace(bytes, maxPixels: 1 << 22)
+    return 0
+}
