@@ -42,7 +42,9 @@ struct RunCommand: ParsableCommand {
             let started = Date()
             let quiet = output.quiet || output.json
             let runner = PipelineRunner(file: pipeline, workspace: root, force: force) { line in
-                if !quiet { print(line) }
+                guard !quiet else { return }
+                print(line)
+                fflush(stdout)  // one line per stage as it happens, also into a pipe or a log file
             }
             let outcomes = try runner.run()
             if output.json { return try CommandIO.printJSON(outcomes) }
