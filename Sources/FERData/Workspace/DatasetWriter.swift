@@ -49,10 +49,8 @@ public final class DatasetWriter {
         workspace.removeAbandonedPartials()
         let unique = "\(getpid())-\(stage)-\(UInt32.random(in: 0...UInt32.max))"
         partial = workspace.datasetsDirectory.appendingPathComponent(Self.partialPrefix + unique)
-        do {
-            try fileManager.createDirectory(at: partial, withIntermediateDirectories: false)
-        } catch {
-            throw FerError(.writeFailed, "cannot write in the workspace \(workspace.datasetsDirectory.path)", cause: error)
+        guard mkdir(partial.path, 0o755) == 0 else {  // (mkdir for the system's one-line reason: read-only, no space)
+            throw FileIO.systemError("cannot create a dataset folder in the workspace:", partial.path)
         }
         pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordLayout.recordSize)
     }
