@@ -33,6 +33,22 @@ enum CommandIO {
         }
     }
 
+    /// A `--label-map FILE` as a vocabulary (the built-in synonyms without one).
+    static func vocabulary(labelMap: String?) throws -> LabelVocabulary {
+        guard let labelMap else { return LabelVocabulary() }
+        return try LabelVocabulary(labelMapText: try readText(labelMap), source: labelMap)
+    }
+
+    /// A `--split` value (train, val or test, and their usual spellings); nil for none, or for `all`
+    /// where the command takes it.
+    static func split(_ name: String?, allowingAll: Bool = false) throws -> Split? {
+        guard let name, !(allowingAll && name == "all") else { return nil }
+        guard let split = Split(folderName: name) else {
+            throw FerError(.invalidArgument, "--split must be train, val\(allowingAll ? ", test or all" : " or test"), got '\(name)'")
+        }
+        return split
+    }
+
     static func printJSON<T: Encodable>(_ value: T) throws {
         print(String(decoding: try json(value), as: UTF8.self))
     }

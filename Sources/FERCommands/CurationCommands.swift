@@ -205,13 +205,7 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         try CommandIO.reportingErrors {
             let chosen = try workspace.resolved.dataset(dataset)
-            var wanted: Split?
-            if let split {
-                guard let parsed = Split(folderName: split) else {
-                    throw FerError(.invalidArgument, "--split must be train, val or test, got '\(split)'")
-                }
-                wanted = parsed
-            }
+            let wanted = try CommandIO.split(split)
             var byClass = [[FaceRecord]](repeating: [], count: Emotion.allCases.count)
             try chosen.forEachRecord { record in
                 if let label = record.label, wanted == nil || record.split == wanted { byClass[Int(label.rawValue)].append(record) }

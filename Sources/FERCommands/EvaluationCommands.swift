@@ -36,9 +36,23 @@ enum EvaluationOutput {
             rows: rows)
     }
 
-    static func vocabulary(labelMap: String?) throws -> LabelVocabulary {
-        guard let labelMap else { return LabelVocabulary() }
-        return try LabelVocabulary(labelMapText: try CommandIO.readText(labelMap), source: labelMap)
+    /// The labelled records of a split (all splits for nil).
+    static func labelledRecords(of dataset: Dataset, split: Split?) throws -> [FaceRecord] {
+        var records: [FaceRecord] = []
+        try dataset.forEachRecord { if (split == nil || $0.split == split) && $0.label != nil { records.append($0) } }
+        return records
+    }
+
+    /// Scores `records` with the classifier and writes the report folder: eval, the crosseval baseline
+    /// row and a training run's report.
+    static func scoreDataset(
+        _ classifier: Classifier, records: [FaceRecord], data: String, split: String, folder: URL,
+        curves: EvaluationReport.Curves? = nil
+    ) throws -> Evaluation {
+        let predictions = classifier.predict(records)
+        let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions, data: data, split: split)
+        try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder, curves: curves)
+        return evaluation
     }
 }
 
@@ -69,21 +83,12 @@ struct EvalCommand: ParsableCommand {
         try CommandIO.reportingErrors {
             let workspace = workspace.resolved
             let data = try workspace.dataset(dataset)
-            let wanted: Split?
-            if split == "all" { wanted = nil } else {
-                guard let chosen = Split.allCases.first(where: { $0.name == split }) else {
-                    throw FerError(.invalidArgument, "--split must be train, val, test or all, got '\(split)'")
-                }
-                wanted = chosen
-            }
+            let wanted = try CommandIO.split(split, allowingAll: true)
             let classifier = try Classifier(path: model)
-            var records: [FaceRecord] = []
-            try data.forEachRecord { if (wanted == nil || $0.split == wanted) && $0.label != nil { records.append($0) } }
+            let records = try EvaluationOutput.labelledRecords(of: data, split: wanted)
             guard !records.isEmpty else { throw FerError(.invalidArgument, "\(data.name) has no labelled \(split) records") }
-            let predictions = classifier.predict(records)
-            let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions, data: data.name, split: split)
             let folder = EvaluationOutput.folder(report, workspace: workspace, name: "eval-\(data.name)-\(split)")
-            try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder)
+            let evaluation = try EvaluationOutput.scoreDataset(classifier, records: records, data: data.name, split: split, folder: folder)
             if output.json { return try CommandIO.printJSON(evaluation) }
             guard !output.quiet else { return }
             print(EvaluationOutput.comparisonTable([evaluation]))
@@ -131,19 +136,16 @@ struct CrossEvalCommand: ParsableCommand {
             guard !others.isEmpty else { throw FerError(.invalidArgument, "give at least one OTHER dataset") }
             let workspace = workspace.resolved
             let classifier = try Classifier(path: model)
-            let vocabulary = try EvaluationOutput.vocabulary(labelMap: labelMap)
+            let vocabulary = try CommandIO.vocabulary(labelMap: labelMap)
             let root = reports.map { URL(fileURLWithPath: $0) } ?? workspace.root.appendingPathComponent("reports")
             var evaluations: [Evaluation] = []
             var folders: [URL] = []
             if let baseline {
                 let data = try workspace.dataset(baseline)
-                var records: [FaceRecord] = []
-                try data.forEachRecord { if $0.split == .test && $0.label != nil { records.append($0) } }
-                let predictions = classifier.predict(records)
-                let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions, data: data.name, split: "test")
                 let folder = root.appendingPathComponent("eval-\(data.name)-test")
-                try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder)
-                evaluations.append(evaluation)
+                evaluations.append(try EvaluationOutput.scoreDataset(
+                    classifier, records: try EvaluationOutput.labelledRecords(of: data, split: .test), data: data.name, split: "test",
+                    folder: folder))
                 folders.append(folder)
             }
             for other in others {

@@ -32,15 +32,8 @@ struct ExportCommand: ParsableCommand {
             guard let chosen = Exporter.Format(rawValue: format) else {
                 throw FerError(.invalidArgument, "--format must be webdataset, npz, csv or folder, got '\(format)'")
             }
-            var only: Split?
-            if let split {
-                guard let named = Split.allCases.first(where: { $0.name == split }) else {
-                    throw FerError(.invalidArgument, "--split must be train, val or test, got '\(split)'")
-                }
-                only = named
-            }
             let summary = try Exporter.export(try workspace.resolved.dataset(dataset), format: chosen, to: URL(fileURLWithPath: out),
-                                              split: only, shardSize: max(1, shardSize))
+                                              split: try CommandIO.split(split), shardSize: max(1, shardSize))
             if output.json { return try CommandIO.printJSON(summary) }
             guard !output.quiet else { return }
             print("exported \(summary.records) faces as \(chosen.rawValue) to \(summary.output)"

@@ -43,10 +43,7 @@ struct IngestCommand: ParsableCommand {
         options.strict = strict
         options.shardSize = shardSize
         options.layout.usageMapping = UsageMapping(publicTestAsVal: publicTestAsVal)
-        if let labelMap {
-            let text = try CommandIO.readText(labelMap)
-            options.layout.vocabulary = try LabelVocabulary(labelMapText: text, source: labelMap)
-        }
+        options.layout.vocabulary = try CommandIO.vocabulary(labelMap: labelMap)
         let bar = ProgressBar(enabled: !output.quiet && !output.json)
         let ingestor = Ingestor(workspace: workspace.resolved, options: options) { progress in
             bar.update(

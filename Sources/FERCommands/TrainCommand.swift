@@ -87,17 +87,15 @@ struct TrainCommand: ParsableCommand {
     func writeReport(_ trainer: Trainer) throws -> URL? {
         let records = try trainer.testRecords()
         guard !records.isEmpty else { return nil }
-        let classifier = try Classifier(path: trainer.directory.appendingPathComponent("best.safetensors").path)
-        let predictions = classifier.predict(records)
-        let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions,
-                                        data: trainer.options.dataset, split: "test")
         let history = try trainer.history()
         let curves = EvaluationReport.Curves(
             loss: [.init("TRAIN LOSS", history.map(\.loss))],
             accuracy: [.init("TRAIN", history.map(\.trainAccuracy)), .init("VAL", history.map(\.valAccuracy)),
                        .init("VAL WEIGHTED F1", history.map(\.valWeightedF1))])
         let folder = trainer.directory.appendingPathComponent("report")
-        try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder, curves: curves)
+        _ = try EvaluationOutput.scoreDataset(
+            try Classifier(path: trainer.directory.appendingPathComponent("best.safetensors").path), records: records,
+            data: trainer.options.dataset, split: "test", folder: folder, curves: curves)
         return folder
     }
 

@@ -13,7 +13,7 @@ import Foundation
 ///   have no row there and are counted as skipped.
 /// - `folder`: `SPLIT/CLASS/KEY.png` (`unlabeled` for faces without a label).
 ///
-/// The output folder is written beside its final name and renamed when complete.
+/// The output folder is written beside its final name and renamed when complete (`FileIO.writeFolder`).
 public enum Exporter {
     public enum Format: String, CaseIterable, Sendable, Codable {
         case webdataset, npz, csv, folder
@@ -31,9 +31,7 @@ public enum Exporter {
         guard !FileManager.default.fileExists(atPath: output.path) else {
             throw FerError(.invalidArgument, "\(output.path) exists: export writes a new folder")
         }
-        let partial = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).partial-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
-        do {
+        return try FileIO.writeFolder(output) { partial in
             var records: [FaceRecord] = []
             try dataset.forEachRecord { if split == nil || $0.split == split { records.append($0) } }
             let bySplit = Dictionary(grouping: records, by: \.split)
@@ -82,12 +80,7 @@ public enum Exporter {
                 }
                 files = bySplit.keys.map(\.name).sorted()
             }
-            try FileIO.syncDirectory(partial.path)
-            try FileManager.default.moveItem(at: partial, to: output)
             return Summary(format: format, output: output.path, records: records.count - skipped, skipped: skipped, files: files)
-        } catch {
-            try? FileManager.default.removeItem(at: partial)
-            throw error
         }
     }
 

@@ -34,6 +34,24 @@ public enum FileIO {
         try data.withUnsafeBytes { try writeDurably($0, to: path) }
     }
 
+    /// Builds a folder under a hidden name beside `folder` and renames it into place when `body`
+    /// returns, so the folder appears complete or not at all; a failure removes what was written.
+    /// An existing `folder` is replaced.
+    public static func writeFolder<T>(_ folder: URL, _ body: (URL) throws -> T) throws -> T {
+        let partial = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+        do {
+            let result = try body(partial)
+            try syncDirectory(partial.path)
+            if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
+            try FileManager.default.moveItem(at: partial, to: folder)
+            return result
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
+    }
+
     static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw systemError("cannot open folder", path) }

@@ -23,9 +23,7 @@ public enum EvaluationReport {
         _ evaluation: Evaluation, predictions: [Prediction], records: [FaceRecord], to folder: URL,
         rejectLog: Data? = nil, curves: Curves? = nil
     ) throws {
-        let partial = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
-        do {
+        try FileIO.writeFolder(folder) { partial in
             var files: [(name: String, contents: Data)] = []
             files.append(("metrics.json", try StageIO.json(evaluation)))
             files.append(("predictions.csv", Data(predictionsCSV(predictions, classes: evaluation.classes).utf8)))
@@ -46,11 +44,6 @@ public enum EvaluationReport {
             if let rejectLog, !evaluation.rejected.isEmpty { files.append(("rejected.csv", rejectLog)) }
             files.append(("report.html", Data(html(evaluation, pictures: pictures, files: files).utf8)))
             for file in files { try FileIO.writeDurably(file.contents, to: partial.appendingPathComponent(file.name).path) }
-            if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
-            try FileManager.default.moveItem(at: partial, to: folder)
-        } catch {
-            try? FileManager.default.removeItem(at: partial)
-            throw error
         }
     }
 

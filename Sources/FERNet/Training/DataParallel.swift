@@ -65,19 +65,4 @@ public final class DataParallel {
         }
         return (value, all)
     }
-
-    /// Class predictions (no dropout), the records split across the replicas.
-    public func predict(_ records: [FaceRecord]) -> [Int] {
-        synchroniseWeights()
-        let parts = slices(records.count)
-        let replicas = self.replicas
-        var predictions = [[Int]](repeating: [], count: parts.count)
-        predictions.withUnsafeMutableBufferPointer { slots in
-            let slots = slots
-            DispatchQueue.concurrentPerform(iterations: parts.count) { part in
-                slots[part] = Trainer.predict(replicas[part], Array(records[parts[part]]))
-            }
-        }
-        return predictions.flatMap { $0 }
-    }
 }

@@ -190,23 +190,11 @@ public final class Trainer {
         return metrics
     }
 
-    /// Predictions for records (no augmentation, no dropout), in batches of 256.
+    /// Scores for labelled records (no augmentation, no dropout).
     public func evaluate(_ records: [FaceRecord]) -> ClassificationMetrics {
-        let predictions = parallel.predict(records)
+        let predictions = model.logits(records.map(\.pixels)).map { Self.argmax($0, classes: options.architecture.classes)[0] }
         return ClassificationMetrics(labels: records.map { Int($0.label!.rawValue) }, predictions: predictions,
                                      classes: options.architecture.classes)
-    }
-
-    public static func predict(_ model: CNNRNN, _ records: [FaceRecord]) -> [Int] {
-        var random = SeededGenerator(seed: 0)
-        var predictions: [Int] = []
-        for start in stride(from: 0, to: records.count, by: 256) {
-            let slice = records[start..<min(records.count, start + 256)]
-            let images = slice.flatMap { $0.pixels.map { Float($0) / 255 } }
-            let logits = model.forward(images, batch: slice.count, training: false, random: &random)
-            predictions += argmax(logits, classes: model.architecture.classes)
-        }
-        return predictions
     }
 
     static func argmax(_ logits: [Float], classes: Int) -> [Int] {
