@@ -90,7 +90,7 @@ struct AnnotateCommand: ParsableCommand {
         let csv = Data(Annotation.labelsCSV(predictions, classes: classifier.classes, minConfidence: minConfidence).utf8)
         let target = folder(URL(fileURLWithPath: source).lastPathComponent)
         var files = [try write(csv, "labels.csv", in: target)]
-        if let log = foreign.rejectLog, !foreign.rejected.isEmpty { files.append(try write(log, "rejected.csv", in: target)) }
+        if !foreign.rejected.isEmpty { files.append(try write(foreign.rejectLog, "rejected.csv", in: target)) }
         let labelled = Annotation.pseudoLabelled(foreign.records, predictions: predictions, classifier: classifier, minConfidence: minConfidence)
         var datasetName: String?
         if ingest {
@@ -100,7 +100,7 @@ struct AnnotateCommand: ParsableCommand {
                 try writer.attach("labels.csv", contents: csv)
                 datasetName = try writer.commit(
                     parameters: ["model": classifier.path, "minConfidence": String(minConfidence), "labels": "pseudo"],
-                    inputs: [], sources: foreign.sources, rejected: foreign.rejected).name
+                    inputs: [], sources: foreign.sources, rejects: foreign.rejects).name
             } catch {
                 writer.abandon()
                 throw error

@@ -123,6 +123,7 @@ struct AugmentCommand: ParsableCommand {
 
             Example:
               ferdata augment --copies 2 --rotation 10 --erase 0.3
+              ferdata augment --copies 2 --partition 1/8   # part 1 of 8; then: ferdata merge augment
             """)
 
     @Option(help: "Variants per train record.")
@@ -130,18 +131,24 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
     @OptionGroup var augmentation: AugmentationOptions
+    @OptionGroup var partition: PartitionOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try CommandIO.reportingErrors {
             let augmenter = Augmenter(copies: copies, policy: augmentation.policy, seed: seed)
-            let (source, dataset) = try input.runStage("augment", parameters: augmenter.parameters) { records, _ in
-                (try augmenter.run(records), [])
-            }
+            let workspace = input.workspace.resolved
+            let source = try workspace.dataset(input.from)
+            let (records, ordinals) = try augmenter.run(try source.allRecords(), partition: partition.partition)
+            let dataset = try StageIO.write(
+                records, stage: "augment", from: source, workspace: workspace, parameters: augmenter.parameters,
+                partition: partition.partition, ordinals: ordinals)
             if output.json { try CommandIO.printJSON(dataset.manifest.counts) } else if !output.quiet {
-                print("augment: \(dataset.manifest.recordCount - source.manifest.recordCount) variants added -> \(dataset.directory.path)\n")
+                let variants = records.count - Set(ordinals).count
+                print("augment: \(variants) variants added -> \(dataset.directory.path)\n")
                 print(SummaryTable.counts(dataset.manifest.counts))
+                if !partition.partition.isWhole { print("\n" + partition.note(stage: "augment")) }
             }
         }
     }

@@ -16,13 +16,14 @@ public struct FerdataCommand: ParsableCommand {
               ferdata eval ferdata-work/runs/0001-train/best.safetensors
               ferdata crosseval ferdata-work/runs/0001-train/best.safetensors other-faces/ --baseline 0003-split
             or all of it from one file: ferdata run pipelines/sample.yaml
+            Ingest and augment can run as N parts on N machines (--partition I/N), then: ferdata merge
             The workspace is ./ferdata-work, or --workspace DIR, or $FERDATA_WORKSPACE.
             """,
         version: "0.1.0",
         subcommands: [
             IngestCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
             TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self, RunCommand.self,
-            VerifyCommand.self, ExportCommand.self, StatsCommand.self, ShowCommand.self, SynthCommand.self,
+            MergeCommand.self, VerifyCommand.self, ExportCommand.self, StatsCommand.self, ShowCommand.self, SynthCommand.self,
         ]
     )
 

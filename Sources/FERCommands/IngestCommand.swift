@@ -17,6 +17,7 @@ struct IngestCommand: ParsableCommand {
               ferdata ingest fer2013.csv.gz
               ferdata ingest fer2013-images.zip --public-test-as-val
               ferdata ingest faces/ --label-map labels.txt --strict
+              ferdata ingest fer2013.csv.gz --partition 2/4   # part 2 of 4; then: ferdata merge ingest
             """)
 
     @Argument(help: ArgumentHelp("CSV files, archives or folders.", valueName: "SOURCE"))
@@ -35,6 +36,7 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .long, help: "Records per shard.")
     var shardSize = DatasetWriter.defaultShardSize
 
+    @OptionGroup var partition: PartitionOptions
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
@@ -42,6 +44,7 @@ struct IngestCommand: ParsableCommand {
         var options = IngestOptions()
         options.strict = strict
         options.shardSize = shardSize
+        options.partition = partition.partition
         options.layout.usageMapping = UsageMapping(publicTestAsVal: publicTestAsVal)
         options.layout.vocabulary = try CommandIO.vocabulary(labelMap: labelMap)
         let bar = ProgressBar(enabled: !output.quiet && !output.json)
@@ -56,6 +59,7 @@ struct IngestCommand: ParsableCommand {
             try CommandIO.printJSON(summary)
         } else if !output.quiet {
             print(SummaryTable.ingest(summary, dataset: dataset))
+            if !partition.partition.isWhole { print("\n" + partition.note(stage: "ingest")) }
         }
     }
 }

@@ -42,3 +42,18 @@ struct InputOptions: ParsableArguments {
         return (source, dataset)
     }
 }
+
+/// `--partition I/N`, for stages that can run as N copies side by side (on N machines, say).
+struct PartitionOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Run as part I of N (1 <= I <= N): only every N-th input record, written to parts/STAGE/I-of-N; 'ferdata merge' joins the parts.",
+            valueName: "I/N"),
+        transform: { try Partition(parsing: $0) })
+    var partition = Partition.whole
+
+    /// The line a part run ends with.
+    func note(stage: String) -> String {
+        "part \(partition) of \(stage) done; when all \(partition.count) parts are: ferdata merge \(stage)"
+    }
+}

@@ -14,8 +14,9 @@ public struct ForeignDataset {
     public let unknownLabels: [String: Int]
     /// Files or rows that could not be read, by reason (unknown labels not included).
     public let rejected: [String: Int]
-    /// ingest's rejects.csv: one line per skipped file with its reason.
-    public let rejectLog: Data?
+    /// Every skipped file with its reason (ingest's rejects.csv).
+    public let rejects: RejectLog
+    public var rejectLog: Data { rejects.csv() }
     /// The sources the records' `sourceIndex` refers to, for a dataset written from them.
     public let sources: [DatasetManifest.Source]
 
@@ -27,13 +28,14 @@ public struct ForeignDataset {
         var options = IngestOptions()
         options.layout.vocabulary = vocabulary
         options.layout.readsLabels = labeled
-        let (dataset, summary) = try Ingestor(workspace: Workspace(root: scratch), options: options).run([path])
+        let ingestor = Ingestor(workspace: Workspace(root: scratch), options: options)
+        let (dataset, summary) = try ingestor.run([path])
         records = try dataset.allRecords()
         unknownLabels = summary.sources.reduce(into: [:]) { total, source in total.merge(source.unknownLabels, uniquingKeysWith: +) }
         var rejected = summary.sources.reduce(into: [String: Int]()) { total, source in total.merge(source.rejected, uniquingKeysWith: +) }
         rejected[RejectReason.unknownLabel.rawValue] = nil
         self.rejected = rejected
-        rejectLog = try? Data(contentsOf: dataset.directory.appendingPathComponent("rejects.csv"))
+        rejects = ingestor.rejects
         sources = dataset.manifest.sources
     }
 }

@@ -41,7 +41,7 @@ import Testing
     @Test func helpListsEveryCommandWithAnExample() throws {
         let help = try ferdata(["--help"])
         #expect(help.status == 0)
-        for command in ["ingest", "dedup", "split", "balance", "augment", "train", "eval", "crosseval", "annotate", "run", "verify",
+        for command in ["ingest", "dedup", "split", "balance", "augment", "train", "eval", "crosseval", "annotate", "run", "merge", "verify",
                         "export", "stats", "show", "synth"] {
             #expect(help.stdout.contains(command))
             let commandHelp = try ferdata([command, "--help"])
@@ -167,5 +167,37 @@ extension CommandLineTests {
         try Data(bytes).write(to: shard)
         let damaged = try ferdata(["verify", "--all"], environment: environment)
         #expect(damaged.status == 1 && damaged.stdout.contains("shard-00000.frs record 7: CRC mismatch"), "\(damaged.stdout)")
+    }
+
+    /// Three `ferdata ingest --partition I/3` processes at once (GNU parallel style) on one workspace, then
+    /// `ferdata merge`: the same dataset as one process, and it verifies.
+    @Test func partsRunSideBySideMergeToTheSingleRun() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let sources = ["samples/faces.csv", "samples/foreign.zip", "--shard-size", "50", "-q"]
+        let single = ["FERDATA_WORKSPACE": folder.appendingPathComponent("single").path]
+        #expect(try ferdata(["ingest"] + sources, environment: single).status == 0)
+        let split = ["FERDATA_WORKSPACE": folder.appendingPathComponent("split").path]
+        let parts = try (1...3).map { index -> Process in
+            let process = Process()
+            process.executableURL = Self.executable
+            process.arguments = ["ingest"] + sources + ["--partition", "\(index)/3"]
+            process.currentDirectoryURL = Self.repositoryRoot
+            process.environment = ProcessInfo.processInfo.environment.merging(split) { $1 }
+            try process.run()
+            return process
+        }
+        for part in parts {
+            part.waitUntilExit()
+            #expect(part.terminationStatus == 0)
+        }
+        let merge = try ferdata(["merge"], environment: split)
+        #expect(merge.status == 0 && merge.stdout.contains("3 parts of ingest"), "\(merge.stderr)")
+        #expect(try ferdata(["verify"], environment: split).status == 0)
+        let manifests = try ["single", "split"].map {
+            try Data(contentsOf: folder.appendingPathComponent("\($0)/datasets/0001-ingest/manifest.json"))
+        }
+        #expect(manifests[0] == manifests[1])
+        let bad = try ferdata(["ingest", "samples/faces.csv", "--partition", "4/3"], environment: split)
+        #expect(bad.status != 0 && bad.stderr.contains("1 <= I <= N"), "\(bad.stderr)")
     }
 }

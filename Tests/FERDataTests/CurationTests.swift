@@ -171,7 +171,7 @@ func mirrored(_ pixels: [UInt8]) -> [UInt8] {
 
     @Test func augmentAddsTraceableVariantsOfTrainOnly() throws {
         let records = Self.classes([3, 2, 0, 0, 0, 0, 0])
-        let augmented = try Augmenter(copies: 2, seed: 3).run(records)
+        let augmented = try Augmenter(copies: 2, seed: 3).run(records).records
         #expect(augmented.count == 5 * 3 + 2)
         let byID = Dictionary(uniqueKeysWithValues: records.map { ($0.recordID, $0) })
         for variant in augmented where variant.flags.contains(.augmented) {
@@ -179,7 +179,7 @@ func mirrored(_ pixels: [UInt8]) -> [UInt8] {
             #expect(parent.split == .train)
             #expect(variant.augmentation.apply(to: parent.pixels) == variant.pixels)
         }
-        #expect(try Augmenter(copies: 2, seed: 3).run(records).map(\.pixels) == augmented.map(\.pixels))
+        #expect(try Augmenter(copies: 2, seed: 3).run(records).records.map(\.pixels) == augmented.map(\.pixels))
     }
 
     @Test func identityAugmentationChangesNothing() {

@@ -51,20 +51,24 @@ public struct Augmenter: Sendable {
         policy.parameters.merging(["copies": String(copies), "seed": String(seed)]) { $1 }
     }
 
-    /// Originals in their order, each train record followed by its variants.
-    public func run(_ records: [FaceRecord]) throws -> [FaceRecord] {
+    /// Originals in their order, each train record followed by its variants. With a partition, only
+    /// the records it owns by their place in `records`; `ordinals` gives that place for every output.
+    public func run(_ records: [FaceRecord], partition: Partition = .whole) throws -> (records: [FaceRecord], ordinals: [UInt64]) {
         guard copies >= 0 else { throw FerError(.invalidArgument, "--copies must be 0 or more, got \(copies)") }
         let (copies, policy, seed) = (self.copies, self.policy, self.seed)
-        return Parallel.map(count: records.count, parts: 8 * Parallel.coreCount) { range in
-            var out: [FaceRecord] = []
-            for index in range {
-                out.append(records[index])
+        let owned = (0..<records.count).filter { partition.owns(UInt64($0)) }
+        let groups = Parallel.map(count: owned.count, parts: 8 * Parallel.coreCount) { range in
+            var out: [(record: FaceRecord, ordinal: UInt64)] = []
+            for index in owned[range] {
+                out.append((records[index], UInt64(index)))
                 guard records[index].split == .train else { continue }
                 for variant in 0..<copies {
-                    out.append(Variants.make(from: records[index], variant: variant, policy: policy, seed: seed, stage: "augment"))
+                    let child = Variants.make(from: records[index], variant: variant, policy: policy, seed: seed, stage: "augment")
+                    out.append((child, UInt64(index)))
                 }
             }
             return out
         }
+        return (groups.map(\.record), groups.map(\.ordinal))
     }
 }

@@ -4,17 +4,21 @@ import Foundation
 /// What every curation stage shares: read the input dataset, write the output dataset with the
 /// input's sources (so record source indexes stay valid) and the stage's attachments.
 public enum StageIO {
-    /// Writes `records` as a new dataset of `stage` derived from `input`.
+    /// Writes `records` as a new dataset of `stage` derived from `input`; with a partition, as that
+    /// part, `ordinals` giving each record's place in the input.
     public static func write(
         _ records: [FaceRecord], stage: String, from input: Dataset, workspace: Workspace,
         parameters: [String: String], attachments: [(name: String, contents: Data)] = [],
-        shardSize: Int = DatasetWriter.defaultShardSize
+        shardSize: Int = DatasetWriter.defaultShardSize, partition: Partition = .whole, ordinals: [UInt64] = []
     ) throws -> Dataset {
-        let writer = try DatasetWriter(workspace: workspace, stage: stage, shardSize: shardSize)
+        precondition(partition.isWhole || ordinals.count == records.count, "a part's records need their ordinals")
+        let writer = try DatasetWriter(workspace: workspace, stage: stage, shardSize: shardSize, partition: partition)
         do {
-            try writer.append(contentsOf: records)
+            for (index, record) in records.enumerated() {
+                try writer.append(record, ordinal: partition.isWhole ? nil : ordinals[index])
+            }
             for attachment in attachments { try writer.attach(attachment.name, contents: attachment.contents) }
-            return try writer.commit(parameters: parameters, inputs: [input], sources: input.manifest.sources)
+            return try writer.commit(parameters: parameters, inputs: [input.asInput], sources: input.manifest.sources)
         } catch {
             writer.abandon()
             throw error

@@ -13,6 +13,8 @@ public struct IngestOptions: Sendable {
     public var maxEntryBytes = ArchiveReader.defaultMaxEntryBytes
     /// CSV rows longer than this are refused (a FER2013 row is under 10 KB).
     public var maxRowBytes = 1 << 20
+    /// This run's share of the input (`--partition I/N`); the whole by default.
+    public var partition = Partition.whole
 
     public init() {}
 

@@ -38,16 +38,21 @@ extension Ingestor {
                 try ingestRows(rows, of: chunk, format: format, path: path, sourceName: sourceName, sourceIndex: sourceIndex)
             }
             for line in chunk.overlongRows {
+                let ordinal = Partition.ordinal(source: sourceIndex, position: line)
+                guard owns(ordinal) else { continue }
                 try reject(Reject(
                     location: InputLocation(source: path, line: line), reason: .lineTooLong,
-                    detail: "row longer than \(options.maxRowBytes) bytes (an unbalanced quote?); skipped"))
+                    detail: "row longer than \(options.maxRowBytes) bytes (an unbalanced quote?); skipped", ordinal: ordinal))
             }
             if let damage = chunk.damage {
                 damaged = true
                 markDamaged(damage.detail)
-                try reject(Reject(
-                    location: InputLocation(source: path, line: damage.line), reason: .truncatedArchive,
-                    detail: "\(damage.detail); rows from here on are lost"))
+                let ordinal = Partition.ordinal(source: sourceIndex, position: damage.line)
+                if owns(ordinal) {
+                    try reject(Reject(
+                        location: InputLocation(source: path, line: damage.line), reason: .truncatedArchive,
+                        detail: "\(damage.detail); rows from here on are lost", ordinal: ordinal))
+                }
             }
             report(source: path, fraction: fileSize.map { Double(chunk.bytesConsumed) / Double(max(1, $0)) })
             if case .owned(let bytes) = chunk.storage {
@@ -69,25 +74,31 @@ extension Ingestor {
         let mapping = options.layout.usageMapping
         let base = rows.startIndex
         let maxRowBytes = options.maxRowBytes
+        let partition = options.partition
         let outcomes: [ItemOutcome?] = chunk.withBytes { raw in
             Parallel.map(count: rows.count, parts: 4 * Parallel.coreCount) { range in
                 rows[(base + range.lowerBound)..<(base + range.upperBound)].map { span -> ItemOutcome? in
                     let bytes = UnsafeRawBufferPointer(rebasing: raw[span.start..<span.end])
+                    let ordinal = Partition.ordinal(source: sourceIndex, position: span.line)
+                    guard partition.owns(ordinal) else { return nil }
                     if bytes.isEmpty || (bytes.count == 1 && bytes[0] == 0x0D) { return nil }
                     let location = InputLocation(source: path, line: span.line)
                     if bytes.count > maxRowBytes {
-                        let bad = Reject(location: location, reason: .lineTooLong, detail: "row longer than \(maxRowBytes) bytes; skipped")
+                        let bad = Reject(
+                            location: location, reason: .lineTooLong, detail: "row longer than \(maxRowBytes) bytes; skipped",
+                            ordinal: ordinal)
                         return .rejected(bad, unknownLabel: nil)
                     }
                     if span.unbalancedQuote {
-                        let bad = Reject(location: location, reason: .unbalancedQuote, detail: "a quoted field is not closed")
+                        let bad = Reject(
+                            location: location, reason: .unbalancedQuote, detail: "a quoted field is not closed", ordinal: ordinal)
                         return .rejected(bad, unknownLabel: nil)
                     }
                     switch format.parse(row: bytes, vocabulary: vocabulary) {
                     case .bad(let reason, let detail):
-                        return .rejected(Reject(location: location, reason: reason, detail: detail), unknownLabel: nil)
+                        return .rejected(Reject(location: location, reason: reason, detail: detail, ordinal: ordinal), unknownLabel: nil)
                     case .face(let resolution, let labelText, let usage, let pixels):
-                        return Self.outcome(resolution, name: labelText, location: location) { label in
+                        return Self.outcome(resolution, name: labelText, location: location, ordinal: ordinal) { label in
                             FaceRecord(
                                 pixels: pixels, label: label, split: mapping.split(for: usage) ?? .train, usage: usage,
                                 sourceIndex: sourceIndex, locator: UInt64(span.line),

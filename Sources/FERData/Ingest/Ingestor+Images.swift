@@ -21,6 +21,7 @@ extension Ingestor {
             switch entry {
             case .file(let name, let bytes):
                 ordinal += 1
+                guard owns(Partition.ordinal(source: sourceIndex, position: ordinal)) else { continue }
                 batch.append(PendingImage(ordinal: ordinal, member: name, bytes: bytes))
                 if batch.count == Self.decodeBatchSize {
                     try decodeBatch(batch, path: path, sourceIndex: sourceIndex)
@@ -29,14 +30,19 @@ extension Ingestor {
                 }
             case .refused(let name, let reason, let detail):
                 ordinal += 1
-                try reject(Reject(location: InputLocation(source: path, member: name), reason: reason, detail: detail))
+                let key = Partition.ordinal(source: sourceIndex, position: ordinal)
+                guard owns(key) else { continue }
+                try reject(Reject(location: InputLocation(source: path, member: name), reason: reason, detail: detail, ordinal: key))
             case .damaged(let name, let detail):
                 try decodeBatch(batch, path: path, sourceIndex: sourceIndex)
                 batch.removeAll()
                 markDamaged(detail)
-                try reject(Reject(
-                    location: InputLocation(source: path, member: name), reason: .truncatedArchive,
-                    detail: "\(detail); entries from here on are lost"))
+                let key = Partition.ordinal(source: sourceIndex, position: ordinal + 1)
+                if owns(key) {
+                    try reject(Reject(
+                        location: InputLocation(source: path, member: name), reason: .truncatedArchive,
+                        detail: "\(detail); entries from here on are lost", ordinal: key))
+                }
                 report(source: path, fraction: 1)
                 return
             }
@@ -50,16 +56,20 @@ extension Ingestor {
         let members = Self.regularFiles(under: root)
         var batch: [PendingImage] = []
         for (index, member) in members.enumerated() {
+            let key = Partition.ordinal(source: sourceIndex, position: index + 1)
+            guard owns(key) else { continue }
             let file = root.appendingPathComponent(member).path
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
             if size > options.maxEntryBytes {
                 try reject(Reject(
                     location: InputLocation(source: path, member: member), reason: .entryTooLarge,
-                    detail: "file is \(size) bytes, over the \(options.maxEntryBytes)-byte limit"))
+                    detail: "file is \(size) bytes, over the \(options.maxEntryBytes)-byte limit", ordinal: key))
                 continue
             }
             guard let data = FileManager.default.contents(atPath: file) else {
-                try reject(Reject(location: InputLocation(source: path, member: member), reason: .unreadableEntry, detail: "cannot read the file"))
+                try reject(Reject(
+                    location: InputLocation(source: path, member: member), reason: .unreadableEntry, detail: "cannot read the file",
+                    ordinal: key))
                 continue
             }
             batch.append(PendingImage(ordinal: index + 1, member: member, bytes: [UInt8](data)[...]))
@@ -104,9 +114,11 @@ extension Ingestor {
         _ image: PendingImage, path: String, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64
     ) -> ItemOutcome {
         let location = InputLocation(source: path, member: image.member)
+        let ordinal = Partition.ordinal(source: sourceIndex, position: image.ordinal)
         let isImage = image.bytes.withUnsafeBytes { ImageDecoder.sniff($0) != nil }
         guard isImage else {
-            return .rejected(Reject(location: location, reason: .notAnImage, detail: "not a JPEG or PNG file"), unknownLabel: nil)
+            let bad = Reject(location: location, reason: .notAnImage, detail: "not a JPEG or PNG file", ordinal: ordinal)
+            return .rejected(bad, unknownLabel: nil)
         }
         let placement = layout.place(memberPath: image.member)
         let decoded: Result<GrayImage, FerError> = image.bytes.withUnsafeBytes { bytes in
@@ -118,7 +130,7 @@ extension Ingestor {
             face = image
         case .failure(let error):
             let reason: RejectReason = error.code == .imageTooLarge ? .imageTooLarge : .undecodableImage
-            return .rejected(Reject(location: location, reason: reason, detail: error.message), unknownLabel: nil)
+            return .rejected(Reject(location: location, reason: reason, detail: error.message, ordinal: ordinal), unknownLabel: nil)
         }
         func record(_ label: Emotion?) -> FaceRecord {
             FaceRecord(
@@ -127,7 +139,7 @@ extension Ingestor {
                 recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal)),
                 sourceName: image.member)
         }
-        guard layout.readsLabels else { return .face(EncodedRecord(record(nil))) }
-        return outcome(placement.label, name: placement.labelName, location: location) { record($0) }
+        guard layout.readsLabels else { return .face(EncodedRecord(record(nil)), ordinal: ordinal) }
+        return outcome(placement.label, name: placement.labelName, location: location, ordinal: ordinal) { record($0) }
     }
 }

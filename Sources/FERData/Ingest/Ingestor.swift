@@ -13,7 +13,8 @@ public final class Ingestor {
     public let options: IngestOptions
     private let progress: (IngestProgress) -> Void
     private var writer: DatasetWriter?
-    private var rejects = RejectLog()
+    /// Every input record left out so far, with its reason.
+    public private(set) var rejects = RejectLog()
     private var reports: [IngestSummary.SourceReport] = []
     private var recordCount = 0
 
@@ -39,13 +40,15 @@ public final class Ingestor {
         return name.hasSuffix(".csv") || name.contains(".csv.") ? .csv : .archive
     }
 
-    /// Ingests `paths` in order into a new dataset of the workspace.
+    /// Ingests `paths` in order into a new dataset of the workspace, or, with a partition in the
+    /// options, that part's share of them into `parts/ingest/I-of-N` for `ferdata merge`.
     @discardableResult
     public func run(_ paths: [String]) throws -> (Dataset, IngestSummary) {
         guard !paths.isEmpty else { throw FerError(.invalidArgument, "no source given") }
         let kinds = try paths.map { path throws in try Self.kind(of: path) }
         let started = Date()
-        let writer = try DatasetWriter(workspace: workspace, stage: "ingest", shardSize: options.shardSize)
+        let writer = try DatasetWriter(
+            workspace: workspace, stage: "ingest", shardSize: options.shardSize, partition: options.partition)
         self.writer = writer
         do {
             for (index, (path, kind)) in zip(paths, kinds).enumerated() {
@@ -56,10 +59,9 @@ public final class Ingestor {
                 case .folder: try ingestFolder(path: path, sourceIndex: UInt32(index))
                 }
             }
-            try writer.attach("rejects.csv", contents: rejects.csv())
             let sources = zip(paths, kinds).map { DatasetManifest.Source(path: $0, kind: $1.rawValue) }
             let dataset = try writer.commit(
-                parameters: options.manifestParameters, inputs: [], sources: sources, rejected: rejects.countsByReason)
+                parameters: options.manifestParameters, inputs: [], sources: sources, rejects: rejects)
             let summary = IngestSummary(
                 dataset: dataset.name, records: recordCount, rejected: rejects.count,
                 counts: dataset.manifest.counts, sources: reports, seconds: Date().timeIntervalSince(started))
@@ -72,8 +74,13 @@ public final class Ingestor {
 
     // MARK: - Accounting
 
-    func accept(_ record: EncodedRecord) throws {
-        try writer!.append(record)
+    /// Whether this run (or part) handles the input record at `ordinal`.
+    func owns(_ ordinal: UInt64) -> Bool {
+        options.partition.owns(ordinal)
+    }
+
+    func accept(_ record: EncodedRecord, ordinal: UInt64) throws {
+        try writer!.append(record, ordinal: ordinal)
         recordCount += 1
         reports[reports.count - 1].ingested += 1
     }
@@ -97,37 +104,39 @@ public final class Ingestor {
 
     /// What became of one input record.
     enum ItemOutcome {
-        /// Encoded on the worker thread that decoded it.
-        case face(EncodedRecord)
+        /// Encoded on the worker thread that decoded it, with its ordinal.
+        case face(EncodedRecord, ordinal: UInt64)
         /// Left out; `unknownLabel` names a label that matched no class, for the summary.
         case rejected(Reject, unknownLabel: String?)
     }
 
     func settle(_ outcome: ItemOutcome) throws {
         switch outcome {
-        case .face(let record): try accept(record)
+        case .face(let record, let ordinal): try accept(record, ordinal: ordinal)
         case .rejected(let bad, let unknownLabel): try reject(bad, unknownLabel: unknownLabel)
         }
     }
 
     /// Builds the record from a label resolution, or the reject that explains why there is none.
     static func outcome(
-        _ resolution: LabelVocabulary.Resolution, name: String?, location: InputLocation,
+        _ resolution: LabelVocabulary.Resolution, name: String?, location: InputLocation, ordinal: UInt64,
         record: (Emotion) -> FaceRecord
     ) -> ItemOutcome {
         switch resolution {
         case .emotion(let emotion):
-            return .face(EncodedRecord(record(emotion)))
+            return .face(EncodedRecord(record(emotion)), ordinal: ordinal)
         case .ignored:
-            let bad = Reject(location: location, reason: .ignoredLabel, detail: "label '\(name ?? "")' is mapped to ignore")
+            let bad = Reject(
+                location: location, reason: .ignoredLabel, detail: "label '\(name ?? "")' is mapped to ignore", ordinal: ordinal)
             return .rejected(bad, unknownLabel: nil)
         case .unknown:
             guard let name else {
-                let bad = Reject(location: location, reason: .missingLabel, detail: "no class folder above the file")
+                let bad = Reject(location: location, reason: .missingLabel, detail: "no class folder above the file", ordinal: ordinal)
                 return .rejected(bad, unknownLabel: nil)
             }
             let bad = Reject(
-                location: location, reason: .unknownLabel, detail: "'\(name)' is not a FER2013 class (map it with --label-map)")
+                location: location, reason: .unknownLabel,
+                detail: "'\(name)' is not a FER2013 class (map it with --label-map)", ordinal: ordinal)
             return .rejected(bad, unknownLabel: name)
         }
     }

@@ -22,19 +22,23 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable {
 }
 
 /// One input record left out, with where it was and why.
-public struct Reject: Sendable, Equatable {
+public struct Reject: Sendable, Equatable, Codable {
     public var location: InputLocation
     public var reason: RejectReason
     public var detail: String
+    /// The record's place in the input (`Partition.ordinal`): rejects.csv is in this order.
+    public var ordinal: UInt64
 
-    public init(location: InputLocation, reason: RejectReason, detail: String) {
+    public init(location: InputLocation, reason: RejectReason, detail: String, ordinal: UInt64) {
         self.location = location
         self.reason = reason
         self.detail = detail
+        self.ordinal = ordinal
     }
 }
 
-/// The rejects of a stage, written to `rejects.csv` (source, member, line, reason, detail).
+/// The rejects of a stage, written to `rejects.csv` (source, member, line, reason, detail) in input
+/// order, however the work was scheduled.
 public struct RejectLog: Sendable {
     public private(set) var rejects: [Reject] = []
 
@@ -56,7 +60,8 @@ public struct RejectLog: Sendable {
 
     public func csv() -> Data {
         var text = "source,member,line,reason,detail\n"
-        for reject in rejects {
+        let ordered = rejects.enumerated().sorted { ($0.element.ordinal, $0.offset) < ($1.element.ordinal, $1.offset) }
+        for (_, reject) in ordered {
             let fields = [
                 reject.location.source, reject.location.member ?? "", reject.location.line.map(String.init) ?? "",
                 reject.reason.rawValue, reject.detail,

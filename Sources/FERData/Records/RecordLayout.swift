@@ -118,6 +118,12 @@ public struct EncodedRecord: Sendable {
         }
     }
 
+    /// A record copied as it is from a shard (`ShardRecords.withRecordBytes`).
+    init(copying raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == RecordLayout.recordSize)
+        bytes = [UInt8](raw)
+    }
+
     public var split: Split { Split(rawValue: bytes[RecordLayout.splitOffset]) ?? .train }
     /// The label byte: an `Emotion` raw value, or `RecordLayout.unlabeled`.
     public var labelByte: UInt8 { bytes[RecordLayout.labelOffset] }

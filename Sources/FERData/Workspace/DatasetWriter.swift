@@ -12,6 +12,9 @@ import Glibc
 /// name and the parent folder is synced. A crash leaves only a partial folder, which is never read
 /// and is removed by the next writer.
 ///
+/// With a partition other than the whole, the writer writes a part into `parts/STAGE/I-of-N` of the
+/// workspace instead, with the ordinal of every record (`partition.json`) for `ferdata merge`.
+///
 /// Full shards are hashed and written on a background queue (at most two in flight), so that the
 /// stage producing records is not held up by I/O.
 public final class DatasetWriter {
@@ -19,9 +22,12 @@ public final class DatasetWriter {
     /// 8,192 records of 2,432 bytes: about 20 MB per shard.
     public static let defaultShardSize = 8192
 
+    /// Where the dataset goes: the workspace given, or the part's own workspace.
     public let workspace: Workspace
     public let stage: String
     public let shardSize: Int
+    public let partition: Partition
+    private var ordinals: [UInt64] = []
     private let partial: URL
     private var pending: [UInt8] = []
     private var pendingCount = 0
@@ -35,20 +41,23 @@ public final class DatasetWriter {
     /// hold the writer itself: its last release would run deinit on that queue).
     private let ledger = ShardLedger()
 
-    public init(workspace: Workspace, stage: String, shardSize: Int = DatasetWriter.defaultShardSize) throws {
+    public init(
+        workspace: Workspace, stage: String, shardSize: Int = DatasetWriter.defaultShardSize, partition: Partition = .whole
+    ) throws {
         guard shardSize > 0 else { throw FerError(.invalidArgument, "shard size must be positive") }
-        self.workspace = workspace
+        self.workspace = partition.isWhole ? workspace : workspace.part(partition, of: stage)
         self.stage = stage
         self.shardSize = shardSize
+        self.partition = partition
         let fileManager = FileManager.default
         do {
-            try fileManager.createDirectory(at: workspace.datasetsDirectory, withIntermediateDirectories: true)
+            try fileManager.createDirectory(at: self.workspace.datasetsDirectory, withIntermediateDirectories: true)
         } catch {
-            throw FerError(.writeFailed, "cannot create the workspace \(workspace.datasetsDirectory.path)", cause: error)
+            throw FerError(.writeFailed, "cannot create the workspace \(self.workspace.datasetsDirectory.path)", cause: error)
         }
-        workspace.removeAbandonedPartials()
+        self.workspace.removeAbandonedPartials()
         let unique = "\(getpid())-\(stage)-\(UInt32.random(in: 0...UInt32.max))"
-        partial = workspace.datasetsDirectory.appendingPathComponent(Self.partialPrefix + unique)
+        partial = self.workspace.datasetsDirectory.appendingPathComponent(Self.partialPrefix + unique)
         guard mkdir(partial.path, 0o755) == 0 else {  // (mkdir for the system's one-line reason: read-only, no space)
             throw FileIO.systemError("cannot create a dataset folder in the workspace:", partial.path)
         }
@@ -59,11 +68,16 @@ public final class DatasetWriter {
         if !finished { abandon() }
     }
 
-    public func append(_ record: FaceRecord) throws {
-        try append(EncodedRecord(record))
+    /// Adds a record; `ordinal` is its place in the stage's input, needed when writing a part.
+    public func append(_ record: FaceRecord, ordinal: UInt64? = nil) throws {
+        try append(EncodedRecord(record), ordinal: ordinal)
     }
 
-    public func append(_ record: EncodedRecord) throws {
+    public func append(_ record: EncodedRecord, ordinal: UInt64? = nil) throws {
+        if !partition.isWhole {
+            guard let ordinal else { preconditionFailure("a part's records need their ordinals") }
+            ordinals.append(ordinal)
+        }
         if pending.isEmpty { pending.append(contentsOf: RecordShard.header(count: 0, index: ledger.shards.count)) }
         pending.append(contentsOf: record.bytes)
         pendingCount += 1
@@ -93,18 +107,26 @@ public final class DatasetWriter {
         try FileIO.writeDurably(contents, to: partial.appendingPathComponent(name).path)
     }
 
-    /// Writes the manifest and makes the dataset visible under its final name.
+    /// Writes the manifest (and `rejects.csv` when a log is given) and makes the dataset visible under
+    /// its final name.
     @discardableResult
     public func commit(
-        parameters: [String: String], inputs: [Dataset], sources: [DatasetManifest.Source],
-        rejected: [String: Int] = [:]
+        parameters: [String: String], inputs: [DatasetManifest.Input], sources: [DatasetManifest.Source],
+        rejects: RejectLog? = nil
     ) throws -> Dataset {
         if pendingCount > 0 { try flushShard() }
         io.sync {}
         try throwIOError()
+        if let rejects { try attach("rejects.csv", contents: rejects.csv()) }
+        var parameters = parameters
+        if !partition.isWhole {
+            parameters["partition"] = partition.description
+            let ledger = PartLedger(partition: partition, shardSize: shardSize, ordinals: ordinals, rejects: rejects?.rejects)
+            try attach(PartLedger.fileName, contents: try StageIO.json(ledger))
+        }
         let manifest = DatasetManifest(
-            stage: stage, parameters: parameters, inputs: inputs.map(\.asInput), sources: sources,
-            recordCount: recordCount, counts: counts, shards: ledger.shards, rejected: rejected)
+            stage: stage, parameters: parameters, inputs: inputs, sources: sources,
+            recordCount: recordCount, counts: counts, shards: ledger.shards, rejected: rejects?.countsByReason ?? [:])
         try FileIO.writeDurably(try manifest.encoded(), to: partial.appendingPathComponent("manifest.json").path)
         try FileIO.syncDirectory(partial.path)
         for _ in 0..<100 {

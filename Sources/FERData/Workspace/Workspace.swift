@@ -11,6 +11,14 @@ public struct Workspace: Sendable {
 
     public var datasetsDirectory: URL { root.appendingPathComponent("datasets") }
 
+    /// `parts/`: where `--partition I/N` runs write, one folder per stage, until `ferdata merge`.
+    public var partsDirectory: URL { root.appendingPathComponent("parts") }
+
+    /// The workspace of one part, `parts/STAGE/I-of-N`: only that part's runs write in it.
+    public func part(_ partition: Partition, of stage: String) -> Workspace {
+        Workspace(root: partsDirectory.appendingPathComponent(stage).appendingPathComponent(partition.slotName))
+    }
+
     public init(root: URL) {
         self.root = root.standardizedFileURL
     }

@@ -1,0 +1,75 @@
+import FERCore
+import Foundation
+
+/// One of N copies of a stage run side by side (`--partition I/N`, I from 1 to N): a Slurm array task,
+/// a Kubernetes indexed pod, a GNU parallel job. Each copy reads the whole input and does the work
+/// for every N-th input record only; `ferdata merge` puts the parts back in input order.
+///
+/// Input records are numbered by an *ordinal* that grows through the input: for ingest the source
+/// index above a CSV line or archive entry number, for augment the record's place in its dataset.
+/// Copy I owns the ordinals that leave remainder I-1 when divided by N.
+public struct Partition: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// 1-based.
+    public let index: Int
+    public let count: Int
+
+    public static let whole = Partition(validIndex: 1, count: 1)
+
+    private init(validIndex index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, (1...count).contains(index) else {
+            throw FerError(.invalidArgument, "partition \(index)/\(count): need 1 <= I <= N (I counts from 1)")
+        }
+        self.init(validIndex: index, count: count)
+    }
+
+    /// Reads `I/N`, as in `--partition 3/8`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else {
+            throw FerError(.invalidArgument, "partition '\(text)': expected I/N, as in 3/8")
+        }
+        try self.init(index: index, count: count)
+    }
+
+    public var isWhole: Bool { count == 1 }
+
+    public func owns(_ ordinal: UInt64) -> Bool {
+        ordinal % UInt64(count) == UInt64(index - 1)
+    }
+
+    public var description: String { "\(index)/\(count)" }
+
+    /// The folder of this part under `parts/STAGE/`: `3-of-8`.
+    public var slotName: String { "\(index)-of-\(count)" }
+
+    /// Reads a slot name back; nil for anything else in the parts folder.
+    public init?(slotName: String) {
+        let pieces = slotName.components(separatedBy: "-of-")
+        guard pieces.count == 2, let index = Int(pieces[0]), let count = Int(pieces[1]),
+              let partition = try? Partition(index: index, count: count)
+        else { return nil }
+        self = partition
+    }
+
+    /// The ordinal of record `position` (a CSV line, an entry number) of source `sourceIndex`.
+    public static func ordinal(source sourceIndex: UInt32, position: Int) -> UInt64 {
+        UInt64(sourceIndex) << 40 | UInt64(position)
+    }
+}
+
+/// `partition.json` of a part dataset: which part it is, and the ordinal of every record and reject in
+/// it, in order, so that the merge can interleave the parts exactly as one run would have written them.
+public struct PartLedger: Codable, Sendable {
+    public static let fileName = "partition.json"
+
+    public var partition: Partition
+    public var shardSize: Int
+    public var ordinals: [UInt64]
+    /// Ingest's rejects with their ordinals; nil for stages that reject nothing.
+    public var rejects: [Reject]?
+}
