@@ -10,6 +10,14 @@ enum FuzzScratch {
         return url
     }()
 
+    /// Ingest options with small limits, so that one input stays fast.
+    static var ingestOptions: IngestOptions {
+        var options = IngestOptions()
+        options.maxEntryBytes = 1 << 20
+        options.maxImagePixels = 1 << 22
+        return options
+    }
+
     static func withFile(_ name: String, _ bytes: Data, _ body: (String, Workspace) -> Void) {
         let file = folder.appendingPathComponent(name)
         let workspace = folder.appendingPathComponent("work")
