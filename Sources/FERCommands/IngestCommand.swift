@@ -47,6 +47,9 @@ struct IngestCommand: ParsableCommand {
         options.partition = partition.partition
         options.layout.usageMapping = UsageMapping(publicTestAsVal: publicTestAsVal)
         options.layout.vocabulary = try CommandIO.vocabulary(labelMap: labelMap)
+        options.labelMapSHA256 = try labelMap.map { path in
+            try CommandIO.reportingErrors { SHA256Digest.hex([UInt8](try FileIO.readAll(path))) }
+        }
         let bar = ProgressBar(enabled: !output.quiet && !output.json)
         let ingestor = Ingestor(workspace: workspace.resolved, options: options) { progress in
             bar.update(

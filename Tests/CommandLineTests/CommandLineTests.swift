@@ -199,5 +199,14 @@ extension CommandLineTests {
         #expect(manifests[0] == manifests[1])
         let bad = try ferdata(["ingest", "samples/faces.csv", "--partition", "4/3"], environment: split)
         #expect(bad.status != 0 && bad.stderr.contains("1 <= I <= N"), "\(bad.stderr)")
+
+        // Parts made with different label maps do not merge.
+        let labelMap = folder.appendingPathComponent("labels.txt")
+        try Fixtures.write("anger,angry\n", to: labelMap)
+        #expect(try ferdata(["ingest", "samples/faces.csv", "-q", "--partition", "1/2", "--label-map", labelMap.path],
+                            environment: split).status == 0)
+        #expect(try ferdata(["ingest", "samples/faces.csv", "-q", "--partition", "2/2"], environment: split).status == 0)
+        let mixed = try ferdata(["merge", "ingest"], environment: split)
+        #expect(mixed.status == 1 && mixed.stderr.contains("part 2/2 differs from part 1/2 in its parameters"), "\(mixed.stderr)")
     }
 }

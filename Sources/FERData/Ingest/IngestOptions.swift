@@ -13,6 +13,9 @@ public struct IngestOptions: Sendable {
     public var maxEntryBytes = ArchiveReader.defaultMaxEntryBytes
     /// CSV rows longer than this are refused (a FER2013 row is under 10 KB).
     public var maxRowBytes = 1 << 20
+    /// SHA-256 of the `--label-map` file, recorded so that runs with different maps differ (parts of one
+    /// partitioned run must share it).
+    public var labelMapSHA256: String?
     /// This run's share of the input (`--partition I/N`); the whole by default.
     public var partition = Partition.whole
 
@@ -20,11 +23,13 @@ public struct IngestOptions: Sendable {
 
     /// Parameters as recorded in the manifest.
     var manifestParameters: [String: String] {
-        [
+        var parameters = [
             "publicTestAsVal": String(layout.usageMapping.publicTestAsVal),
             "strict": String(strict),
             "maxImagePixels": String(maxImagePixels),
         ]
+        parameters["labelMapSHA256"] = labelMapSHA256
+        return parameters
     }
 }
 
