@@ -115,6 +115,21 @@ import Testing
         #expect(workspace.datasetNames() == ["0001-ingest"])
     }
 
+    /// On a workspace shared between machines, a dead-looking process id from another host proves
+    /// nothing: that partial folder may be a live writer's, and stays.
+    @Test func anotherHostsPartialFolderIsLeftAlone() throws {
+        let workspace = Workspace(root: Fixtures.temporaryDirectory())
+        let ours = workspace.datasetsDirectory.appendingPathComponent(".partial-999999999-ingest-1@\(Workspace.hostName)")
+        let theirs = workspace.datasetsDirectory.appendingPathComponent(".partial-999999999-ingest-2@other-node-07")
+        for folder in [ours, theirs] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        let writer = try DatasetWriter(workspace: workspace, stage: "ingest")
+        try writer.append(RecordShardTests.record(1))
+        try writer.commit(parameters: [:], inputs: [], sources: [])
+        #expect(!FileManager.default.fileExists(atPath: ours.path))
+        #expect(FileManager.default.fileExists(atPath: theirs.path))
+        #expect(workspace.datasetNames() == ["0001-ingest"])
+    }
+
     @Test func datasetsAreFoundByNameNumberStageOrLatest() throws {
         let workspace = Workspace(root: Fixtures.temporaryDirectory())
         for stage in ["ingest", "dedup", "ingest"] {

@@ -7,7 +7,7 @@ import Glibc
 
 /// Writes a new dataset into a workspace so that it is only ever complete or absent.
 ///
-/// Everything goes into a partial folder `.partial-PID-stage-N` inside `datasets/`; shards are
+/// Everything goes into a partial folder `.partial-PID-stage-N@HOST` inside `datasets/`; shards are
 /// fsynced as they fill, then the manifest, then the folder is renamed to its final `NNNN-stage`
 /// name and the parent folder is synced. A crash leaves only a partial folder, which is never read
 /// and is removed by the next writer.
@@ -56,7 +56,7 @@ public final class DatasetWriter {
             throw FerError(.writeFailed, "cannot create the workspace \(self.workspace.datasetsDirectory.path)", cause: error)
         }
         self.workspace.removeAbandonedPartials()
-        let unique = "\(getpid())-\(stage)-\(UInt32.random(in: 0...UInt32.max))"
+        let unique = "\(getpid())-\(stage)-\(UInt32.random(in: 0...UInt32.max))@\(Workspace.hostName)"
         partial = self.workspace.datasetsDirectory.appendingPathComponent(Self.partialPrefix + unique)
         guard mkdir(partial.path, 0o755) == 0 else {  // (mkdir for the system's one-line reason: read-only, no space)
             throw FileIO.systemError("cannot create a dataset folder in the workspace:", partial.path)

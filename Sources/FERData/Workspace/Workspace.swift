@@ -79,13 +79,25 @@ public struct Workspace: Sendable {
         name.firstIndex(of: "-").map { String(name[name.index(after: $0)...]) }
     }
 
-    /// Removes partial folders left by writers that no longer run (crashes, kills).
+    /// Removes partial folders left by writers of this host that no longer run (crashes, kills). On a
+    /// workspace shared between machines, another host's partial folder may belong to a live writer:
+    /// it is left alone (and never read).
     public func removeAbandonedPartials() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: datasetsDirectory.path)) ?? []
         for name in names where name.hasPrefix(DatasetWriter.partialPrefix) {
-            let parts = name.dropFirst(DatasetWriter.partialPrefix.count).split(separator: "-")
+            let writer = name.dropFirst(DatasetWriter.partialPrefix.count)
+            if let at = writer.lastIndex(of: "@"), writer[writer.index(after: at)...] != Self.hostName { continue }
+            let parts = writer.split(separator: "-")
             if let pid = parts.first.flatMap({ Int32($0) }), kill(pid, 0) == 0 || errno == EPERM { continue }
             try? FileManager.default.removeItem(at: datasetsDirectory.appendingPathComponent(name))
         }
     }
+
+    /// This machine's name, as partial folders record it ('@' and '/' replaced).
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(cString: buffer).map { $0 == "@" || $0 == "/" ? "_" : $0 }
+        return name.isEmpty ? "localhost" : String(name)
+    }()
 }
