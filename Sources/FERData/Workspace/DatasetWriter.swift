@@ -10,7 +10,7 @@ import Glibc
 /// Everything goes into a partial folder `.partial-PID-stage-N@HOST` inside `datasets/`; shards are
 /// fsynced as they fill, then the manifest, then the folder is renamed to its final `NNNN-stage`
 /// name and the parent folder is synced. A crash leaves only a partial folder, which is never read
-/// and is removed by the next writer.
+/// and is removed by the next writer on the same host.
 ///
 /// With a partition other than the whole, the writer writes a part into `parts/STAGE/I-of-N` of the
 /// workspace instead, with the ordinal of every record (`partition.json`) for `ferdata merge`.
