@@ -33,10 +33,12 @@ enum CommandIO {
         }
     }
 
-    /// A `--label-map FILE` as a vocabulary (the built-in synonyms without one).
-    static func vocabulary(labelMap: String?) throws -> LabelVocabulary {
-        guard let labelMap else { return LabelVocabulary() }
-        return try LabelVocabulary(labelMapText: try readText(labelMap), source: labelMap)
+    /// A `--label-map FILE` as a vocabulary (the built-in synonyms without one), with the SHA-256 of
+    /// its text for manifests; the file is read once.
+    static func labelMap(_ path: String?) throws -> (vocabulary: LabelVocabulary, sha256: String?) {
+        guard let path else { return (LabelVocabulary(), nil) }
+        let text = try readText(path)
+        return (try LabelVocabulary(labelMapText: text, source: path), SHA256Digest.hex(Array(text.utf8)))
     }
 
     /// A `--split` value (train, val or test, and their usual spellings); nil for none, or for `all`

@@ -136,7 +136,7 @@ struct CrossEvalCommand: ParsableCommand {
             guard !others.isEmpty else { throw FerError(.invalidArgument, "give at least one OTHER dataset") }
             let workspace = workspace.resolved
             let classifier = try Classifier(path: model)
-            let vocabulary = try CommandIO.vocabulary(labelMap: labelMap)
+            let vocabulary = try CommandIO.labelMap(labelMap).vocabulary
             let root = reports.map { URL(fileURLWithPath: $0) } ?? workspace.root.appendingPathComponent("reports")
             var evaluations: [Evaluation] = []
             var folders: [URL] = []

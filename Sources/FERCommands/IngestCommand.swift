@@ -46,10 +46,7 @@ struct IngestCommand: ParsableCommand {
         options.shardSize = shardSize
         options.partition = partition.partition
         options.layout.usageMapping = UsageMapping(publicTestAsVal: publicTestAsVal)
-        options.layout.vocabulary = try CommandIO.vocabulary(labelMap: labelMap)
-        options.labelMapSHA256 = try labelMap.map { path in
-            try CommandIO.reportingErrors { SHA256Digest.hex([UInt8](try FileIO.readAll(path))) }
-        }
+        (options.layout.vocabulary, options.labelMapSHA256) = try CommandIO.labelMap(labelMap)
         let bar = ProgressBar(enabled: !output.quiet && !output.json)
         let ingestor = Ingestor(workspace: workspace.resolved, options: options) { progress in
             bar.update(

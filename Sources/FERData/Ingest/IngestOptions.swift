@@ -13,7 +13,7 @@ public struct IngestOptions: Sendable {
     public var maxEntryBytes = ArchiveReader.defaultMaxEntryBytes
     /// CSV rows longer than this are refused (a FER2013 row is under 10 KB).
     public var maxRowBytes = 1 << 20
-    /// SHA-256 of the `--label-map` file, recorded so that runs with different maps differ (parts of one
+    /// SHA-256 of the `--label-map` file's text, recorded so that runs with different maps differ (parts of one
     /// partitioned run must share it).
     public var labelMapSHA256: String?
     /// This run's share of the input (`--partition I/N`); the whole by default.

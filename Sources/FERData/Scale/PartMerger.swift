@@ -132,7 +132,7 @@ public struct PartMerger {
         let writer = try DatasetWriter(workspace: workspace, stage: stage, shardSize: first.ledger.shardSize)
         let dataset: Dataset
         do {
-            var cursors = try parts.map { try Cursor($0) }
+            var cursors = parts.map { Cursor(part: $0) }
             while true {
                 var next: Int?
                 for index in cursors.indices {
@@ -174,10 +174,6 @@ public struct PartMerger {
         var shard: ShardRecords?
         var offset = 0
 
-        init(_ part: Part) throws {
-            self.part = part
-        }
-
         /// The ordinal of the next record, nil at the end.
         var ordinal: UInt64? {
             position < part.ledger.ordinals.count ? part.ledger.ordinals[position] : nil
@@ -185,14 +181,7 @@ public struct PartMerger {
 
         mutating func take() throws -> EncodedRecord {
             while shard == nil || offset == shard!.count {
-                let entry = part.dataset.manifest.shards[shardIndex]
-                let records = try ShardRecords(path: part.dataset.shardPath(entry))
-                guard records.count == entry.records else {
-                    throw FerError(
-                        .corruptShard, "manifest says \(entry.records) records, shard holds \(records.count)",
-                        at: InputLocation(source: records.path))
-                }
-                shard = records
+                shard = try part.dataset.load(part.dataset.manifest.shards[shardIndex])
                 shardIndex += 1
                 offset = 0
             }

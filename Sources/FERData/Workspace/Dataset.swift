@@ -34,15 +34,18 @@ public struct Dataset: Sendable {
 
     /// Streams the dataset shard by shard: one shard in memory at a time, every record CRC-checked.
     public func forEachShard(_ body: (ShardRecords) throws -> Void) throws {
-        for shard in manifest.shards {
-            let records = try ShardRecords(path: shardPath(shard))
-            guard records.count == shard.records else {
-                throw FerError(
-                    .corruptShard, "manifest says \(shard.records) records, shard holds \(records.count)",
-                    at: InputLocation(source: shardPath(shard)))
-            }
-            try body(records)
+        for shard in manifest.shards { try body(try load(shard)) }
+    }
+
+    /// One shard in memory, every record CRC-checked and the count checked against the manifest.
+    public func load(_ shard: DatasetManifest.Shard) throws -> ShardRecords {
+        let records = try ShardRecords(path: shardPath(shard))
+        guard records.count == shard.records else {
+            throw FerError(
+                .corruptShard, "manifest says \(shard.records) records, shard holds \(records.count)",
+                at: InputLocation(source: shardPath(shard)))
         }
+        return records
     }
 
     /// Streams decoded records in dataset order.
