@@ -21,17 +21,20 @@ let package = Package(
         // Our C shims: every setjmp/longjmp of libjpeg and libpng stays in here.
         .target(name: "CFerShims", dependencies: ["CJPEG", "CPNG", "CZlib"]),
 
-        // Swift side: core types → media (codecs, resize) → data (records, shards, stages) → net (model,
-        // trainer) → eval (scores, cross-dataset, annotation, reports) → CLI.
+        // Swift side: core types → media (codecs, resize) → data (records, shards, curation) → net (model,
+        // trainer) → eval (scores, cross-dataset, annotation, reports) → stages and pipelines → CLI.
         .target(name: "FERCore"),
         .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims"]),
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"]),
         .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS"]),
         .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERNet"]),
+        // Every stage as a library call (options in, typed output back) and the pipeline runner (Yams).
+        .target(name: "FERStages", dependencies: [
+            "FERCore", "FERData", "FERNet", "FEREval", .product(name: "Yams", package: "Yams"),
+        ]),
+        // The command line: thin adapters from argument-parser options onto the stages' options.
         .target(name: "FERCommands", dependencies: [
-            "FERData", "FERNet", "FEREval",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Yams", package: "Yams"),
+            "FERStages", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ferdata", dependencies: ["FERCommands"]),
         .executableTarget(name: "ferdata-bench", dependencies: ["FERData", "FERNet"]),
@@ -41,7 +44,7 @@ let package = Package(
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERTestSupport"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERTestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

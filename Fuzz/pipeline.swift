@@ -1,6 +1,6 @@
-// Fuzz target: the pipeline-file reader (Yams parsing, the schema checks, variable substitution)
+// Fuzz target: the pipeline-file reader (Yams parsing, decoding into the stages' options, variable substitution)
 // on arbitrary bytes.
-@testable import FERCommands
+@testable import FERStages
 import FERData
 import Foundation
 

@@ -1,61 +1,64 @@
 import ArgumentParser
 import FERCore
 import FERData
+import FERNet
+import FERStages
 import Foundation
 
-/// Shared command plumbing: user-facing errors as one line and a non-zero exit.
+/// Shared command plumbing: errors, JSON, files the user names.
 enum CommandIO {
-    /// Runs `body`; a `FerError` becomes a one-line message on stderr and exit status 1.
-    static func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as FerError {
-            FileHandle.standardError.write(Data("ferdata: error: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+    /// Set by `--verbose`: errors also show their cause and throw site.
+    nonisolated(unsafe) static var verbose = false
+
+    /// Prints a `FerError` as one line on stderr (`ferdata: error: [code] location: message`).
+    static func report(_ error: FerError) {
+        let text = verbose ? error.verboseDescription : error.description
+        FileHandle.standardError.write(Data("ferdata: error: \(text)\n".utf8))
     }
 
-    /// Writes a user-named output file atomically (temporary name, then rename).
+    /// Writes a user-named output file crash-safe (temporary name, fsync, rename).
     static func write(_ data: Data, to path: String) throws {
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw FerError(.writeFailed, "cannot write \(path)", cause: error)
-        }
-    }
-
-    static func readText(_ path: String) throws -> String {
-        try reportingErrors {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw FerError(.sourceMissing, "cannot read", at: InputLocation(source: path))
-            }
-            return String(decoding: data, as: UTF8.self)
-        }
-    }
-
-    /// A `--label-map FILE` as a vocabulary (the built-in synonyms without one), with the SHA-256 of
-    /// its text for manifests; the file is read once.
-    static func labelMap(_ path: String?) throws -> (vocabulary: LabelVocabulary, sha256: String?) {
-        guard let path else { return (LabelVocabulary(), nil) }
-        let text = try readText(path)
-        return (try LabelVocabulary(labelMapText: text, source: path), SHA256Digest.hex(Array(text.utf8)))
-    }
-
-    /// A `--split` value (train, val or test, and their usual spellings); nil for none, or for `all`
-    /// where the command takes it.
-    static func split(_ name: String?, allowingAll: Bool = false) throws -> Split? {
-        guard let name, !(allowingAll && name == "all") else { return nil }
-        guard let split = Split(folderName: name) else {
-            throw FerError(.invalidArgument, "--split must be train, val\(allowingAll ? ", test or all" : " or test"), got '\(name)'")
-        }
-        return split
+        try FileIO.writeAtomically(data, to: path)
     }
 
     static func printJSON<T: Encodable>(_ value: T) throws {
-        print(String(decoding: try json(value), as: UTF8.self))
+        print(String(decoding: try StageIO.json(value), as: UTF8.self))
     }
 
-    static func json<T: Encodable>(_ value: T) throws -> Data {
-        try StageIO.json(value)
+    /// Options checked before any work: a bad value is a usage error (exit status 64, with the usage line).
+    static func validate(_ options: some StageOptions) throws {
+        do {
+            try options.validate()
+        } catch let error as FerError {
+            throw ValidationError(error.message)
+        }
     }
+
+    /// Runs `stage` with a progress bar unless `output` asks for quiet or JSON.
+    static func run<S: Stage>(_ stage: S.Type, _ options: S.Options, input: StageInput, workspace: Workspace,
+                              output: OutputOptions) throws -> S.Output {
+        let bar = ProgressBar(enabled: !output.quiet && !output.json)
+        let context = StageContext(workspace: workspace) { bar.update(label: $0.label, fraction: $0.fraction, detail: $0.detail) }
+        defer { bar.finish() }
+        return try S.run(options, input: input, context: context)
+    }
+}
+
+// The choice options of the stages, parsed by argument-parser: `--help` lists their values and a bad
+// value is a usage error naming them.
+extension OptimizerKind: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
+extension Trainer.ClassWeighting: ExpressibleByArgument {}
+extension TrainStage.Augmentation: ExpressibleByArgument {}
+extension Deduplicator.ConflictPolicy: ExpressibleByArgument {}
+extension Exporter.Format: ExpressibleByArgument {}
+extension SplitChoice: ExpressibleByArgument {}
+extension AnnotateStage.Votes: ExpressibleByArgument {}
+
+extension Balancer.Target: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+extension Partition: ExpressibleByArgument {
+    public init?(argument: String) { try? self.init(parsing: argument) }
 }

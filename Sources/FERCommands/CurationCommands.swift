@@ -1,37 +1,57 @@
 import ArgumentParser
 import FERCore
 import FERData
-import FERMedia
+import FERStages
 import Foundation
 
-/// The augmentation ranges, as flags (defaults: `AugmentationPolicy.standard`).
-struct AugmentationOptions: ParsableArguments {
-    @Option(help: "Probability of a horizontal flip.")
-    var flip: Float = AugmentationPolicy.standard.flipProbability
-    @Option(help: "Rotation range, ± degrees.")
-    var rotation: Float = AugmentationPolicy.standard.rotationDegrees
-    @Option(help: "Translation range, ± pixels per axis.")
-    var translate: Float = AugmentationPolicy.standard.translatePixels
-    @Option(help: "Scale range: 1 ± this.")
-    var scale: Float = AugmentationPolicy.standard.scaleRange
-    @Option(help: "Brightness range, ± (0-255 units).")
-    var brightness: Float = AugmentationPolicy.standard.brightness
-    @Option(help: "Contrast range: 1 ± this.")
-    var contrast: Float = AugmentationPolicy.standard.contrast
-    @Option(help: "Largest Gaussian noise sigma (0-255 units).")
-    var noise: Float = AugmentationPolicy.standard.noiseSigma
-    @Option(help: "Probability of random erasing.")
-    var erase: Float = AugmentationPolicy.standard.eraseProbability
+struct DedupCommand: StageCommand {
+    static let stage = RegisteredStage(DedupStage.self)
+    static let configuration = CommandConfiguration(
+        commandName: "dedup",
+        abstract: "Remove exact and near duplicates, train/test leakage and degenerate images.",
+        discussion: """
+            Near duplicates are faces whose 64-bit DCT perceptual hashes differ in at most --threshold bits \
+            (mirror-aware by default); duplicates form groups. A group with a test member keeps its test \
+            copies and drops the train/val ones (leakage); otherwise one train (or val) member is kept. \
+            Groups whose labels disagree are dropped, or kept with the majority label. Writes the filtered \
+            dataset with duplicates.csv, dedup.json and duplicates.png (the largest groups: green kept, \
+            red removed).
 
-    var policy: AugmentationPolicy {
-        AugmentationPolicy(
-            flipProbability: flip, rotationDegrees: rotation, translatePixels: translate, scaleRange: scale,
-            brightness: brightness, contrast: contrast, noiseSigma: noise, eraseProbability: erase,
-            eraseMaxSide: AugmentationPolicy.standard.eraseMaxSide)
+            Examples:
+              ferdata dedup
+              ferdata dedup --threshold 2 --no-mirror --conflicts majority --from 0001-ingest
+            """)
+
+    private static let defaults = DedupStage.Options()
+    @Option(help: "Largest pHash Hamming distance of a near duplicate (0-15).") var threshold = defaults.threshold
+    @Flag(inversion: .prefixedNo, help: "Count a mirrored copy as a duplicate.") var mirror = defaults.mirror
+    @Option(help: "Label conflicts within a group: drop them, or keep the majority label.") var conflicts = defaults.conflicts
+    @Flag(help: "Keep near-constant (degenerate) images.") var keepDegenerate = defaults.keepDegenerate
+    @Option(help: "Groups shown in duplicates.png.") var sheetGroups = defaults.sheetGroups
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+
+    var options: DedupStage.Options {
+        var options = DedupStage.Options()
+        options.threshold = threshold
+        options.mirror = mirror
+        options.conflicts = conflicts
+        options.keepDegenerate = keepDegenerate
+        options.sheetGroups = sheetGroups
+        return options
+    }
+
+    func validate() throws { try CommandIO.validate(options) }
+
+    func run() throws {
+        let result = try CommandIO.run(DedupStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)
+        if output.json { return try CommandIO.printJSON(result.report) }
+        if !output.quiet { print(SummaryTable.dedup(result)) }
     }
 }
 
-struct SplitCommand: ParsableCommand {
+struct SplitCommand: StageCommand {
+    static let stage = RegisteredStage(SplitStage.self)
     static let configuration = CommandConfiguration(
         commandName: "split",
         abstract: "Move a stratified share of train to val, keeping duplicate groups together.",
@@ -43,33 +63,31 @@ struct SplitCommand: ParsableCommand {
               ferdata split --val 0.1 --seed 1
             """)
 
-    @Option(help: "Share of each class of train that goes to val.")
-    var val = 0.1
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 0
+    @Option(help: "Share of each class of train that goes to val.") var val = SplitStage.Options().val
+    @Option(help: "Random seed.") var seed: UInt64 = 0
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
+    var options: SplitStage.Options {
+        var options = SplitStage.Options()
+        options.val = val
+        options.seed = seed
+        return options
+    }
+
+    func validate() throws { try CommandIO.validate(options) }
+
     func run() throws {
-        try CommandIO.reportingErrors {
-            var options = StratifiedSplit.Options()
-            options.valFraction = val
-            options.seed = seed
-            var report: StratifiedSplit.Report!
-            let (_, dataset) = try input.runStage("split", parameters: options.parameters) { records, _ in
-                let (split, outcome) = try StratifiedSplit(options: options).run(records)
-                report = outcome
-                return (split, [("split.json", try CommandIO.json(outcome))])
-            }
-            if output.json { try CommandIO.printJSON(report) } else if !output.quiet {
-                print("split: moved \(report.movedToVal) train records to val (\(report.groupsKeptTogether) duplicate groups kept whole) -> \(dataset.directory.path)\n")
-                print(SummaryTable.counts(dataset.manifest.counts))
-            }
-        }
+        let result = try CommandIO.run(SplitStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)
+        if output.json { return try CommandIO.printJSON(result.report) }
+        guard !output.quiet else { return }
+        print("split: moved \(result.report.movedToVal) train records to val (\(result.report.groupsKeptTogether) duplicate groups kept whole) -> \(result.directory)\n")
+        print(SummaryTable.counts(result.counts))
     }
 }
 
-struct BalanceCommand: ParsableCommand {
+struct BalanceCommand: StageCommand {
+    static let stage = RegisteredStage(BalanceStage.self)
     static let configuration = CommandConfiguration(
         commandName: "balance",
         abstract: "Bring every class of train to a target count; val and test untouched.",
@@ -82,38 +100,37 @@ struct BalanceCommand: ParsableCommand {
               ferdata balance --target median --rotation 15 --noise 0
             """)
 
-    @Option(help: "Records per class: a number, max or median.")
-    var target: String
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 0
+    @Option(help: ArgumentHelp("Records per class: a number, max or median.", valueName: "N|max|median")) var target: Balancer.Target
+    @Option(help: "Random seed.") var seed: UInt64 = 0
     @OptionGroup var augmentation: AugmentationOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
+    var options: BalanceStage.Options {
+        var options = BalanceStage.Options()
+        options.target = target
+        options.seed = seed
+        options.augmentation = augmentation.ranges
+        return options
+    }
+
+    func validate() throws { try CommandIO.validate(options) }
+
     func run() throws {
-        try CommandIO.reportingErrors {
-            guard let goal = Balancer.Target(target) else {
-                throw FerError(.invalidArgument, "--target must be a positive number, max or median, got '\(target)'")
-            }
-            let balancer = Balancer(target: goal, policy: augmentation.policy, seed: seed)
-            var report: Balancer.Report!
-            let (_, dataset) = try input.runStage("balance", parameters: balancer.parameters) { records, _ in
-                let (balanced, outcome) = try balancer.run(records)
-                report = outcome
-                return (balanced, [("balance.json", try CommandIO.json(outcome))])
-            }
-            if output.json { try CommandIO.printJSON(report) } else if !output.quiet {
-                print("balance: train classes to \(report.target) each: \(report.generated) variants made, \(report.dropped) records left out -> \(dataset.directory.path)\n")
-                let rows = Emotion.names.map { [$0, String(report.before[$0] ?? 0), String(report.after[$0] ?? 0)] }
-                print(SummaryTable.render(header: ["class", "train before", "train after"], rows: rows))
-                print("")
-                print(SummaryTable.counts(dataset.manifest.counts))
-            }
-        }
+        let result = try CommandIO.run(BalanceStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)
+        let report = result.report
+        if output.json { return try CommandIO.printJSON(report) }
+        guard !output.quiet else { return }
+        print("balance: train classes to \(report.target) each: \(report.generated) variants made, \(report.dropped) records left out -> \(result.directory)\n")
+        let rows = Emotion.names.map { [$0, String(report.before[$0] ?? 0), String(report.after[$0] ?? 0)] }
+        print(SummaryTable.render(header: ["class", "train before", "train after"], rows: rows))
+        print("")
+        print(SummaryTable.counts(result.counts))
     }
 }
 
-struct AugmentCommand: ParsableCommand {
+struct AugmentCommand: StageCommand {
+    static let stage = RegisteredStage(AugmentStage.self)
     static let configuration = CommandConfiguration(
         commandName: "augment",
         abstract: "Add K augmented variants of every train record.",
@@ -126,105 +143,30 @@ struct AugmentCommand: ParsableCommand {
               ferdata augment --copies 2 --partition 1/8   # part 1 of 8; then: ferdata merge augment
             """)
 
-    @Option(help: "Variants per train record.")
-    var copies = 1
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 0
+    @Option(help: "Variants per train record.") var copies = AugmentStage.Options().copies
+    @Option(help: "Random seed.") var seed: UInt64 = 0
     @OptionGroup var augmentation: AugmentationOptions
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CommandIO.reportingErrors {
-            let augmenter = Augmenter(copies: copies, policy: augmentation.policy, seed: seed)
-            let workspace = input.workspace.resolved
-            let source = try workspace.dataset(input.from)
-            let (records, ordinals) = try augmenter.run(try source.allRecords(), partition: partition.partition)
-            let dataset = try StageIO.write(
-                records, stage: "augment", from: source, workspace: workspace, parameters: augmenter.parameters,
-                partition: partition.partition, ordinals: ordinals)
-            if output.json { try CommandIO.printJSON(dataset.manifest.counts) } else if !output.quiet {
-                let variants = records.count - Set(ordinals).count
-                print("augment: \(variants) variants added -> \(dataset.directory.path)\n")
-                print(SummaryTable.counts(dataset.manifest.counts))
-                if !partition.partition.isWhole { print("\n" + partition.note(stage: "augment")) }
-            }
-        }
+    var options: AugmentStage.Options {
+        var options = AugmentStage.Options()
+        options.copies = copies
+        options.seed = seed
+        options.augmentation = augmentation.ranges
+        options.partition = partition.partition
+        return options
     }
-}
 
-struct StatsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "stats",
-        abstract: "Records per class and split, as a table and optionally a bar chart.",
-        discussion: """
-            Examples:
-              ferdata stats
-              ferdata stats 0003-balance --png classes.png
-            """)
-
-    @Argument(help: ArgumentHelp("A dataset name, number, stage or folder (default: the latest).", valueName: "DATASET"))
-    var dataset: String?
-    @Option(help: ArgumentHelp("Also write a bar chart.", valueName: "FILE"))
-    var png: String?
-    @Flag(help: "Print the counts as JSON.")
-    var json = false
-    @OptionGroup var workspace: WorkspaceOptions
+    func validate() throws { try CommandIO.validate(options) }
 
     func run() throws {
-        try CommandIO.reportingErrors {
-            let chosen = try workspace.resolved.dataset(dataset)
-            if json { try CommandIO.printJSON(chosen.manifest.counts) } else {
-                print("\(chosen.name): \(chosen.manifest.recordCount) records (stage \(chosen.manifest.stage))\n")
-                print(SummaryTable.counts(chosen.manifest.counts))
-            }
-            if let png {
-                let chart = ClassChart.render(chosen.manifest.counts, title: "\(chosen.name): records per class")
-                try CommandIO.write(Data(try chart.png()), to: png)
-            }
-        }
-    }
-}
-
-struct ShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "show",
-        abstract: "A contact sheet of a dataset: one row of sample faces per class.",
-        discussion: """
-            Example:
-              ferdata show --per-class 16 --out sheet.png
-              ferdata show 0002-dedup --split test --per-class 8 --out test.png
-            """)
-
-    @Argument(help: ArgumentHelp("A dataset name, number, stage or folder (default: the latest).", valueName: "DATASET"))
-    var dataset: String?
-    @Option(help: "Faces per class.")
-    var perClass = 16
-    @Option(help: "Only this split (train, val or test).")
-    var split: String?
-    @Option(help: "Random seed for the sample.")
-    var seed: UInt64 = 0
-    @Option(help: ArgumentHelp("The PNG to write.", valueName: "FILE"))
-    var out = "sheet.png"
-    @OptionGroup var workspace: WorkspaceOptions
-
-    func run() throws {
-        try CommandIO.reportingErrors {
-            let chosen = try workspace.resolved.dataset(dataset)
-            let wanted = try CommandIO.split(split)
-            var byClass = [[FaceRecord]](repeating: [], count: Emotion.allCases.count)
-            try chosen.forEachRecord { record in
-                if let label = record.label, wanted == nil || record.split == wanted { byClass[Int(label.rawValue)].append(record) }
-            }
-            var random = SeededGenerator(seed: seed)
-            let rows = Emotion.allCases.map { emotion in
-                let sample = byClass[Int(emotion.rawValue)].shuffled(using: &random).prefix(perClass)
-                return ContactSheet.Row(caption: emotion.name, faces: sample.map { ContactSheet.Face($0.image) })
-            }
-            let sheet = ContactSheet.render(rows, scale: 1, title: "\(chosen.name)\(split.map { " (\($0))" } ?? "")")
-            try CommandIO.write(Data(try sheet.png()), to: out)
-            print("wrote \(out)")
-        }
+        let result = try CommandIO.run(AugmentStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)
+        if output.json { return try CommandIO.printJSON(result.counts) }
+        guard !output.quiet else { return }
+        print("augment: \(result.report.variants) variants added -> \(result.directory)\n")
+        print(SummaryTable.counts(result.counts))
+        if !partition.partition.isWhole { print("\n" + partition.note(stage: "augment")) }
     }
 }

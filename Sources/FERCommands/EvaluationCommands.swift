@@ -2,16 +2,11 @@ import ArgumentParser
 import FERCore
 import FERData
 import FEREval
+import FERStages
 import Foundation
 
-/// Where reports go and how scores print: shared by eval and crosseval.
-enum EvaluationOutput {
-    /// WORKSPACE/reports/NAME, or the folder asked for.
-    static func folder(_ requested: String?, workspace: Workspace, name: String) -> URL {
-        if let requested { return URL(fileURLWithPath: requested) }
-        return workspace.root.appendingPathComponent("reports").appendingPathComponent(name)
-    }
-
+/// How scores print: shared by eval and crosseval.
+enum ScoreTables {
     static func number(_ value: Double) -> String { String(format: "%.4f", value) }
 
     /// The per-class table of one evaluation.
@@ -35,34 +30,16 @@ enum EvaluationOutput {
             header: ["data", "split", "faces", "accuracy", "weighted F1", "macro F1", "absent classes", "excluded labels", "skipped files"],
             rows: rows)
     }
-
-    /// The labelled records of a split (all splits for nil).
-    static func labelledRecords(of dataset: Dataset, split: Split?) throws -> [FaceRecord] {
-        var records: [FaceRecord] = []
-        try dataset.forEachRecord { if (split == nil || $0.split == split) && $0.label != nil { records.append($0) } }
-        return records
-    }
-
-    /// Scores `records` with the classifier and writes the report folder: eval, the crosseval baseline
-    /// row and a training run's report.
-    static func scoreDataset(
-        _ classifier: Classifier, records: [FaceRecord], data: String, split: String, folder: URL,
-        curves: EvaluationReport.Curves? = nil
-    ) throws -> Evaluation {
-        let predictions = classifier.predict(records)
-        let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions, data: data, split: split)
-        try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder, curves: curves)
-        return evaluation
-    }
 }
 
-struct EvalCommand: ParsableCommand {
+struct EvalCommand: StageCommand {
+    static let stage = RegisteredStage(EvalStage.self)
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Score a model on a dataset's test split (or --split): metrics, confusion matrix and a report folder.",
         discussion: """
             Prints accuracy, weighted and macro F1 and per-class precision/recall/F1/support, and writes a \
-            report folder (default WORKSPACE/reports/eval-DATASET): metrics.json, predictions.csv, confusion.png, \
+            report folder (default WORKSPACE/reports/eval-DATASET-SPLIT): metrics.json, predictions.csv, confusion.png, \
             classes.png, confused.png and report.html. MODEL is any model file ferdata reads, including a \
             PyTorch state_dict saved by peer_cnnrnn.py --save.
 
@@ -74,31 +51,32 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String
     @Argument(help: ArgumentHelp("The dataset: a name, number, stage or folder (default: the latest).", valueName: "DATASET"))
     var dataset: String?
-    @Option(help: "The split to score: train, val, test or all.") var split = "test"
+    @Option(help: "The split to score.") var split = EvalStage.Options().split
     @Option(help: ArgumentHelp("The report folder.", valueName: "DIR")) var report: String?
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
+    var options: EvalStage.Options {
+        var options = EvalStage.Options()
+        options.split = split
+        options.report = report
+        return options
+    }
+
     func run() throws {
-        try CommandIO.reportingErrors {
-            let workspace = workspace.resolved
-            let data = try workspace.dataset(dataset)
-            let wanted = try CommandIO.split(split, allowingAll: true)
-            let classifier = try Classifier(path: model)
-            let records = try EvaluationOutput.labelledRecords(of: data, split: wanted)
-            guard !records.isEmpty else { throw FerError(.invalidArgument, "\(data.name) has no labelled \(split) records") }
-            let folder = EvaluationOutput.folder(report, workspace: workspace, name: "eval-\(data.name)-\(split)")
-            let evaluation = try EvaluationOutput.scoreDataset(classifier, records: records, data: data.name, split: split, folder: folder)
-            if output.json { return try CommandIO.printJSON(evaluation) }
-            guard !output.quiet else { return }
-            print(EvaluationOutput.comparisonTable([evaluation]))
-            print(EvaluationOutput.classTable(evaluation))
-            print("report: \(folder.appendingPathComponent("report.html").path)")
-        }
+        let root = workspace.resolved
+        let input = StageInput(dataset: try root.dataset(dataset), model: model)
+        let result = try CommandIO.run(EvalStage.self, options, input: input, workspace: root, output: output)
+        if output.json { return try CommandIO.printJSON(result.evaluations[0]) }
+        guard !output.quiet else { return }
+        print(ScoreTables.comparisonTable(result.evaluations))
+        print(ScoreTables.classTable(result.evaluations[0]))
+        print("report: \(result.reports[0])/report.html")
     }
 }
 
-struct CrossEvalCommand: ParsableCommand {
+struct CrossEvalCommand: StageCommand {
+    static let stage = RegisteredStage(CrossEvalStage.self)
     static let configuration = CommandConfiguration(
         commandName: "crosseval",
         abstract: "Score a model on foreign datasets: other label names, sizes and colours, read as ingest reads them.",
@@ -131,48 +109,32 @@ struct CrossEvalCommand: ParsableCommand {
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
+    var options: CrossEvalStage.Options {
+        var options = CrossEvalStage.Options()
+        options.others = others
+        options.labelMap = labelMap
+        options.groups = groups
+        options.reports = reports
+        return options
+    }
+
+    func validate() throws { try CommandIO.validate(options) }
+
     func run() throws {
-        try CommandIO.reportingErrors {
-            guard !others.isEmpty else { throw FerError(.invalidArgument, "give at least one OTHER dataset") }
-            let workspace = workspace.resolved
-            let classifier = try Classifier(path: model)
-            let vocabulary = try CommandIO.labelMap(labelMap).vocabulary
-            let root = reports.map { URL(fileURLWithPath: $0) } ?? workspace.root.appendingPathComponent("reports")
-            var evaluations: [Evaluation] = []
-            var folders: [URL] = []
-            if let baseline {
-                let data = try workspace.dataset(baseline)
-                let folder = root.appendingPathComponent("eval-\(data.name)-test")
-                evaluations.append(try EvaluationOutput.scoreDataset(
-                    classifier, records: try EvaluationOutput.labelledRecords(of: data, split: .test), data: data.name, split: "test",
-                    folder: folder))
-                folders.append(folder)
+        let root = workspace.resolved
+        let input = StageInput(model: model, baseline: try baseline.map { try root.dataset($0) })
+        let result = try CommandIO.run(CrossEvalStage.self, options, input: input, workspace: root, output: output)
+        if output.json { return try CommandIO.printJSON(result.evaluations) }
+        guard !output.quiet else { return }
+        print(ScoreTables.comparisonTable(result.evaluations))
+        for evaluation in result.evaluations {
+            if !evaluation.absentClasses.isEmpty {
+                print("\(evaluation.data): no faces of \(evaluation.absentClasses.joined(separator: ", ")) (left out of macro F1)")
             }
-            for other in others {
-                let foreign = try ForeignDataset(path: other, vocabulary: vocabulary)
-                let predictions = classifier.predict(foreign.records)
-                let evaluation = try Evaluation(
-                    classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",
-                    excludedLabels: foreign.unknownLabels, rejected: foreign.rejected, groupPattern: groups)
-                let name = URL(fileURLWithPath: other).lastPathComponent
-                let folder = root.appendingPathComponent("crosseval-" + name)
-                try EvaluationReport.write(evaluation, predictions: predictions, records: foreign.records, to: folder,
-                                           rejectLog: foreign.rejectLog)
-                evaluations.append(evaluation)
-                folders.append(folder)
+            for group in evaluation.groups ?? [] {
+                print("  group \(group.group): \(group.count) faces, accuracy \(ScoreTables.number(group.accuracy))")
             }
-            if output.json { return try CommandIO.printJSON(evaluations) }
-            guard !output.quiet else { return }
-            print(EvaluationOutput.comparisonTable(evaluations))
-            for evaluation in evaluations {
-                if !evaluation.absentClasses.isEmpty {
-                    print("\(evaluation.data): no faces of \(evaluation.absentClasses.joined(separator: ", ")) (left out of macro F1)")
-                }
-                for group in evaluation.groups ?? [] {
-                    print("  group \(group.group): \(group.count) faces, accuracy \(EvaluationOutput.number(group.accuracy))")
-                }
-            }
-            for folder in folders { print("report: \(folder.appendingPathComponent("report.html").path)") }
         }
+        for folder in result.reports { print("report: \(folder)/report.html") }
     }
 }

@@ -1,7 +1,24 @@
 import ArgumentParser
+import FERCore
+import FERNet
+import FERStages
+import Foundation
+
+/// A command that is a thin adapter onto a stage: its argument-parser properties fill the stage's
+/// options, and it calls the stage's `run`.
+protocol StageCommand: ParsableCommand {
+    static var stage: RegisteredStage { get }
+}
 
 /// `ferdata`: the root command.
 public struct FerdataCommand: ParsableCommand {
+    /// The command of every registered stage (a test checks that each stage has one, with its options).
+    static let stageCommands: [any StageCommand.Type] = [
+        IngestCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
+        TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self,
+        MergeCommand.self, ExportCommand.self, VerifyCommand.self,
+    ]
+
     public static let configuration = CommandConfiguration(
         commandName: "ferdata",
         abstract: "Facial-expression datasets: ingest, curate, shard, train and evaluate.",
@@ -18,14 +35,38 @@ public struct FerdataCommand: ParsableCommand {
             or all of it from one file: ferdata run pipelines/sample.yaml
             Ingest and augment can run as N parts on N machines (--partition I/N), then: ferdata merge
             The workspace is ./ferdata-work, or --workspace DIR, or $FERDATA_WORKSPACE.
+
+            Exit status: 0 done; 1 a data or I/O error (the message starts with its [code]; --verbose adds \
+            the cause and where it was raised) or, for verify, a damaged dataset; 64 a usage error (an unknown \
+            option, a bad value: the usage line follows).
             """,
         version: "0.1.0",
-        subcommands: [
-            IngestCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
-            TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self, RunCommand.self,
-            MergeCommand.self, VerifyCommand.self, ExportCommand.self, StatsCommand.self, ShowCommand.self, SynthCommand.self,
-        ]
+        subcommands: stageCommands + [RunCommand.self, StatsCommand.self, ShowCommand.self, SynthCommand.self]
     )
 
     public init() {}
+
+    /// Each stage command's stage and command name.
+    static var stageCommandNames: [(stage: RegisteredStage, command: String)] {
+        var table: [(stage: RegisteredStage, command: String)] = []
+        for command in stageCommands { table.append((stage: stageOf(command), command: command.configuration.commandName ?? "")) }
+        return table
+    }
+
+    private static func stageOf<C: StageCommand>(_ command: C.Type) -> RegisteredStage { C.stage }
+
+    /// The process: settings made once (`ProcessSettings`), the command run, a `FerError` printed as
+    /// one line with exit status 1, usage errors with the usage line and status 64.
+    public static func runProcess(_ arguments: [String]? = nil) {
+        ProcessSettings.apply()
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let error as FerError {
+            CommandIO.report(error)
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

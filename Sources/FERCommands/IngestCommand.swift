@@ -1,9 +1,11 @@
 import ArgumentParser
 import FERCore
 import FERData
+import FERStages
 import Foundation
 
-struct IngestCommand: ParsableCommand {
+struct IngestCommand: StageCommand {
+    static let stage = RegisteredStage(IngestStage.self)
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Read FER2013-style CSVs, image archives and folders into a new dataset.",
@@ -20,46 +22,35 @@ struct IngestCommand: ParsableCommand {
               ferdata ingest fer2013.csv.gz --partition 2/4   # part 2 of 4; then: ferdata merge ingest
             """)
 
-    @Argument(help: ArgumentHelp("CSV files, archives or folders.", valueName: "SOURCE"))
-    var sources: [String]
-
-    @Option(name: .long, help: ArgumentHelp(
-        "A file of 'name,target' lines mapping foreign label names to classes (or 'ignore').", valueName: "FILE"))
+    private static let defaults = IngestStage.Options()
+    @Argument(help: ArgumentHelp("CSV files, archives or folders.", valueName: "SOURCE")) var sources: [String]
+    @Option(help: ArgumentHelp("A file of 'name,target' lines mapping foreign label names to classes (or 'ignore').", valueName: "FILE"))
     var labelMap: String?
-
-    @Flag(name: .long, help: "Put PublicTest records in val instead of test.")
-    var publicTestAsVal = false
-
-    @Flag(name: .long, help: "Fail on the first rejected record instead of logging it.")
-    var strict = false
-
-    @Option(name: .long, help: "Records per shard.")
-    var shardSize = DatasetWriter.defaultShardSize
-
+    @Flag(help: "Put PublicTest records in val instead of test.") var publicTestAsVal = defaults.publicTestAsVal
+    @Flag(help: "Fail on the first rejected record instead of logging it.") var strict = defaults.strict
+    @Option(help: "Records per shard.") var shardSize = defaults.shardSize
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        var options = IngestOptions()
+    var options: IngestStage.Options {
+        var options = IngestStage.Options()
+        options.sources = sources
+        options.labelMap = labelMap
+        options.publicTestAsVal = publicTestAsVal
         options.strict = strict
         options.shardSize = shardSize
         options.partition = partition.partition
-        options.layout.usageMapping = UsageMapping(publicTestAsVal: publicTestAsVal)
-        (options.layout.vocabulary, options.labelMapSHA256) = try CommandIO.labelMap(labelMap)
-        let bar = ProgressBar(enabled: !output.quiet && !output.json)
-        let ingestor = Ingestor(workspace: workspace.resolved, options: options) { progress in
-            bar.update(
-                label: "ingest " + URL(fileURLWithPath: progress.source).lastPathComponent, fraction: progress.fraction,
-                detail: "\(progress.records) records, \(progress.rejected) rejected")
-        }
-        let (dataset, summary) = try CommandIO.reportingErrors { try ingestor.run(sources) }
-        bar.finish()
-        if output.json {
-            try CommandIO.printJSON(summary)
-        } else if !output.quiet {
-            print(SummaryTable.ingest(summary, dataset: dataset))
-            if !partition.partition.isWhole { print("\n" + partition.note(stage: "ingest")) }
-        }
+        return options
+    }
+
+    func validate() throws { try CommandIO.validate(options) }
+
+    func run() throws {
+        let result = try CommandIO.run(IngestStage.self, options, input: StageInput(), workspace: workspace.resolved, output: output)
+        if output.json { return try CommandIO.printJSON(result.report) }
+        guard !output.quiet else { return }
+        print(SummaryTable.ingest(result.report, directory: result.directory))
+        if !partition.partition.isWhole { print("\n" + partition.note(stage: "ingest")) }
     }
 }

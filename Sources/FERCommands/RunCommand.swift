@@ -1,6 +1,7 @@
 import ArgumentParser
 import FERCore
 import FERData
+import FERStages
 import Foundation
 
 struct RunCommand: ParsableCommand {
@@ -9,10 +10,11 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a pipeline file: every stage in order, skipping those that are up to date.",
         discussion: """
             A pipeline file (YAML, see pipelines/) names the workspace, the seed, variables and the stages with \
-            their parameters; a stage's keys are its command's long options. The whole file is checked before \
-            any work starts. A stage whose inputs, parameters and ferdata format version are unchanged since the \
-            last run is skipped ("up to date"); a changed stage reruns with every stage after it; --force STAGE \
-            reruns from that stage. An interrupted run continues from the last complete stage.
+            their parameters; a stage's keys are its command's long options, decoded into the same options the \
+            command fills. The whole file is checked before any work starts. A stage whose inputs, options and \
+            ferdata format version are unchanged since the last run is skipped ("up to date"); a changed stage \
+            reruns with every stage after it; --force STAGE reruns from that stage. An interrupted run continues \
+            from the last complete stage. A failing stage's error keeps its code and exit status.
 
             Examples:
               ferdata run pipelines/sample.yaml
@@ -28,31 +30,38 @@ struct RunCommand: ParsableCommand {
     var workspace: String?
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CommandIO.reportingErrors {
-            var overrides: [String: String] = [:]
-            for assignment in assignments {
-                guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
-                    throw FerError(.invalidArgument, "--set expects NAME=VALUE, got '\(assignment)'")
-                }
-                overrides[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+    func validate() throws {
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw ValidationError("--set expects NAME=VALUE, got '\(assignment)'")
             }
-            let pipeline = try PipelineFile(path: file, overrides: overrides)
-            let root = Workspace(path: workspace ?? pipeline.workspace)
-            let started = Date()
-            let quiet = output.quiet || output.json
-            let runner = PipelineRunner(file: pipeline, workspace: root, force: force) { line in
-                guard !quiet else { return }
-                print(line)
-                fflush(stdout)  // one line per stage as it happens, also into a pipe or a log file
-            }
-            let outcomes = try runner.run()
-            if output.json { return try CommandIO.printJSON(outcomes) }
-            guard !output.quiet else { return }
-            print("")
-            print(SummaryTable.render(header: ["stage", "status", "result"], rows: outcomes.map { [$0.stage, $0.status, $0.summary] }))
-            print("pipeline \(file) finished in " + String(format: "%.1f", Date().timeIntervalSince(started))
-                  + " s; workspace \(root.root.path); reports in \(root.root.appendingPathComponent("reports").path)")
         }
+    }
+
+    func run() throws {
+        var overrides: [String: String] = [:]
+        for assignment in assignments {
+            let equals = assignment.firstIndex(of: "=")!
+            overrides[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+        }
+        let pipeline = try PipelineFile(path: file, overrides: overrides)
+        let root = Workspace(path: workspace ?? pipeline.workspace)
+        let started = Date()
+        let quiet = output.quiet || output.json
+        let bar = ProgressBar(enabled: !quiet)
+        let runner = PipelineRunner(file: pipeline, workspace: root, force: force, log: { line in
+            guard !quiet else { return }
+            bar.finish()
+            print(line)
+            fflush(stdout)  // one line per stage as it happens, also into a pipe or a log file
+        }, progress: { bar.update(label: $0.label, fraction: $0.fraction, detail: $0.detail) })
+        let outcomes = try runner.run()
+        bar.finish()
+        if output.json { return try CommandIO.printJSON(outcomes) }
+        guard !output.quiet else { return }
+        print("")
+        print(SummaryTable.render(header: ["stage", "status", "result"], rows: outcomes.map { [$0.stage, $0.status, $0.summary] }))
+        print("pipeline \(file) finished in " + String(format: "%.1f", Date().timeIntervalSince(started))
+              + " s; workspace \(root.root.path); reports in \(root.root.appendingPathComponent("reports").path)")
     }
 }

@@ -1,5 +1,6 @@
 import FERCore
 import FERData
+import FERStages
 import Foundation
 
 /// Plain-text tables for command summaries.
@@ -34,8 +35,8 @@ enum SummaryTable {
         return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
     }
 
-    static func ingest(_ summary: IngestSummary, dataset: Dataset) -> String {
-        var lines = ["ingested \(summary.records) records into \(dataset.directory.path) in \(String(format: "%.2f", summary.seconds)) s"]
+    static func ingest(_ summary: IngestSummary, directory: String) -> String {
+        var lines = ["ingested \(summary.records) records into \(directory) in \(String(format: "%.2f", summary.seconds)) s"]
         for source in summary.sources {
             var line = "  \(source.path) (\(source.kind)): \(source.ingested) ingested, \(source.rejectedCount) rejected"
             if !source.rejected.isEmpty {
@@ -50,19 +51,20 @@ enum SummaryTable {
             }
         }
         if summary.rejected > 0 {
-            lines.append("rejects, with line or member and reason: \(dataset.directory.appendingPathComponent("rejects.csv").path)")
+            lines.append("rejects, with line or member and reason: \(directory)/rejects.csv")
         }
         lines.append("")
         lines.append(counts(summary.counts))
         return lines.joined(separator: "\n")
     }
 
-    static func dedup(_ report: Deduplicator.Report, dataset: Dataset) -> String {
+    static func dedup(_ output: DatasetOutput<Deduplicator.Report>) -> String {
+        let report = output.report
         func list(_ counts: [String: Int]) -> String {
             counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         return [
-            "dedup: kept \(report.kept) of \(report.input) records -> \(dataset.directory.path)",
+            "dedup: kept \(report.kept) of \(report.input) records -> \(output.directory)",
             "  threshold \(report.threshold) bits\(report.mirror ? ", mirror-aware" : "")",
             "  groups: \(report.exactGroups) exact, \(report.nearGroups) near; \(report.labelConflictGroups) with conflicting labels",
             "  leakage groups: \(list(report.leakageGroups)); records removed as leakage: \(list(report.leakedRecords))",
@@ -70,7 +72,7 @@ enum SummaryTable {
             "  removed: \(list(report.removed))",
             "  details: duplicates.csv, dedup.json, duplicates.png in the dataset folder",
             "",
-            counts(dataset.manifest.counts),
+            counts(output.counts),
         ].joined(separator: "\n")
     }
 }

@@ -17,7 +17,7 @@ struct SynthCommand: ParsableCommand {
             """)
 
     @Argument(help: ArgumentHelp("Output folder.", valueName: "OUT"))
-    var output: String
+    var folder: String
 
     @Option(help: "CSV rows per class.")
     var perClass = 40
@@ -28,10 +28,12 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 7
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
-        let counts = try CommandIO.reportingErrors {
-            try SampleSet.write(to: URL(fileURLWithPath: output), perClass: perClass, foreignPerClass: foreignPerClass, seed: seed)
-        }
-        print("wrote \(counts.csvRows) CSV rows to \(output)/faces.csv and \(counts.foreignImages) images to \(output)/foreign.zip")
+        let counts = try SampleSet.write(to: URL(fileURLWithPath: folder), perClass: perClass, foreignPerClass: foreignPerClass, seed: seed)
+        if output.json { return try CommandIO.printJSON(["csvRows": counts.csvRows, "foreignImages": counts.foreignImages]) }
+        guard !output.quiet else { return }
+        print("wrote \(counts.csvRows) CSV rows to \(folder)/faces.csv and \(counts.foreignImages) images to \(folder)/foreign.zip")
     }
 }

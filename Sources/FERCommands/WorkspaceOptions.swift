@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERData
+import FERStages
 import Foundation
 
 /// `--workspace DIR`, shared by every command that reads or writes datasets.
@@ -11,13 +12,20 @@ struct WorkspaceOptions: ParsableArguments {
     var resolved: Workspace { Workspace(path: workspace) }
 }
 
-/// `--quiet` and `--json`, shared by commands that print a summary.
+/// `--quiet`, `--json` and `--verbose`, shared by every command.
 struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress bar and no summary table.")
     var quiet = false
 
     @Flag(name: .long, help: "Print the summary as JSON on stdout (implies no progress bar).")
     var json = false
+
+    @Flag(name: .long, help: "On an error, also show its cause and where in ferdata it was raised.")
+    var verbose = false
+
+    mutating func validate() throws {
+        if verbose { CommandIO.verbose = true }
+    }
 }
 
 /// `--from NAME` and `--workspace DIR`, for commands that read a dataset.
@@ -28,32 +36,47 @@ struct InputOptions: ParsableArguments {
 
     @OptionGroup var workspace: WorkspaceOptions
 
-    /// Reads the input dataset, runs a stage over its records and writes the stage's dataset with
-    /// its attachments: the shape every curation command shares.
-    func runStage(
-        _ stage: String, parameters: [String: String],
-        _ body: (_ records: [FaceRecord], _ input: Dataset) throws -> (records: [FaceRecord], attachments: [(name: String, contents: Data)])
-    ) throws -> (input: Dataset, output: Dataset) {
-        let resolved = workspace.resolved
-        let source = try resolved.dataset(from)
-        let (records, attachments) = try body(try source.allRecords(), source)
-        let dataset = try StageIO.write(records, stage: stage, from: source, workspace: resolved, parameters: parameters,
-                                        attachments: attachments)
-        return (source, dataset)
+    /// The stage input: the `--from` dataset.
+    func stageInput() throws -> StageInput {
+        StageInput(dataset: try workspace.resolved.dataset(from))
     }
 }
 
 /// `--partition I/N`, for stages that can run as N copies side by side (on N machines, say).
 struct PartitionOptions: ParsableArguments {
-    @Option(
-        help: ArgumentHelp(
-            "Run as part I of N (1 <= I <= N): only every N-th input record, written to parts/STAGE/I-of-N; 'ferdata merge' joins the parts.",
-            valueName: "I/N"),
-        transform: { try Partition(parsing: $0) })
+    @Option(help: ArgumentHelp(
+        "Run as part I of N (1 <= I <= N): only every N-th input record, written to parts/STAGE/I-of-N; 'ferdata merge' joins the parts.",
+        valueName: "I/N"))
     var partition = Partition.whole
 
     /// The line a part run ends with.
     func note(stage: String) -> String {
         "part \(partition) of \(stage) done; when all \(partition.count) parts are: ferdata merge \(stage)"
+    }
+}
+
+/// The augmentation ranges, as flags (defaults: `AugmentationPolicy.standard`).
+struct AugmentationOptions: ParsableArguments {
+    private static let defaults = AugmentationRanges()
+    @Option(help: "Probability of a horizontal flip.") var flip = defaults.flip
+    @Option(help: "Rotation range, ± degrees.") var rotation = defaults.rotation
+    @Option(help: "Translation range, ± pixels per axis.") var translate = defaults.translate
+    @Option(help: "Scale range: 1 ± this.") var scale = defaults.scale
+    @Option(help: "Brightness range, ± (0-255 units).") var brightness = defaults.brightness
+    @Option(help: "Contrast range: 1 ± this.") var contrast = defaults.contrast
+    @Option(help: "Largest Gaussian noise sigma (0-255 units).") var noise = defaults.noise
+    @Option(help: "Probability of random erasing.") var erase = defaults.erase
+
+    var ranges: AugmentationRanges {
+        var ranges = AugmentationRanges()
+        ranges.flip = flip
+        ranges.rotation = rotation
+        ranges.translate = translate
+        ranges.scale = scale
+        ranges.brightness = brightness
+        ranges.contrast = contrast
+        ranges.noise = noise
+        ranges.erase = erase
+        return ranges
     }
 }

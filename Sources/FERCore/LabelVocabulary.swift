@@ -52,7 +52,7 @@ public struct LabelVocabulary: Sendable {
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             let location = InputLocation(source: source, line: index + 1)
             guard parts.count == 2, !parts[0].isEmpty else {
-                throw FerError(.invalidArgument, "expected 'name,target' in the label map", at: location)
+                throw FerError(.badDataRow, "expected 'name,target' in the label map", at: location)
             }
             let target = parts[1].lowercased()
             if target == "ignore" {
@@ -61,7 +61,7 @@ public struct LabelVocabulary: Sendable {
                 table[Self.normalise(parts[0])] = emotion
             } else {
                 throw FerError(
-                    .invalidArgument,
+                    .badDataRow,
                     "unknown target '\(parts[1])'; valid: \(Emotion.names.joined(separator: ", ")), 0-6, ignore",
                     at: location)
             }

@@ -19,29 +19,30 @@ public struct FERPlusVotes {
     }
 
     public let rows: [Row]
+    /// The votes file.
+    public let path: String
 
     public init(path: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw FerError(.sourceUnreadable, "cannot read the FER+ votes file", at: InputLocation(source: path))
-        }
+        self.path = path
+        let text = String(decoding: try FileIO.readAll(path), as: UTF8.self)
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         while lines.last?.isEmpty == true { lines.removeLast() }
         let header = lines.first?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
         guard header == Self.header else {
-            throw FerError(.invalidArgument, "expected the FER+ header '\(Self.header.joined(separator: ","))'",
+            throw FerError(.badCSVHeader, "expected the FER+ header '\(Self.header.joined(separator: ","))'",
                            at: InputLocation(source: path, line: 1))
         }
         rows = try lines.dropFirst().enumerated().map { index, line in
             let location = InputLocation(source: path, line: index + 2)
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard fields.count == Self.header.count else {
-                throw FerError(.invalidArgument, "\(fields.count) fields, expected \(Self.header.count)", at: location)
+                throw FerError(.badDataRow, "\(fields.count) fields, expected \(Self.header.count)", at: location)
             }
             guard let usage = Usage(columnValue: fields[0]) else {
-                throw FerError(.invalidArgument, "unknown usage '\(fields[0])'", at: location)
+                throw FerError(.badDataRow, "unknown usage '\(fields[0])'", at: InputLocation(source: path, line: index + 2, field: "Usage"))
             }
             let votes = try fields[2...].map { field throws(FerError) -> Int in
-                guard let count = Int(field), count >= 0 else { throw FerError(.invalidArgument, "bad vote count '\(field)'", at: location) }
+                guard let count = Int(field), count >= 0 else { throw FerError(.badDataRow, "bad vote count '\(field)'", at: location) }
                 return count
             }
             return Row(usage: usage, image: fields[1], votes: votes)
@@ -77,8 +78,8 @@ public struct FERPlusVotes {
         }
         let csvRows = manifest.recordCount + manifest.rejected.values.reduce(0, +)
         guard csvRows == rows.count else {
-            throw FerError(.invalidArgument, "the votes file has \(rows.count) rows but \(manifest.sources[0].path) had \(csvRows) "
-                + "data rows: the votes must come from the same fer2013.csv, in its row order")
+            throw FerError(.badDataRow, "the votes file has \(rows.count) rows but \(manifest.sources[0].path) had \(csvRows) "
+                + "data rows: the votes must come from the same fer2013.csv, in its row order", at: InputLocation(source: path))
         }
         var kept: [FaceRecord] = []
         var dropped = "row,image,record_id,reason\n"
@@ -86,11 +87,12 @@ public struct FERPlusVotes {
         try dataset.forEachRecord { record in
             let row = Int(record.locator) - 2
             guard row >= 0, row < rows.count else {
-                throw FerError(.invalidArgument, "record \(record.recordID) comes from CSV line \(record.locator), past the votes")
+                throw FerError(.badDataRow, "record \(record.recordID) comes from CSV line \(record.locator), past the votes",
+                               at: InputLocation(source: path))
             }
             guard rows[row].usage == record.usage else {
-                throw FerError(.invalidArgument, "votes row \(row + 2) is \(rows[row].usage.name) but CSV line \(record.locator) is "
-                    + "\(record.usage.name): the votes are not in this CSV's row order")
+                throw FerError(.badDataRow, "\(rows[row].usage.name) here but CSV line \(record.locator) is "
+                    + "\(record.usage.name): the votes are not in this CSV's row order", at: InputLocation(source: path, line: row + 2, field: "Usage"))
             }
             switch Self.verdict(rows[row].votes) {
             case .emotion(let emotion):

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Single-precision matrix products through OpenBLAS, row-major.
 enum BLAS {
@@ -15,8 +16,24 @@ enum BLAS {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// How many threads OpenBLAS uses.
-    static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(count))
+}
+
+/// The process-wide settings ferdata makes once, at start-up (`ferdata`'s main, and test suites that
+/// train or score), never as a side effect of a library call:
+/// - OpenBLAS runs single-threaded: training and inference split work across cores themselves, one
+///   model replica per core, and OpenBLAS's own threads spin between this model's small products and
+///   lose more than they gain.
+/// - `TZ` is set to the system zone when unset: libarchive converts each zip entry's DOS time with the
+///   C library's local time, which re-reads /etc/localtime on every call while TZ is unset (two stats
+///   per entry); an existing TZ is left alone.
+public enum ProcessSettings {
+    public static func apply() {
+        _ = once
     }
+
+    private static let once: Void = {
+        openblas_set_num_threads(1)
+        setenv("TZ", ":/etc/localtime", 0)
+        tzset()
+    }()
 }

@@ -1,3 +1,3 @@
 import FERCommands
 
-FerdataCommand.main()
+FerdataCommand.runProcess()

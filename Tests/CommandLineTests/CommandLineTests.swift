@@ -80,13 +80,13 @@ import Testing
         #expect(counts["train"]?.count == 7)
         #expect(FileManager.default.fileExists(atPath: sheet))
         let bad = try ferdata(["balance", "--target", "lots"], environment: environment)
-        #expect(bad.status == 1 && bad.stderr.contains("--target"))
+        #expect(bad.status == 64 && bad.stderr.contains("--target"), "a bad value is a usage error: \(bad.stderr)")
     }
 
     @Test func aMissingSourceIsOneLineAndExitStatusOne() throws {
         let run = try ferdata(["ingest", "no-such.csv", "--workspace", Fixtures.temporaryDirectory().path])
         #expect(run.status == 1)
-        #expect(run.stderr.hasPrefix("ferdata: error: no-such.csv: no such file or folder"))
+        #expect(run.stderr.hasPrefix("ferdata: error: [source-missing] no-such.csv: no such file or folder"))
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 
@@ -119,7 +119,7 @@ import Testing
         let summary = try JSONSerialization.jsonObject(with: Data(annotate.stdout.utf8)) as! [String: Any]
         #expect(summary["faces"] as? Int == 96 && summary["kept"] as? Int == 96)
         let missing = try ferdata(["annotate"], environment: environment)
-        #expect(missing.status == 1 && missing.stderr.contains("MODEL"))
+        #expect(missing.status == 64 && missing.stderr.contains("MODEL"), "a missing argument is a usage error: \(missing.stderr)")
     }
 }
 

@@ -2,14 +2,15 @@ import FERTestSupport
 import Foundation
 import Testing
 
-/// SIGKILL at random points during ingest, a curation stage and training, several times each; after
-/// each kill a rerun must finish, every dataset in the workspace must verify, and the result must
-/// equal an uninterrupted run's (same manifest bytes; training resumes from its checkpoint and ends
-/// with the same weights).
+/// SIGKILL at chosen points during ingest, a curation stage and training (after the N-th shard is
+/// written, after the N-th training checkpoint: `FaultPoint`); after each kill a rerun must finish,
+/// every dataset in the workspace must verify, and the result must equal an uninterrupted run's (same
+/// manifest bytes; training resumes from its checkpoint and ends with the same weights). The points
+/// are exact, so every kill lands where the test says, on any machine and under any load.
 @Suite(.serialized) struct KillAndRerunTests {
     let cli = CommandLineTests()
 
-    /// A FER2013-style CSV large enough that ingest takes a noticeable time (about 6,000 rows).
+    /// A FER2013-style CSV of 6,000 rows: with 1,000-record shards, six shards of ingest.
     static func largeCSV(in folder: URL) throws -> String {
         let url = folder.appendingPathComponent("large.csv")
         var text = "emotion,pixels,Usage\n"
@@ -21,21 +22,20 @@ import Testing
         return url.path
     }
 
-    /// Starts `ferdata arguments` and kills it with SIGKILL after `delay` seconds (if still running).
-    /// Returns whether the kill landed.
+    /// Runs `ferdata arguments` so that it kills itself (SIGKILL) the `count`-th time it passes `point`.
+    /// Returns whether it died by the signal.
     @discardableResult
-    func killed(_ arguments: [String], after delay: Double, workspace: URL) throws -> Bool {
+    func killed(_ arguments: [String], at point: String, count: Int, workspace: URL) throws -> Bool {
         let process = Process()
         process.executableURL = CommandLineTests.executable
         process.arguments = arguments + ["--workspace", workspace.path, "-q"]
         process.currentDirectoryURL = CommandLineTests.repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(["FERDATA_KILL_AT": "\(point):\(count)"]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: delay)
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal
+        return process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
     }
 
     func run(_ arguments: [String], workspace: URL) throws -> CommandLineTests.Run {
@@ -56,34 +56,30 @@ import Testing
     @Test func killedStagesRerunToTheUninterruptedResult() throws {
         let folder = Fixtures.temporaryDirectory()
         let csv = try Self.largeCSV(in: folder)
+        let ingest = ["ingest", csv, "--shard-size", "1000"]
         let reference = folder.appendingPathComponent("reference")
-        var started = Date()
-        #expect(try run(["ingest", csv, "-q"], workspace: reference).status == 0)
-        let ingestSeconds = Date().timeIntervalSince(started)
-        started = Date()
+        #expect(try run(ingest + ["-q"], workspace: reference).status == 0)
         #expect(try run(["dedup", "-q"], workspace: reference).status == 0)
-        let dedupSeconds = Date().timeIntervalSince(started)
         let ingestManifest = try latestManifest(reference, stage: "ingest")
         let dedupManifest = try latestManifest(reference, stage: "dedup")
+        let ingestShards = (ingestManifest["shards"] as! [Any]).count
+        #expect(ingestShards == 6)
 
-        var random = SystemRandomNumberGenerator()
-        var kills = 0
-        for attempt in 0..<4 {
-            let workspace = folder.appendingPathComponent("attempt-\(attempt)")
-            // At a random point of the uninterrupted run's duration (or a little past it).
-            if try killed(["ingest", csv], after: ingestSeconds * Double.random(in: 0.1...1.1, using: &random), workspace: workspace) { kills += 1 }
-            #expect(try run(["ingest", csv, "-q"], workspace: workspace).status == 0)
-            if try killed(["dedup"], after: dedupSeconds * Double.random(in: 0.1...1.1, using: &random), workspace: workspace) { kills += 1 }
+        // Ingest killed after its first, third and last shard; dedup after its first.
+        for shard in [1, 3, ingestShards] {
+            let workspace = folder.appendingPathComponent("after-shard-\(shard)")
+            #expect(try killed(ingest, at: "shard", count: shard, workspace: workspace), "ingest, shard \(shard)")
+            #expect(try run(ingest + ["-q"], workspace: workspace).status == 0)
+            #expect(try killed(["dedup"], at: "shard", count: 1, workspace: workspace), "dedup, shard \(shard)")
             #expect(try run(["dedup", "--from", "ingest", "-q"], workspace: workspace).status == 0)
             let verify = try run(["verify", "--all"], workspace: workspace)
-            #expect(verify.status == 0, "attempt \(attempt): \(verify.stdout)")
-            #expect(try latestManifest(workspace, stage: "ingest") == ingestManifest, "attempt \(attempt)")
-            #expect(try latestManifest(workspace, stage: "dedup") == dedupManifest, "attempt \(attempt)")
+            #expect(verify.status == 0, "shard \(shard): \(verify.stdout)")
+            #expect(try latestManifest(workspace, stage: "ingest") == ingestManifest, "shard \(shard)")
+            #expect(try latestManifest(workspace, stage: "dedup") == dedupManifest, "shard \(shard)")
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: workspace.appendingPathComponent("datasets").path)
                 .filter { $0.contains("partial") }
-            #expect(leftovers.isEmpty, "attempt \(attempt): \(leftovers)")
+            #expect(leftovers.isEmpty, "shard \(shard): \(leftovers)")
         }
-        #expect(kills >= 2)
     }
 
     @Test func killedTrainingResumesFromItsCheckpointToTheSameWeights() throws {
@@ -95,31 +91,22 @@ import Testing
         }
         let reference = folder.appendingPathComponent("reference")
         try prepare(reference)
-        let started = Date()
         #expect(try run(train + ["-q"], workspace: reference).status == 0)
-        let seconds = Date().timeIntervalSince(started)
         let expected = try Data(contentsOf: reference.appendingPathComponent("runs/0001-train/last.safetensors"))
 
-        var random = SystemRandomNumberGenerator()
-        var resumed = 0
-        for attempt in 0..<3 {
-            let workspace = folder.appendingPathComponent("attempt-\(attempt)")
+        // Killed right after the checkpoint of epoch 1, 2 and 3 of 4: each run resumes from there.
+        for epoch in 1...3 {
+            let workspace = folder.appendingPathComponent("after-epoch-\(epoch)")
             try prepare(workspace)
-            // Between the first epoch's checkpoint (about a quarter in) and the end, mostly.
-            try killed(train, after: seconds * Double.random(in: 0.15...0.95, using: &random), workspace: workspace)
+            #expect(try killed(train, at: "checkpoint", count: epoch, workspace: workspace), "epoch \(epoch)")
             let runFolder = workspace.appendingPathComponent("runs/0001-train")
-            let resumable = FileManager.default.fileExists(atPath: runFolder.appendingPathComponent("checkpoint.safetensors").path)
-                && !FileManager.default.fileExists(atPath: runFolder.appendingPathComponent("test.json").path)
-            if resumable { resumed += 1 }
-            let rerun = resumable ? ["train", "--resume", "0001-train", "-q"] : train + ["-q"]
-            #expect(try run(rerun, workspace: workspace).status == 0, "attempt \(attempt)")
-            let finished = resumable ? runFolder : workspace.appendingPathComponent("runs/0002-train")
-            let weights = try Data(contentsOf: finished.appendingPathComponent("last.safetensors"))
-            #expect(weights == expected, "attempt \(attempt) (resumed: \(resumable))")
-            let metrics = try String(contentsOf: finished.appendingPathComponent("metrics.csv"), encoding: .utf8)
+            #expect(!FileManager.default.fileExists(atPath: runFolder.appendingPathComponent("test.json").path))
+            #expect(try run(["train", "--resume", "0001-train", "-q"], workspace: workspace).status == 0, "epoch \(epoch)")
+            let weights = try Data(contentsOf: runFolder.appendingPathComponent("last.safetensors"))
+            #expect(weights == expected, "killed after epoch \(epoch)")
+            let metrics = try String(contentsOf: runFolder.appendingPathComponent("metrics.csv"), encoding: .utf8)
             let epochs = metrics.split(separator: "\n").dropFirst().map { $0.prefix { $0 != "," } }
-            #expect(epochs == ["1", "2", "3", "4"], "attempt \(attempt): \(epochs)")
+            #expect(epochs == ["1", "2", "3", "4"], "killed after epoch \(epoch): \(epochs)")
         }
-        #expect(resumed >= 1, "no kill landed between the first checkpoint and the end")
     }
 }

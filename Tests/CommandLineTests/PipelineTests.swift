@@ -2,7 +2,6 @@ import FERTestSupport
 import Foundation
 import Testing
 
-@testable import FERCommands
 
 /// `ferdata run`: a pipeline runs end to end, a second run skips every stage, a changed parameter
 /// reruns that stage and those after it only, and a file with errors is refused line by line.
@@ -89,28 +88,5 @@ import Testing
         try Data().write(to: url)
         let run = try cli.ferdata(["run", url.path])
         #expect(run.status == 1 && run.stderr.contains("empty.yaml: the pipeline file is empty"), "\(run.stderr)")
-    }
-
-    /// Every key the pipeline schema accepts is an option its command parses.
-    @Test func theSchemaMatchesTheCommands() throws {
-        for schema in StageSchema.all {
-            for key in schema.keys where !key.positional {
-                let value: [String]
-                switch key.kind {
-                case .integer: value = ["3"]
-                case .number: value = ["0.5"]
-                case .text: value = ["x"]
-                case .flag: value = []
-                case .texts: value = ["x"]
-                case .choice(let choices): value = [choices[0]]
-                }
-                var arguments = [schema.name] + (schema.role == .scoring ? ["model.safetensors"] : [])
-                arguments += schema.name == "crosseval" ? ["other"] : []
-                arguments += ["--" + key.name] + value
-                if schema.name == "balance" && key.name != "target" { arguments += ["--target", "max"] }
-                if schema.name == "ingest" { arguments += ["source.csv"] }
-                #expect(throws: Never.self, "\(arguments)") { _ = try FerdataCommand.parseAsRoot(arguments) }
-            }
-        }
     }
 }

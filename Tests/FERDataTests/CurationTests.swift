@@ -165,7 +165,7 @@ func mirrored(_ pixels: [UInt8]) -> [UInt8] {
             Issue.record("an empty class was balanced")
         } catch let error as FerError {
             #expect(error.code == .invalidArgument)
-            #expect(error.message.contains("fear"))
+            #expect(error.message.contains("'fear'"), "names the empty class")
         }
     }
 

@@ -70,7 +70,7 @@ import Testing
             Issue.record("a flipped byte went unnoticed")
         } catch let error as FerError {
             #expect(error.code == .corruptShard)
-            #expect(error.message.contains("record 3"))
+            #expect(error.location == InputLocation(source: path, record: 3))
         }
     }
 

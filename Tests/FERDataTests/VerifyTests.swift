@@ -54,7 +54,7 @@ import Testing
         try Data().write(to: url)
         #expect(try FileIO.readAll(url.path).isEmpty)
         #expect { _ = try ShardRecords(path: url.path) } throws: { error in
-            (error as? FerError)?.message.contains("shorter than the 64-byte shard header") == true
+            (error as? FerError).map { $0.code == .corruptShard && $0.location == InputLocation(source: url.path) } == true
         }
     }
 }

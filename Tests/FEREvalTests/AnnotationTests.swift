@@ -8,6 +8,9 @@ import Testing
 @testable import FEREval
 
 @Suite struct AnnotationTests {
+    /// Single-threaded BLAS, as ferdata's main sets it (`ProcessSettings`).
+    init() { ProcessSettings.apply() }
+
     static func prediction(_ truth: Int?, _ probabilities: [Float], source: String = "x.png") -> Prediction {
         Prediction(recordID: 1, source: source, locator: 1, truth: truth, probabilities: probabilities)
     }
@@ -97,12 +100,12 @@ import Testing
         let happy = [0, 9, 0, 0, 0, 0, 0, 0, 1, 0]
         let short = try FERPlusVotes(path: try Self.votesFile([("Training", happy), ("Training", happy), ("PublicTest", happy)], in: root))
         #expect { _ = try short.relabel(dataset, keepVotes: false) } throws: { error in
-            (error as? FerError)?.message.contains("3 rows but") == true
+            (error as? FerError).map { $0.code == .badDataRow && $0.location == InputLocation(source: short.path) } == true
         }
         let shuffled = try FERPlusVotes(path: try Self.votesFile(
             [("PublicTest", happy), ("Training", happy), ("Training", happy), ("PublicTest", happy)], in: root))
         #expect { _ = try shuffled.relabel(dataset, keepVotes: false) } throws: { error in
-            (error as? FerError)?.message.contains("not in this CSV's row order") == true
+            (error as? FerError).map { $0.code == .badDataRow && $0.location == InputLocation(source: shuffled.path, line: 2, field: "Usage") } == true
         }
     }
 

@@ -8,6 +8,9 @@ import Testing
 @testable import FEREval
 
 @Suite struct CrossEvaluationTests {
+    /// Single-threaded BLAS, as ferdata's main sets it (`ProcessSettings`).
+    init() { ProcessSettings.apply() }
+
     /// A model file with freshly initialised weights: the mapping and the accounting are under test here,
     /// not the accuracy.
     static func modelFile(in folder: URL) throws -> String {

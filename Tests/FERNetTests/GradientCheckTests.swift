@@ -7,6 +7,9 @@ import Testing
 /// random R, so dLoss/dOutput = R; each analytic gradient entry is compared with the central
 /// difference (f(x + h) - f(x - h)) / 2h.
 @Suite struct GradientCheckTests {
+    /// Single-threaded BLAS, as ferdata's main sets it (`ProcessSettings`).
+    init() { ProcessSettings.apply() }
+
     static func random(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         var generator = SeededGenerator(seed: seed)
         return (0..<count).map { _ in Float.random(in: -scale...scale, using: &generator) }

@@ -6,6 +6,9 @@ import Testing
 @testable import FERNet
 
 @Suite struct ModelFileTests {
+    /// Single-threaded BLAS, as ferdata's main sets it (`ProcessSettings`).
+    init() { ProcessSettings.apply() }
+
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     /// Logits recorded from PyTorch (scripts/make-torch-fixture.py) for three fixed inputs.

@@ -7,6 +7,9 @@ import Testing
 @testable import FERNet
 
 @Suite(.serialized) struct TrainerTests {
+    /// Single-threaded BLAS, as ferdata's main sets it (`ProcessSettings`).
+    init() { ProcessSettings.apply() }
+
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples/faces.csv")
 
@@ -37,6 +40,24 @@ import Testing
         #expect(csv.split(separator: "\n").count == 16)
         for file in ["best.safetensors", "last.safetensors", "checkpoint.safetensors", "run.json"] {
             #expect(FileManager.default.fileExists(atPath: trainer.directory.appendingPathComponent(file).path))
+        }
+    }
+
+    /// A train record with one flipped byte stops training with the shard and record named; nothing is
+    /// skipped without a word.
+    @Test func aDamagedTrainRecordStopsTrainingNamingItsShardAndRecord() throws {
+        let (workspace, dataset) = try sampleDataset()
+        let shard = dataset.manifest.shards[0]
+        let path = dataset.shardPath(shard)
+        let index = try dataset.load(shard).records().firstIndex { $0.split == .train }!
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[RecordLayout.shardHeaderSize + index * RecordLayout.recordSize + 200] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var options = Trainer.Options()
+        options.epochs = 1
+        let trainer = try Trainer(workspace: workspace, dataset: dataset, options: options)
+        #expect { try trainer.run() } throws: { error in
+            (error as? FerError).map { $0.code == .corruptShard && $0.location == InputLocation(source: path, record: index) } == true
         }
     }
 

@@ -5,7 +5,7 @@ import Foundation
 /// `ferdata dedup`: removes exact and near duplicates, train/val copies of test faces (leakage),
 /// label-conflicting duplicate groups, and degenerate (near-constant) images.
 public struct Deduplicator: Sendable {
-    public enum ConflictPolicy: String, Sendable, Codable, CaseIterable {
+    public enum ConflictPolicy: String, StageChoice {
         /// Drop every train/val member of a group whose labels disagree.
         case drop
         /// Keep one member with the group's majority label (a tie drops the group).

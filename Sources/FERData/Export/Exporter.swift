@@ -15,7 +15,7 @@ import Foundation
 ///
 /// The output folder is written beside its final name and renamed when complete (`FileIO.writeFolder`).
 public enum Exporter {
-    public enum Format: String, CaseIterable, Sendable, Codable {
+    public enum Format: String, StageChoice {
         case webdataset, npz, csv, folder
     }
 

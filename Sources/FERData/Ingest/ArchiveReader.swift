@@ -31,7 +31,6 @@ final class ArchiveReader {
     /// which frees the libarchive handle.)
     /// - Throws: `.sourceUnreadable` when the file is missing or not an archive libarchive reads.
     init(path: String, maxEntryBytes: Int = defaultMaxEntryBytes) throws {
-        _ = Self.fixedTimeZone
         guard let archive = archive_read_new() else { throw FerError(.sourceUnreadable, "libarchive failed to start") }
         self.archive = archive
         self.path = path
@@ -99,14 +98,6 @@ final class ArchiveReader {
         }
     }
 
-    /// libarchive converts each zip entry's DOS time with the C library's local time, which re-reads
-    /// /etc/localtime on every call while TZ is unset (two stats per entry). Naming the zone once
-    /// keeps the C library from checking again; an existing TZ is left alone.
-    private static let fixedTimeZone: Void = {
-        setenv("TZ", ":/etc/localtime", 0)
-        tzset()
-    }()
-
     /// libarchive's AE_IFREG, a macro Swift does not import.
     private static let regularFileType: mode_t = 0o100000
 
@@ -157,13 +148,13 @@ final class DecompressedStream: ByteStream {
 
     var bytesConsumed: Int64 { archive_filter_bytes(archive, -1) }
 
-    /// - Throws: `.corruptArchive` when the compressed stream is damaged or truncated.
+    /// - Throws: `.corruptStream` when the compressed stream is damaged or truncated.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let read = archive_read_data(archive, buffer.baseAddress, buffer.count)
             if read >= 0 { return read }
             if read == ARCHIVE_WARN || read == ARCHIVE_RETRY { continue }
-            throw FerError(.corruptArchive, "compressed data is damaged or truncated: \(ArchiveReader.errorText(archive))",
+            throw FerError(.corruptStream, "compressed data is damaged or truncated: \(ArchiveReader.errorText(archive))",
                            at: InputLocation(source: path))
         }
     }

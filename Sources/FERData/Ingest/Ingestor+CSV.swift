@@ -62,7 +62,7 @@ extension Ingestor {
         }
         if format == nil {
             let problem = damaged ? "damaged before the end of its header row" : "empty file: no header row"
-            throw FerError(damaged ? .corruptArchive : .badCSVHeader, problem, at: InputLocation(source: path))
+            throw FerError(damaged ? .corruptStream : .badCSVHeader, problem, at: InputLocation(source: path))
         }
     }
 

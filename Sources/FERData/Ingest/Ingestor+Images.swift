@@ -66,7 +66,7 @@ extension Ingestor {
                     detail: "file is \(size) bytes, over the \(options.maxEntryBytes)-byte limit", ordinal: key))
                 continue
             }
-            guard let data = FileManager.default.contents(atPath: file) else {
+            guard let data = try? FileIO.readAll(file) else {
                 try reject(Reject(
                     location: InputLocation(source: path, member: member), reason: .unreadableEntry, detail: "cannot read the file",
                     ordinal: key))

@@ -5,8 +5,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Durable file writes: write all bytes, fsync, close. Directory entries are made durable with
-/// `syncDirectory`. Errors name the path and the system's reason (disk full, read-only, ...).
+/// Every file ferdata reads or writes whole goes through here. Durable writes: write all bytes,
+/// fsync, close; `writeAtomically` also writes beside the final name and renames, so a reader sees the
+/// old file or the new one, never half of one. Errors name the path and the system's reason (disk
+/// full, read-only, ...).
 public enum FileIO {
     static func writeDurably(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -34,6 +36,22 @@ public enum FileIO {
         try data.withUnsafeBytes { try writeDurably($0, to: path) }
     }
 
+    /// Writes `data` under a temporary name beside `path`, fsyncs it, renames it over `path` and
+    /// fsyncs the folder: model files, checkpoints, reports and run files, crash-safe like datasets.
+    public static func writeAtomically(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let temporary = folder + "/." + url.lastPathComponent + ".partial-\(getpid())"
+        do {
+            try writeDurably(data, to: temporary)
+            guard rename(temporary, path) == 0 else { throw systemError("cannot rename into", path) }
+            try syncDirectory(folder)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
     /// Builds a folder under a hidden name beside `folder` and renames it into place when `body`
     /// returns, so the folder appears complete or not at all; a failure removes what was written.
     /// An existing `folder` is replaced.
@@ -52,7 +70,7 @@ public enum FileIO {
         }
     }
 
-    static func syncDirectory(_ path: String) throws {
+    public static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw systemError("cannot open folder", path) }
         defer { close(fd) }

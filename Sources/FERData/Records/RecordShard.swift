@@ -77,7 +77,7 @@ public struct ShardRecords: Sendable {
         self.count = count
         self.bytes = bytes
         if let bad = firstCorruptRecord() {
-            throw FerError(.corruptShard, "record \(bad) fails its CRC check", at: InputLocation(source: path))
+            throw FerError(.corruptShard, "fails its CRC check", at: InputLocation(source: path, record: bad))
         }
     }
 
@@ -98,7 +98,7 @@ public struct ShardRecords: Sendable {
         do {
             return try withRecordBytes(index) { try RecordLayout.decode($0) }
         } catch let error as FerError {
-            throw FerError(.corruptShard, "record \(index): \(error.message)", at: InputLocation(source: path))
+            throw FerError(.corruptShard, error.message, at: InputLocation(source: path, record: index))
         }
     }
 

@@ -30,7 +30,7 @@ public enum DatasetVerifier {
         for shard in dataset.manifest.shards {
             let path = dataset.shardPath(shard)
             func problem(_ message: String, record: Int? = nil) { problems.append(Problem(file: shard.file, record: record, message: message)) }
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let data = try? FileIO.readAll(path) else {
                 problem("missing or unreadable")
                 continue
             }

@@ -173,6 +173,7 @@ public final class DatasetWriter {
                 try bytes.withUnsafeBytes { try FileIO.writeDurably($0, to: path) }
                 ledger.setDigest(SHA256Digest.hex(bytes), at: index)
                 ledger.returnSpareBuffer(bytes)
+                FaultPoint.pass("shard")
             } catch {
                 ledger.fail(error as? FerError ?? FerError(.writeFailed, "\(error)"))
             }

@@ -5,7 +5,6 @@ extension CNNRNN {
     /// copy of the model with single-threaded BLAS. The one inference path: the trainer's val and test
     /// scores and every evaluation go through it.
     public func logits(_ faces: [[UInt8]]) -> [[Float]] {
-        BLAS.setThreads(1)
         let classes = architecture.classes
         return Parallel.map(count: faces.count) { range in
             let replica = CNNRNN(architecture: architecture)

@@ -21,7 +21,7 @@ extension CNNRNN {
     /// Loads a model file. One without metadata (a plain PyTorch state_dict, as
     /// `peer_cnnrnn.py --save` writes) is read as the reference architecture, sized from its
     /// tensors, with the FER2013 class order.
-    /// - Throws: `.badManifest` naming a missing, unexpected or mis-shaped tensor.
+    /// - Throws: `.badModelFile` naming a missing, unexpected or mis-shaped tensor.
     public static func load(_ path: String) throws -> (model: CNNRNN, classes: [String]) {
         let file = try SafeTensors.read(path)
         let location = InputLocation(source: path)
@@ -37,19 +37,19 @@ extension CNNRNN {
         if let dropout = metadata["dropout"].flatMap(Float.init) { architecture.dropout = dropout }
         let classes = metadata["classes"].map { $0.split(separator: ",").map(String.init) } ?? Emotion.names
         guard classes.count == architecture.classes else {
-            throw FerError(.badManifest, "\(classes.count) class names for a \(architecture.classes)-way output layer", at: location)
+            throw FerError(.badModelFile, "\(classes.count) class names for a \(architecture.classes)-way output layer", at: location)
         }
         let model = CNNRNN(architecture: architecture)
         let expected = Set(model.parameters.map(\.name))
         if let unexpected = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw FerError(.badManifest, "unexpected tensor '\(unexpected)' for the CNN-RNN", at: location)
+            throw FerError(.badModelFile, "unexpected tensor '\(unexpected)' for the CNN-RNN", at: location)
         }
         for parameter in model.parameters {
             guard let tensor = file.tensors[parameter.name] else {
-                throw FerError(.badManifest, "missing tensor '\(parameter.name)'", at: location)
+                throw FerError(.badModelFile, "missing tensor '\(parameter.name)'", at: location)
             }
             guard tensor.shape == parameter.shape else {
-                throw FerError(.badManifest, "tensor '\(parameter.name)' has shape \(tensor.shape), expected \(parameter.shape)", at: location)
+                throw FerError(.badModelFile, "tensor '\(parameter.name)' has shape \(tensor.shape), expected \(parameter.shape)", at: location)
             }
             parameter.values = tensor.values
         }

@@ -1,3 +1,4 @@
+import FERData
 import FERCore
 import Foundation
 
@@ -25,16 +26,20 @@ public struct SafeTensors: Sendable {
 
     public static func read(_ path: String) throws -> SafeTensors {
         let location = InputLocation(source: path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FerError(.sourceMissing, "cannot read the model file", at: location)
+        let data: Data
+        do {
+            data = try FileIO.readAll(path)
+        } catch let error as FerError {
+            throw FerError(FileManager.default.fileExists(atPath: path) ? .sourceUnreadable : .sourceMissing,
+                           "cannot read the model file", at: location, cause: error)
         }
         let bytes = [UInt8](data)
-        guard bytes.count >= 8 else { throw FerError(.badManifest, "not a safetensors file (too short)", at: location) }
+        guard bytes.count >= 8 else { throw FerError(.badModelFile, "not a safetensors file (too short)", at: location) }
         let headerLength = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         guard headerLength > 1, 8 + headerLength <= bytes.count,
               let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerLength)])) as? [String: Any]
         else {
-            throw FerError(.badManifest, "not a safetensors file (bad header)", at: location)
+            throw FerError(.badModelFile, "not a safetensors file (bad header)", at: location)
         }
         let body = 8 + headerLength
         var result = SafeTensors()
@@ -47,7 +52,7 @@ public struct SafeTensors: Sendable {
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2,
                   offsets[0] <= offsets[1], body + offsets[1] <= bytes.count
             else {
-                throw FerError(.badManifest, "tensor '\(name)': malformed header entry", at: location)
+                throw FerError(.badModelFile, "tensor '\(name)': malformed header entry", at: location)
             }
             let raw = bytes[(body + offsets[0])..<(body + offsets[1])]
             let count = shape.reduce(1, *)
@@ -70,7 +75,7 @@ public struct SafeTensors: Sendable {
                     Float(Float16(bitPattern: UInt16(raw[i]) | UInt16(raw[i + 1]) << 8))
                 }
             default:
-                throw FerError(.badManifest, "tensor '\(name)': dtype \(dtype) with \(raw.count) bytes for shape \(shape) is not readable (F32, F64, F16, BF16)", at: location)
+                throw FerError(.badModelFile, "tensor '\(name)': dtype \(dtype) with \(raw.count) bytes for shape \(shape) is not readable (F32, F64, F16, BF16)", at: location)
             }
             result.tensors[name] = Tensor(shape: shape, values: values)
         }
@@ -96,10 +101,6 @@ public struct SafeTensors: Sendable {
         var file = (0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) }
         file += json
         file += body
-        do {
-            try Data(file).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw FerError(.writeFailed, "cannot write \(path)", cause: error)
-        }
+        try FileIO.writeAtomically(Data(file), to: path)
     }
 }

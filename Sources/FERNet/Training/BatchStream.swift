@@ -18,8 +18,18 @@ public struct Batch: Sendable {
 /// Streams one epoch of a split from a dataset's shards: shard order reshuffled each epoch, a
 /// bounded shuffle buffer, augmentation on the fly, all on a background thread so that reading and
 /// augmenting overlap with compute. Memory: one shard, the buffer and two batches.
+///
+/// Every shard and record is checked as it is read (the shard's record count against the manifest,
+/// each record's CRC); a damaged one ends the epoch with its error, naming the shard and record,
+/// rather than being skipped.
 public final class BatchStream {
-    private let queue = BoundedQueue<Batch?>(capacity: 2)
+    private enum Item {
+        case batch(Batch)
+        case failed(FerError)
+        case end
+    }
+
+    private let queue = BoundedQueue<Item>(capacity: 2)
     private var thread: Thread?
 
     public init(dataset: Dataset, split: Split, batchSize: Int, shuffleBuffer: Int, policy: AugmentationPolicy?,
@@ -35,7 +45,7 @@ public final class BatchStream {
                     let pixels = policy.map { $0.sample(using: &random).apply(to: record.pixels) } ?? record.pixels
                     for (offset, value) in pixels.enumerated() { images[index * FaceSize.pixelCount + offset] = Float(value) / 255 }
                 }
-                return queue.put(Batch(images: images, labels: records.map { Int($0.label!.rawValue) }))
+                return queue.put(.batch(Batch(images: images, labels: records.map { Int($0.label!.rawValue) })))
             }
             func take() -> Bool {
                 pending.append(buffer.swapRemove(at: Int.random(in: 0..<buffer.count, using: &random)))
@@ -46,17 +56,26 @@ public final class BatchStream {
                 return true
             }
             let shards = dataset.manifest.shards.shuffled(using: &random)
-            for shard in shards {
-                guard let records = try? ShardRecords(path: dataset.shardPath(shard)) else { continue }
-                for index in 0..<records.count {
-                    guard let record = try? records.record(index), record.split == split, record.label != nil else { continue }
-                    buffer.append(record)
-                    if buffer.count >= shuffleBuffer, !take() { return }
+            do {
+                for shard in shards {
+                    let records = try dataset.load(shard)
+                    for index in 0..<records.count {
+                        let record = try records.record(index)
+                        guard record.split == split, record.label != nil else { continue }
+                        buffer.append(record)
+                        if buffer.count >= shuffleBuffer, !take() { return }
+                    }
                 }
+            } catch let error as FerError {
+                _ = queue.put(.failed(error))
+                return
+            } catch {
+                _ = queue.put(.failed(FerError(.corruptShard, "cannot read \(dataset.name)", cause: error)))
+                return
             }
             while !buffer.isEmpty { if !take() { return } }
             if !pending.isEmpty, !emit(pending) { return }
-            _ = queue.put(nil)
+            _ = queue.put(.end)
         }
         thread.stackSize = 1 << 22
         self.thread = thread
@@ -68,8 +87,13 @@ public final class BatchStream {
     }
 
     /// The next batch, or nil at the end of the epoch.
-    public func next() -> Batch? {
-        queue.take()
+    /// - Throws: the `FerError` of a damaged shard or record.
+    public func next() throws -> Batch? {
+        switch queue.take() {
+        case .batch(let batch): return batch
+        case .failed(let error): throw error
+        case .end: return nil
+        }
     }
 }
 

@@ -13,7 +13,6 @@ public final class DataParallel {
     public init(master: CNNRNN, replicas count: Int = Parallel.coreCount) {
         self.master = master
         replicas = [master] + (1..<max(1, count)).map { _ in CNNRNN(architecture: master.architecture) }
-        BLAS.setThreads(1)
     }
 
     /// The `count` slices of `0..<total`, as even as possible.

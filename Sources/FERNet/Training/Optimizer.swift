@@ -1,9 +1,10 @@
+import FERCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Parameter updates with PyTorch's semantics (weight decay is L2 added to the gradient).
-public enum OptimizerKind: String, Sendable, Codable, CaseIterable {
+public enum OptimizerKind: String, StageChoice {
     case adam, sgd
 }
 
@@ -81,7 +82,7 @@ public final class Optimizer {
 }
 
 /// The learning rate over epochs.
-public enum LearningRateSchedule: String, Sendable, Codable, CaseIterable {
+public enum LearningRateSchedule: String, StageChoice {
     case constant
     /// Cosine decay from the base rate to zero over the run.
     case cosine

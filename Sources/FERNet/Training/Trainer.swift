@@ -9,7 +9,7 @@ import Foundation
 /// `last.safetensors` and `checkpoint.safetensors` (model, optimiser state and progress, for
 /// `--resume`).
 public final class Trainer {
-    public enum ClassWeighting: String, Sendable, Codable, CaseIterable {
+    public enum ClassWeighting: String, StageChoice {
         case none
         /// N / (K x n_c): each class counts as much in the loss.
         case balanced
@@ -84,24 +84,34 @@ public final class Trainer {
         model = CNNRNN(architecture: options.architecture, seed: options.seed)
         optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.learningRate,
                               momentum: options.momentum, weightDecay: options.weightDecay)
-        try StageIO.json(options).write(to: directory.appendingPathComponent("run.json"), options: .atomic)
-        try Data("epoch,loss,train_accuracy,val_accuracy,val_weighted_f1,learning_rate,seconds,samples_per_second\n".utf8)
-            .write(to: directory.appendingPathComponent("metrics.csv"), options: .atomic)
+        try FileIO.writeAtomically(try StageIO.json(options), to: directory.appendingPathComponent("run.json").path)
+        try FileIO.writeAtomically(Data(Self.metricsHeader.utf8), to: directory.appendingPathComponent("metrics.csv").path)
     }
 
     /// Continues an interrupted run from its last checkpoint, with its own options.
     public init(resuming directory: URL, workspace: Workspace) throws {
         self.directory = directory
-        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("run.json").path) else {
-            throw FerError(.datasetMissing, "no run.json: not a training run", at: InputLocation(source: directory.path))
+        let runFile = directory.appendingPathComponent("run.json").path
+        guard let data = try? FileIO.readAll(runFile) else {
+            throw FerError(.badCheckpoint, "no readable run.json: not a training run", at: InputLocation(source: directory.path))
         }
-        options = try JSONDecoder().decode(Options.self, from: data)
+        do {
+            options = try JSONDecoder().decode(Options.self, from: data)
+        } catch {
+            throw FerError(.badCheckpoint, "unreadable run options", at: InputLocation(source: runFile), cause: error)
+        }
         dataset = try workspace.dataset(options.dataset)
-        let checkpoint = try SafeTensors.read(directory.appendingPathComponent("checkpoint.safetensors").path)
+        let checkpointPath = directory.appendingPathComponent("checkpoint.safetensors").path
+        let checkpoint: SafeTensors
+        do {
+            checkpoint = try SafeTensors.read(checkpointPath)
+        } catch let error as FerError {
+            throw FerError(.badCheckpoint, "cannot resume: \(error.message)", at: InputLocation(source: checkpointPath), cause: error)
+        }
         model = CNNRNN(architecture: options.architecture, seed: options.seed)
         for parameter in model.parameters {
             guard let tensor = checkpoint.tensors[parameter.name] else {
-                throw FerError(.badManifest, "checkpoint lacks '\(parameter.name)'", at: InputLocation(source: directory.path))
+                throw FerError(.badCheckpoint, "checkpoint lacks '\(parameter.name)'", at: InputLocation(source: directory.path))
             }
             parameter.values = tensor.values
         }
@@ -113,10 +123,10 @@ public final class Trainer {
         epochsWithoutImprovement = Int(checkpoint.metadata["stale"] ?? "0") ?? 0
         // A run killed between writing an epoch's metrics row and its checkpoint redoes that epoch: drop the row.
         let metricsURL = directory.appendingPathComponent("metrics.csv")
-        if let text = try? String(contentsOf: metricsURL, encoding: .utf8) {
-            let lines = text.split(separator: "\n")
+        if let data = try? FileIO.readAll(metricsURL.path) {
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
             let kept = lines.prefix(1) + lines.dropFirst().filter { line in (Int(line.prefix { $0 != "," }) ?? 0) <= startEpoch }
-            if kept.count != lines.count { try Data((kept.joined(separator: "\n") + "\n").utf8).write(to: metricsURL, options: .atomic) }
+            if kept.count != lines.count { try FileIO.writeAtomically(Data((kept.joined(separator: "\n") + "\n").utf8), to: metricsURL.path) }
         }
     }
 
@@ -140,7 +150,7 @@ public final class Trainer {
                                      shuffleBuffer: options.shuffleBuffer, policy: options.augmentation, seed: options.seed, epoch: epoch)
             var random = SeededGenerator(seed: options.seed, stream: 0xD60 + UInt64(epoch))
             var (seen, correct, lossSum) = (0, 0, 0.0)
-            while let batch = stream.next() {
+            while let batch = try stream.next() {
                 let (loss, logits) = parallel.step(batch, seed: random.next()) { logits in
                     SoftmaxCrossEntropy.lossAndGradient(
                         logits: logits, labels: batch.labels, classes: options.architecture.classes,
@@ -186,7 +196,7 @@ public final class Trainer {
         let best = try CNNRNN.load(directory.appendingPathComponent("best.safetensors").path).model
         for (target, parameter) in zip(model.parameters, best.parameters) { target.values = parameter.values }
         let metrics = evaluate(test)
-        try StageIO.json(metrics).write(to: directory.appendingPathComponent("test.json"), options: .atomic)
+        try FileIO.writeAtomically(try StageIO.json(metrics), to: directory.appendingPathComponent("test.json").path)
         return metrics
     }
 
@@ -196,6 +206,8 @@ public final class Trainer {
         return ClassificationMetrics(labels: records.map { Int($0.label!.rawValue) }, predictions: predictions,
                                      classes: options.architecture.classes)
     }
+
+    static let metricsHeader = "epoch,loss,train_accuracy,val_accuracy,val_weighted_f1,learning_rate,seconds,samples_per_second\n"
 
     static func argmax(_ logits: [Float], classes: Int) -> [Int] {
         stride(from: 0, to: logits.count, by: classes).map { start in
@@ -221,15 +233,13 @@ public final class Trainer {
                     String(format: "%.5f", result.valAccuracy), String(format: "%.5f", result.valWeightedF1),
                     String(format: "%.6g", result.learningRate), String(format: "%.2f", result.seconds),
                     String(format: "%.1f", result.samplesPerSecond)].joined(separator: ",") + "\n"
-        let url = directory.appendingPathComponent("metrics.csv")
-        var contents = (FileManager.default.contents(atPath: url.path)) ?? Data()
-        contents.append(Data(line.utf8))
-        try contents.write(to: url, options: .atomic)
+        let path = directory.appendingPathComponent("metrics.csv").path
+        try FileIO.writeAtomically(try FileIO.readAll(path) + Data(line.utf8), to: path)
     }
 
     /// Every epoch recorded in the run's metrics.csv, this call's and earlier ones' (a resumed run).
     public func history() throws -> [EpochResult] {
-        let text = (try? String(contentsOf: directory.appendingPathComponent("metrics.csv"), encoding: .utf8)) ?? ""
+        let text = String(decoding: try FileIO.readAll(directory.appendingPathComponent("metrics.csv").path), as: UTF8.self)
         return text.split(separator: "\n").dropFirst().compactMap { line in
             let f = line.split(separator: ",").map(String.init)
             guard f.count == 8, let epoch = Int(f[0]), let loss = Double(f[1]), let train = Double(f[2]), let val = Double(f[3]),
@@ -250,6 +260,7 @@ public final class Trainer {
         ])
         for parameter in model.parameters { file.tensors[parameter.name] = .init(shape: parameter.shape, values: parameter.values) }
         try file.write(directory.appendingPathComponent("checkpoint.safetensors").path)
+        FaultPoint.pass("checkpoint")
     }
 
     static func newRunDirectory(in workspace: Workspace) throws -> URL {

@@ -3,9 +3,10 @@ import FERData
 import Foundation
 import Yams
 
-/// A pipeline file (`pipelines/NAME.yaml`), read and checked whole before any work starts: unknown
-/// keys, wrong types, missing sources, undefined variables and stages in an impossible order are all
-/// reported together, each with its file, line and column and the valid choices.
+/// A pipeline file (`pipelines/NAME.yaml`), read and checked whole before any work starts: each stage's
+/// parameters are decoded into that stage's own options (the keys are its command's long options), and
+/// unknown keys, wrong types, invalid values, missing sources, undefined variables and stages in an
+/// impossible order are all reported together, each with its file, line and column and the valid choices.
 ///
 ///     workspace: ferdata-work/sample      # relative to the current folder
 ///     seed: 7                             # passed to every stage that takes --seed
@@ -17,26 +18,18 @@ import Yams
 ///       - train: {epochs: 8, schedule: cosine}
 ///       - eval
 ///       - crosseval: {others: ["${data}/foreign.zip"]}
-struct PipelineFile {
-    struct Stage {
-        var schema: StageSchema
-        /// Keys and values as given, variables substituted; lists are kept as lists.
-        var parameters: [(key: StageSchema.Key, values: [String])]
-        var line: Int
-        var name: String { schema.name }
-    }
-
-    let path: String
-    let workspace: String?
-    let seed: UInt64?
-    let stages: [Stage]
+public struct PipelineFile {
+    public let path: String
+    public let workspace: String?
+    public let seed: UInt64?
+    public let stages: [PipelineStage]
 
     static let topLevelKeys = ["workspace", "seed", "variables", "stages"]
 
     /// - Parameters:
     ///   - overrides: `--set NAME=VALUE` values, which win over the environment and the file.
     ///   - environment: `FERDATA_NAME` variables override the file's `variables:`.
-    init(path: String, overrides: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(path: String, overrides: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.path = path
         guard let data = try? FileIO.readAll(path) else {
             throw FerError(.sourceMissing, "cannot read the pipeline file", at: InputLocation(source: path))
@@ -44,10 +37,10 @@ struct PipelineFile {
         let text = String(decoding: data, as: UTF8.self)
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw FerError(.invalidArgument, "the pipeline file is empty", at: InputLocation(source: path)) }
+            guard let node = try Yams.compose(yaml: text) else { throw FerError(.badPipeline, "the pipeline file is empty", at: InputLocation(source: path)) }
             root = node
         } catch let error as YamlError {
-            throw FerError(.invalidArgument, "not valid YAML: \(error)", at: InputLocation(source: path))
+            throw FerError(.badPipeline, "not valid YAML: \(error)", at: InputLocation(source: path))
         }
         var problems = Problems(path: path)
         guard let top = root.mapping else {
@@ -81,9 +74,9 @@ struct PipelineFile {
         }
         variables.merge(overrides) { $1 }
         if stageNodes.isEmpty && problems.messages.isEmpty { problems.add(root, "no stages: add a 'stages:' list") }
-        var stages: [Stage] = []
+        var stages: [PipelineStage] = []
         for node in stageNodes {
-            if let stage = Self.stage(node, variables: variables, problems: &problems) { stages.append(stage) }
+            if let stage = Self.stage(node, seed: seed, variables: variables, problems: &problems) { stages.append(stage) }
         }
         Self.checkOrder(stages, problems: &problems)
         if let error = problems.error { throw error }
@@ -102,13 +95,13 @@ struct PipelineFile {
             messages.append("\(position): \(message)")
         }
         var error: FerError? {
-            messages.isEmpty ? nil : FerError(.invalidArgument, "the pipeline has \(messages.count) problem(s):\n  " + messages.joined(separator: "\n  "))
+            messages.isEmpty ? nil : FerError(.badPipeline, "the pipeline has \(messages.count) problem(s):\n  " + messages.joined(separator: "\n  "))
         }
     }
 
-    /// `- name` or `- name: {key: value, ...}`.
-    private static func stage(_ node: Node, variables: [String: String], problems: inout Problems) -> Stage? {
-        let valid = StageSchema.all.map(\.name).joined(separator: ", ")
+    /// `- name` or `- name: {key: value, ...}`, decoded into the stage's options.
+    private static func stage(_ node: Node, seed: UInt64?, variables: [String: String], problems: inout Problems) -> PipelineStage? {
+        let valid = StageRegistry.pipelineStages.map(\.name).joined(separator: ", ")
         let nameNode: Node, body: Node?
         if node.scalar != nil {
             (nameNode, body) = (node, nil)
@@ -118,67 +111,14 @@ struct PipelineFile {
             problems.add(node, "expected a stage name or 'name: {parameters}'; stages: \(valid)")
             return nil
         }
-        guard let name = nameNode.string, let schema = StageSchema.named(name) else {
+        guard let name = nameNode.string, let type = StageRegistry.named(name), type.role != .tool else {
             problems.add(nameNode, "unknown stage '\(nameNode.string ?? "")'; valid: \(valid)")
             return nil
         }
-        var parameters: [(key: StageSchema.Key, values: [String])] = []
         if let body, body.scalar?.string.isEmpty == false || body.sequence != nil {
             problems.add(body, "\(name): expected a mapping of parameters")
         }
-        for (keyNode, value) in body?.mapping ?? [:] {
-            guard let key = keyNode.string.flatMap(schema.key) else {
-                let names = schema.keys.map(\.name).joined(separator: ", ")
-                problems.add(keyNode, "unknown key '\(keyNode.string ?? "")' for \(name); valid: \(names.isEmpty ? "none" : names)")
-                continue
-            }
-            guard let values = Self.values(value, kind: key.kind, variables: variables, problems: &problems, label: "\(name).\(key.name)") else { continue }
-            if key.paths {
-                for path in values where !FileManager.default.fileExists(atPath: path) {
-                    problems.add(value, "\(name).\(key.name): no such file or folder '\(path)'")
-                }
-            }
-            parameters.append((key, values))
-        }
-        for key in schema.keys where key.required && !parameters.contains(where: { $0.key.name == key.name }) {
-            problems.add(nameNode, "\(name): '\(key.name)' is required (\(key.kind.description))")
-        }
-        return Stage(schema: schema, parameters: parameters, line: nameNode.mark?.line ?? 0)
-    }
-
-    /// The value as command-line strings, after type checks and variable substitution.
-    private static func values(_ node: Node, kind: StageSchema.Kind, variables: [String: String], problems: inout Problems,
-                               label: String) -> [String]? {
-        func fail() -> [String]? {
-            problems.add(node, "\(label): expected \(kind.description)")
-            return nil
-        }
-        if kind == .texts {
-            let items: [Node] = node.sequence.map { Array($0) } ?? (node.scalar != nil ? [node] : [])
-            guard !items.isEmpty, items.allSatisfy({ $0.scalar != nil }) else { return fail() }
-            var strings: [String] = []
-            for item in items {
-                guard let text = substitute(item.string ?? "", variables) else {
-                    problems.add(item, "\(label): undefined variable in '\(item.string ?? "")'; defined: \(variables.keys.sorted().joined(separator: ", "))")
-                    return nil
-                }
-                strings.append(text)
-            }
-            return strings
-        }
-        guard let scalar = node.scalar?.string else { return fail() }
-        switch kind {
-        case .integer: return node.int != nil ? [scalar] : fail()
-        case .number: return node.float != nil ? [scalar] : fail()
-        case .flag: return node.bool.map { [String($0)] } ?? fail()
-        case .choice(let choices): return choices.contains(scalar) ? [scalar] : fail()
-        case .text, .texts:
-            guard let text = substitute(scalar, variables) else {
-                problems.add(node, "\(label): undefined variable in '\(scalar)'; defined: \(variables.keys.sorted().joined(separator: ", "))")
-                return nil
-            }
-            return [text]
-        }
+        return type.pipelineStage(nameNode, body?.mapping, seed, variables, &problems)
     }
 
     /// Replaces `${name}`; nil when a name is not defined.
@@ -196,12 +136,12 @@ struct PipelineFile {
     }
 
     /// ingest first and once; dataset stages before training; one training before any scoring.
-    private static func checkOrder(_ stages: [Stage], problems: inout Problems) {
+    private static func checkOrder(_ stages: [PipelineStage], problems: inout Problems) {
         guard let first = stages.first else { return }
-        if first.schema.role != .ingest { problems.add(line: first.line, "the first stage must be ingest (found \(first.name))") }
+        if first.role != .ingest { problems.add(line: first.line, "the first stage must be ingest (found \(first.name))") }
         var trained = false
         for (index, stage) in stages.enumerated() {
-            switch stage.schema.role {
+            switch stage.role {
             case .ingest where index > 0:
                 problems.add(line: stage.line, "ingest can only be the first stage")
             case .dataset where trained:

@@ -1,0 +1,107 @@
+import FERCore
+import FERData
+import FEREval
+import FERNet
+import Foundation
+
+/// A dataset a stage wrote, with the stage's own report (`dedup.json`, `split.json`, ...).
+public struct DatasetOutput<Report: Codable & Sendable>: StageOutput {
+    /// The stage that wrote it.
+    public var stage: String
+    /// The folder name, `0002-dedup`.
+    public var dataset: String
+    /// The folder.
+    public var directory: String
+    /// Set for a part of a partitioned run (written under `parts/`, joined by `ferdata merge`).
+    public var partition: Partition?
+    public var recordCount: Int
+    /// split → class → records.
+    public var counts: [String: [String: Int]]
+    /// reason → input records left out.
+    public var rejected: [String: Int]
+    public var report: Report
+
+    public init(stage: String, dataset: Dataset, partition: Partition = .whole, report: Report) {
+        self.stage = stage
+        self.dataset = dataset.name
+        self.directory = dataset.directory.path
+        self.partition = partition.isWhole ? nil : partition
+        self.recordCount = dataset.manifest.recordCount
+        self.counts = dataset.manifest.counts
+        self.rejected = dataset.manifest.rejected
+        self.report = report
+    }
+
+    public var location: String { partition == nil ? "datasets/" + dataset : directory }
+
+    public var summary: String {
+        let splits = Split.allCases.map(\.name).compactMap { split in
+            counts[split].map { "\(split) \($0.values.reduce(0, +))" }
+        }
+        return "\(dataset): \(recordCount) records (\(splits.joined(separator: ", ")))"
+    }
+
+    public func exists(in workspace: Workspace) -> Bool {
+        FileManager.default.fileExists(atPath: workspace.root.appendingPathComponent(location + "/manifest.json").path)
+    }
+
+    /// The next stage reads this dataset; a split's output is also the in-domain baseline of crosseval.
+    public func feed(_ input: inout StageInput, workspace: Workspace) throws {
+        let dataset = try Dataset(directory: workspace.root.appendingPathComponent(location))
+        input.dataset = dataset
+        if stage == SplitStage.name { input.baseline = dataset }
+    }
+}
+
+/// For stages whose dataset is the whole report.
+public struct NoReport: Codable, Sendable {}
+
+/// A training run: its folder, this call's epochs, the best model's test scores and its report.
+public struct TrainOutput: StageOutput {
+    /// The folder name, `0001-train`.
+    public var run: String
+    public var directory: String
+    public var epochs: [Trainer.EpochResult]
+    /// The best model (by val weighted F1) on the test split; nil without a test split.
+    public var test: ClassificationMetrics?
+    /// The report folder of the best model on the test split.
+    public var report: String?
+    public var seconds: Double
+
+    public var location: String { "runs/" + run }
+    public var model: String { directory + "/best.safetensors" }
+
+    public var summary: String {
+        var text = "\(location): \(epochs.count) epochs"
+        if let test { text += String(format: "; best model on test: accuracy %.4f, weighted F1 %.4f", test.accuracy, test.weightedF1) }
+        return text
+    }
+
+    public func exists(in workspace: Workspace) -> Bool { FileManager.default.fileExists(atPath: model) }
+
+    public func feed(_ input: inout StageInput, workspace: Workspace) throws { input.model = model }
+}
+
+/// Scores of a model: one evaluation and report folder per dataset scored.
+public struct ReportOutput: StageOutput {
+    /// The folder the reports are in (one report, or one folder of several).
+    public var folder: String
+    public var reports: [String]
+    public var evaluations: [Evaluation]
+
+    public var location: String { folder }
+
+    public var summary: String {
+        let scores = evaluations.map { e in
+            URL(fileURLWithPath: e.data).lastPathComponent
+                + String(format: ": accuracy %.4f, weighted F1 %.4f", e.metrics.accuracy, e.metrics.weightedF1)
+        }
+        return scores.isEmpty ? folder : scores.joined(separator: "; ")
+    }
+
+    public func exists(in workspace: Workspace) -> Bool {
+        reports.allSatisfy { FileManager.default.fileExists(atPath: $0 + "/metrics.json") }
+    }
+
+    public func feed(_ input: inout StageInput, workspace: Workspace) throws {}
+}

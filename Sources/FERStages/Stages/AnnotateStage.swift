@@ -1,0 +1,145 @@
+import FERCore
+import FERData
+import FEREval
+import Foundation
+
+/// `ferdata annotate`: pseudo-labels for unlabeled images, label-noise suspects of a dataset, or the
+/// FER+ crowd votes as labels.
+public enum AnnotateStage: Stage {
+    public static let name = "annotate"
+    public static let role = StageRole.scoring
+
+    /// What `--ferplus` keeps of the votes.
+    public enum Votes: String, StageChoice {
+        /// The majority label only.
+        case majority
+        /// The majority label and each record's ten vote counts (ferplus-votes.csv).
+        case distribution
+    }
+
+    public struct Options: StageOptions {
+        /// Unlabeled images to label: a folder or an archive.
+        public var source: String?
+        /// Keep predictions (or suspects) at or above this confidence (0-1).
+        public var minConfidence: Float = 0
+        /// Write the kept predictions as a labelled dataset (pseudo-labels).
+        public var ingest = false
+        /// List labelled records of the input dataset that the model confidently contradicts.
+        public var suspects = false
+        /// A FER+ votes file to import onto the input dataset.
+        public var ferplus: String?
+        public var votes = Votes.majority
+        /// Where labels.csv or the suspects go (default WORKSPACE/reports/annotate-NAME).
+        public var out: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case source, minConfidence = "min-confidence", ingest, suspects, ferplus, votes, out
+        }
+        public static let keys = codingKeyNames(CodingKeys.self)
+
+        public func validate() throws {
+            guard (0...1).contains(minConfidence) else {
+                throw FerError(.invalidArgument, "min-confidence must be between 0 and 1, got \(minConfidence)")
+            }
+        }
+
+        public var inputPaths: [String] { [source, ferplus].compactMap { $0 } }
+    }
+
+    public struct Output: StageOutput {
+        /// annotate, suspects or ferplus.
+        public var mode: String
+        public var faces: Int
+        public var kept: Int
+        public var files: [String]
+        public var dataset: String?
+        public var dropped: [String: Int]?
+        public var folder: String
+
+        public var location: String { folder }
+        public var summary: String { "\(mode): \(faces) faces, \(kept) kept" }
+        public func exists(in workspace: Workspace) -> Bool { files.allSatisfy { FileManager.default.fileExists(atPath: $0) } }
+        public func feed(_ input: inout StageInput, workspace: Workspace) throws {}
+    }
+
+    public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
+        try options.validate()
+        if let ferplus = options.ferplus { return try importVotes(ferplus, options: options, input: input, context: context) }
+        let classifier = try Classifier(path: try input.requireModel(name))
+        if options.suspects { return try findSuspects(classifier, options: options, input: input, context: context) }
+        guard let source = options.source else { throw FerError(.invalidArgument, "give the SOURCE to label (or --suspects)") }
+        return try label(source, classifier: classifier, options: options, context: context)
+    }
+
+    private static func folder(_ name: String, _ options: Options, _ context: StageContext) -> URL {
+        options.out.map { URL(fileURLWithPath: $0) } ?? context.reports
+            ?? context.workspace.root.appendingPathComponent("reports/annotate-" + name)
+    }
+
+    private static func write(_ contents: Data, _ name: String, in folder: URL) throws -> String {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent(name).path
+        try FileIO.writeAtomically(contents, to: path)
+        return path
+    }
+
+    private static func label(_ source: String, classifier: Classifier, options: Options, context: StageContext) throws -> Output {
+        let foreign = try ForeignDataset(path: source, labeled: false)
+        let predictions = classifier.predict(foreign.records)
+        let csv = Data(Annotation.labelsCSV(predictions, classes: classifier.classes, minConfidence: options.minConfidence).utf8)
+        let target = folder(URL(fileURLWithPath: source).lastPathComponent, options, context)
+        var files = [try write(csv, "labels.csv", in: target)]
+        if !foreign.rejected.isEmpty { files.append(try write(foreign.rejectLog, "rejected.csv", in: target)) }
+        let labelled = Annotation.pseudoLabelled(foreign.records, predictions: predictions, classifier: classifier,
+                                                 minConfidence: options.minConfidence)
+        var datasetName: String?
+        if options.ingest {
+            let writer = try DatasetWriter(workspace: context.workspace, stage: name)
+            do {
+                try writer.append(contentsOf: labelled)
+                try writer.attach("labels.csv", contents: csv)
+                datasetName = try writer.commit(
+                    parameters: ["model": classifier.path, "minConfidence": String(options.minConfidence), "labels": "pseudo"],
+                    inputs: [], sources: foreign.sources, rejects: foreign.rejects).name
+            } catch {
+                writer.abandon()
+                throw error
+            }
+        }
+        return Output(mode: "annotate", faces: foreign.records.count, kept: labelled.count, files: files, dataset: datasetName,
+                      folder: target.path)
+    }
+
+    private static func findSuspects(_ classifier: Classifier, options: Options, input: StageInput, context: StageContext) throws -> Output {
+        let dataset = try input.requireDataset(name)
+        let records = try dataset.allRecords().filter { $0.label != nil }
+        let predictions = classifier.predict(records)
+        let found = Annotation.suspects(predictions, classes: classifier.classes, minConfidence: options.minConfidence)
+        let target = folder("suspects-" + dataset.name, options, context)
+        var files = [try write(Data(Annotation.suspectsCSV(found, predictions: predictions).utf8), "suspects.csv", in: target)]
+        if let sheet = Annotation.suspectSheet(found, records: records) {
+            files.append(try write(Data(try sheet.png()), "suspects.png", in: target))
+        }
+        return Output(mode: "suspects", faces: records.count, kept: found.count, files: files, folder: target.path)
+    }
+
+    private static func importVotes(_ path: String, options: Options, input: StageInput, context: StageContext) throws -> Output {
+        let table = try FERPlusVotes(path: path)
+        var dropped: [String: Int] = [:]
+        let output = try Curation.run("ferplus", input: input, context: context,
+                                      parameters: ["votes": path, "mode": options.votes.rawValue]) { _, dataset in
+            let result = try table.relabel(dataset, keepVotes: options.votes == .distribution)
+            for line in result.dropped.split(separator: "\n").dropFirst() {
+                dropped[String(line.split(separator: ",").last ?? ""), default: 0] += 1
+            }
+            var attachments = [(name: "ferplus-dropped.csv", contents: Data(result.dropped.utf8))]
+            if let votes = result.votes { attachments.append((name: "ferplus-votes.csv", contents: Data(votes.utf8))) }
+            return (result.records, NoReport(), attachments)
+        }
+        return Output(mode: "ferplus", faces: table.rows.count, kept: output.recordCount,
+                      files: [output.directory + "/ferplus-dropped.csv"], dataset: output.dataset, dropped: dropped,
+                      folder: output.directory)
+    }
+}

@@ -1,0 +1,66 @@
+import FERCore
+import FERData
+import Foundation
+
+/// `ferdata ingest`: CSVs, archives and folders to a new dataset, every input record ingested or
+/// rejected with a reason.
+public enum IngestStage: Stage {
+    public static let name = "ingest"
+    public static let role = StageRole.ingest
+
+    public struct Options: StageOptions {
+        /// CSV files, archives or folders, in order.
+        public var sources: [String] = []
+        /// A file of `name,target` lines mapping foreign label names to classes (or `ignore`).
+        public var labelMap: String?
+        /// PublicTest records go to val instead of test.
+        public var publicTestAsVal = false
+        /// Fail on the first rejected record instead of logging it.
+        public var strict = false
+        public var shardSize = DatasetWriter.defaultShardSize
+        /// This run's share of the input (`--partition I/N`); command line only.
+        public var partition = Partition.whole
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case sources, labelMap = "label-map", publicTestAsVal = "public-test-as-val", strict, shardSize = "shard-size"
+        }
+
+        public static let keys = codingKeyNames(CodingKeys.self)
+
+        public func validate() throws {
+            guard !sources.isEmpty else { throw FerError(.invalidArgument, "sources: give at least one CSV, archive or folder") }
+            guard shardSize > 0 else { throw FerError(.invalidArgument, "shard-size must be positive, got \(shardSize)") }
+        }
+
+        public var inputPaths: [String] { sources + (labelMap.map { [$0] } ?? []) }
+    }
+
+    public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<IngestSummary> {
+        try options.validate()
+        var settings = IngestOptions()
+        settings.strict = options.strict
+        settings.shardSize = options.shardSize
+        settings.partition = options.partition
+        settings.layout.usageMapping = UsageMapping(publicTestAsVal: options.publicTestAsVal)
+        (settings.layout.vocabulary, settings.labelMapSHA256) = try LabelVocabulary.labelMap(options.labelMap)
+        let ingestor = Ingestor(workspace: context.workspace, options: settings) { progress in
+            context.progress(StageProgress(
+                label: "ingest " + URL(fileURLWithPath: progress.source).lastPathComponent, fraction: progress.fraction,
+                detail: "\(progress.records) records, \(progress.rejected) rejected"))
+        }
+        let (dataset, summary) = try ingestor.run(options.sources)
+        return DatasetOutput(stage: name, dataset: dataset, partition: options.partition, report: summary)
+    }
+}
+
+extension LabelVocabulary {
+    /// A `--label-map FILE` as a vocabulary (the built-in synonyms without one), with the SHA-256 of
+    /// its text for manifests; the file is read once.
+    public static func labelMap(_ path: String?) throws -> (vocabulary: LabelVocabulary, sha256: String?) {
+        guard let path else { return (LabelVocabulary(), nil) }
+        let text = String(decoding: try FileIO.readAll(path), as: UTF8.self)
+        return (try LabelVocabulary(labelMapText: text, source: path), SHA256Digest.hex(Array(text.utf8)))
+    }
+}
