@@ -76,7 +76,7 @@ public enum Exporter {
                     let folder = partial.appendingPathComponent(record.split.name).appendingPathComponent(record.label?.name ?? "unlabeled")
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                     let name = String(format: "%016llx.png", record.recordID)
-                    try Data(try ImageEncoder.png(record.image)).write(to: folder.appendingPathComponent(name))
+                    try FileIO.writeDurably(Data(try ImageEncoder.png(record.image)), to: folder.appendingPathComponent(name).path)
                 }
                 files = bySplit.keys.map(\.name).sorted()
             }
