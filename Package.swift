@@ -15,11 +15,13 @@ let package = Package(
         // C libraries, found through pkg-config.
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        // Our C shims: every setjmp/longjmp of libjpeg and libpng stays in here.
-        .target(name: "CFerShims", dependencies: ["CJPEG", "CPNG", "CZlib"]),
+        // Our C shims: every setjmp/longjmp of libjpeg and libpng, every error handler of libtiff, stays in here.
+        .target(name: "CFerShims", dependencies: ["CJPEG", "CPNG", "CTIFF", "CWebP", "CZlib"]),
 
         // Swift side: core types → media (codecs, resize) → data (records, shards, curation) → net (model,
         // trainer) → eval (scores, cross-dataset, annotation, reports) → stages and pipelines → CLI.
@@ -39,7 +41,7 @@ let package = Package(
         .executableTarget(name: "ferdata", dependencies: ["FERCommands"]),
         .executableTarget(name: "ferdata-bench", dependencies: ["FERData", "FERNet"]),
 
-        .target(name: "FERTestSupport", dependencies: ["FERData", "CArchive"], path: "Tests/FERTestSupport"),
+        .target(name: "FERTestSupport", dependencies: ["FERData", "CArchive", "CZlib", "CWebP"], path: "Tests/FERTestSupport"),
         .testTarget(name: "FERMediaTests", dependencies: ["FERMedia", "FERTestSupport"]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"], exclude: ["Fixtures"]),

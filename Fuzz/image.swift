@@ -1,4 +1,4 @@
-// Fuzz target: JPEG and PNG decoding through the C shim (libjpeg-turbo, libpng), any bytes.
+// Fuzz target: image decoding through the C shim (libjpeg-turbo, libpng, libtiff, libwebp, BMP), any bytes.
 import FERMedia
 
 @_cdecl("LLVMFuzzerTestOneInput")

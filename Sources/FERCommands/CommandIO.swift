@@ -16,11 +16,6 @@ enum CommandIO {
         FileHandle.standardError.write(Data("ferdata: error: \(text)\n".utf8))
     }
 
-    /// Writes a user-named output file crash-safe (temporary name, fsync, rename).
-    static func write(_ data: Data, to path: String) throws {
-        try FileIO.writeAtomically(data, to: path)
-    }
-
     static func printJSON<T: Encodable>(_ value: T) throws {
         print(String(decoding: try StageIO.json(value), as: UTF8.self))
     }

@@ -63,8 +63,9 @@ struct SplitCommand: StageCommand {
               ferdata split --val 0.1 --seed 1
             """)
 
-    @Option(help: "Share of each class of train that goes to val.") var val = SplitStage.Options().val
-    @Option(help: "Random seed.") var seed: UInt64 = 0
+    private static let defaults = SplitStage.Options()
+    @Option(help: "Share of each class of train that goes to val.") var val = defaults.val
+    @Option(help: "Random seed.") var seed = defaults.seed
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
@@ -100,8 +101,9 @@ struct BalanceCommand: StageCommand {
               ferdata balance --target median --rotation 15 --noise 0
             """)
 
+    private static let defaults = BalanceStage.Options()
     @Option(help: ArgumentHelp("Records per class: a number, max or median.", valueName: "N|max|median")) var target: Balancer.Target
-    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Random seed.") var seed = defaults.seed
     @OptionGroup var augmentation: AugmentationOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
@@ -143,8 +145,9 @@ struct AugmentCommand: StageCommand {
               ferdata augment --copies 2 --partition 1/8   # part 1 of 8; then: ferdata merge augment
             """)
 
-    @Option(help: "Variants per train record.") var copies = AugmentStage.Options().copies
-    @Option(help: "Random seed.") var seed: UInt64 = 0
+    private static let defaults = AugmentStage.Options()
+    @Option(help: "Variants per train record.") var copies = defaults.copies
+    @Option(help: "Random seed.") var seed = defaults.seed
     @OptionGroup var augmentation: AugmentationOptions
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var input: InputOptions

@@ -11,7 +11,8 @@ struct IngestCommand: StageCommand {
         abstract: "Read FER2013-style CSVs, image archives and folders into a new dataset.",
         discussion: """
             Sources: a CSV with emotion,pixels[,Usage] columns (plain, .gz, .xz, .bz2, .zst); an archive \
-            (zip, tar, tar.gz, tar.xz, 7z) or a folder of JPEG/PNG images laid out as SPLIT/CLASS/file or \
+            (zip, tar, tar.gz, tar.xz, 7z) or a folder of JPEG, PNG, TIFF, WebP or BMP images (known by their \
+            bytes, not their names) laid out as SPLIT/CLASS/file or \
             CLASS/file. Images of any size and colour become 48x48 grayscale. Every input record is \
             ingested or written to rejects.csv with a reason.
 

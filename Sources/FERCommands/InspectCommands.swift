@@ -28,7 +28,7 @@ struct StatsCommand: ParsableCommand {
         }
         if let png {
             let chart = ClassChart.render(chosen.manifest.counts, title: "\(chosen.name): records per class")
-            try CommandIO.write(Data(try chart.png()), to: png)
+            try FileIO.writeAtomically(Data(try chart.png()), to: png)
         }
     }
 }
@@ -69,7 +69,7 @@ struct ShowCommand: ParsableCommand {
             return ContactSheet.Row(caption: emotion.name, faces: sample.map { ContactSheet.Face($0.image) })
         }
         let sheet = ContactSheet.render(rows, scale: 1, title: "\(chosen.name)\(wanted.map { " (\($0.name))" } ?? "")")
-        try CommandIO.write(Data(try sheet.png()), to: out)
+        try FileIO.writeAtomically(Data(try sheet.png()), to: out)
         if !output.quiet { print("wrote \(out)") }
     }
 }

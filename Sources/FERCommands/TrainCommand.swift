@@ -39,7 +39,7 @@ struct TrainCommand: StageCommand {
     @Option(help: "LSTM hidden units.") var hidden = defaults.hidden
     @Option(help: "LSTM layers.") var layers = defaults.layers
     @Option(help: "Dropout.") var dropout = defaults.dropout
-    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Random seed.") var seed = defaults.seed
     @Option(help: "Stop before an epoch that would end past this many minutes (0: no limit).") var maxMinutes = defaults.maxMinutes
     @Option(help: ArgumentHelp("Continue an interrupted run (its name or folder).", valueName: "RUN")) var resume: String?
     @OptionGroup var input: InputOptions

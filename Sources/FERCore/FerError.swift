@@ -29,6 +29,8 @@ public struct FerError: Error, CustomStringConvertible, Sendable {
         case writeFailed = "write-failed"
         case invalidArgument = "invalid-argument"
         case strictReject = "strict-reject"
+        /// A source from which not one record could be read.
+        case nothingRead = "nothing-read"
     }
 
     public var code: Code

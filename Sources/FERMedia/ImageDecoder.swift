@@ -1,21 +1,31 @@
 import CFerShims
 import FERCore
 
-/// Decodes JPEG and PNG bytes to grayscale through the C shim, so that a corrupt file is an error
-/// value and never a crash.
+/// Decodes JPEG, PNG, TIFF, WebP and BMP bytes to grayscale through the C shim, so that a corrupt file
+/// is an error value and never a crash. The format is read from the first bytes, never from a name; a
+/// JPEG's EXIF orientation is applied.
 public enum ImageDecoder {
     /// Images with more pixels than this are refused from their header, before any pixel is decoded.
     /// 40 megapixels covers any camera photo; decoded it needs 40 MB at most.
     public static let defaultMaxPixels: UInt64 = 40_000_000
 
-    public enum Format: Sendable {
-        case jpeg, png
+    public enum Format: String, Sendable, CaseIterable {
+        case jpeg = "JPEG", png = "PNG", tiff = "TIFF", webp = "WebP", bmp = "BMP"
     }
 
-    /// The format named by the first bytes, or nil.
+    /// The formats ingest reads, for messages.
+    public static let formatNames = Format.allCases.map(\.rawValue).joined(separator: ", ")
+
+    /// The format named by the first bytes (the magic numbers), or nil.
     public static func sniff(_ bytes: UnsafeRawBufferPointer) -> Format? {
-        if bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8, bytes[2] == 0xFF { return .jpeg }
-        if bytes.count >= 8, bytes[0] == 0x89, bytes[1] == 0x50, bytes[2] == 0x4E, bytes[3] == 0x47 { return .png }
+        func starts(_ magic: [UInt8], at offset: Int = 0) -> Bool {
+            bytes.count >= offset + magic.count && magic.indices.allSatisfy { bytes[offset + $0] == magic[$0] }
+        }
+        if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if starts([0x89, 0x50, 0x4E, 0x47]) { return .png }
+        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return .tiff }
+        if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return .webp }
+        if starts(Array("BM".utf8)) && bytes.count >= 26 { return .bmp }
         return nil
     }
 
@@ -25,7 +35,7 @@ public enum ImageDecoder {
         _ bytes: UnsafeRawBufferPointer, maxPixels: UInt64 = defaultMaxPixels
     ) throws(FerError) -> GrayImage {
         guard let format = sniff(bytes), let base = bytes.baseAddress else {
-            throw FerError(.unsupportedImage, "not a JPEG or PNG file")
+            throw FerError(.unsupportedImage, "not a supported image (\(formatNames))")
         }
         var image = fer_image()
         var message = [CChar](repeating: 0, count: 256)
@@ -34,11 +44,14 @@ public enum ImageDecoder {
             switch format {
             case .jpeg: fer_jpeg_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
             case .png: fer_png_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
+            case .tiff: fer_tiff_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
+            case .webp: fer_webp_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
+            case .bmp: fer_bmp_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
             }
         }
         guard status == Int32(FER_OK.rawValue) else {
             let text = String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let kind = format == .jpeg ? "JPEG" : "PNG"
+            let kind = format.rawValue
             switch UInt32(status) {
             case FER_TOO_LARGE.rawValue: throw FerError(.imageTooLarge, text)
             case FER_UNSUPPORTED.rawValue: throw FerError(.unsupportedImage, "\(kind): \(text)")
@@ -48,7 +61,8 @@ public enum ImageDecoder {
         defer { fer_free(image.pixels) }
         let count = Int(image.width) * Int(image.height)
         let pixels = [UInt8](UnsafeBufferPointer(start: image.pixels, count: count))
-        return GrayImage(width: Int(image.width), height: Int(image.height), pixels: pixels)
+        let decoded = GrayImage(width: Int(image.width), height: Int(image.height), pixels: pixels)
+        return format == .jpeg ? ExifOrientation.of(jpeg: bytes).apply(to: decoded) : decoded
     }
 
     /// Decodes and brings the image to the 48x48 face size (see `GrayImage.faceSized()`).

@@ -37,7 +37,8 @@ public enum StageRole: Sendable {
 }
 
 /// A stage's options: `Codable` under the long option names of its command (`label-smoothing`),
-/// defaults from `init()`, checks in `validate()`. The command line and pipeline files both fill one.
+/// defaults from `init()`, checks in `validate()`. The command line and pipeline files both fill one;
+/// a pipeline's `seed` fills the key `seed` of a stage that has one and does not set it.
 public protocol StageOptions: Codable, Sendable {
     init()
     /// The keys a pipeline file may give (every coded key).
@@ -47,17 +48,11 @@ public protocol StageOptions: Codable, Sendable {
     /// Files and folders the stage reads: they must exist, and their contents are part of a pipeline
     /// stage's cache key.
     var inputPaths: [String] { get }
-    /// The stage's random seed, if it has one: a pipeline's `seed` sets it unless the stage does.
-    var seed: UInt64? { get set }
 }
 
 extension StageOptions {
     public func validate() throws {}
     public var inputPaths: [String] { [] }
-    public var seed: UInt64? {
-        get { nil }
-        set {}
-    }
 }
 
 /// The names of a coding-key enum, for `StageOptions.keys`.

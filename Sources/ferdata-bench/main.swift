@@ -54,6 +54,7 @@ func nearDuplicates(count: Int, threshold: Int) {
     if missing > 0 { exit(1) }
 }
 
+ProcessSettings.apply()  // single-threaded BLAS, as ferdata runs
 let arguments = CommandLine.arguments.dropFirst()
 func option(_ name: String, _ fallback: Int) -> Int {
     guard let position = arguments.firstIndex(of: name), position + 1 < arguments.endIndex else { return fallback }

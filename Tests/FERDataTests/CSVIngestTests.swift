@@ -111,7 +111,7 @@ import Testing
             Issue.record("strict ingest accepted a bad row")
         } catch let error as FerError {
             #expect(error.code == .strictReject)
-            #expect(error.location?.line == 3)
+            #expect(error.location == InputLocation(source: file.path, line: 3, field: "pixels"))
         }
         #expect(workspace.datasetNames().isEmpty)
     }

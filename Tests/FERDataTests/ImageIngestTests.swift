@@ -48,6 +48,42 @@ import Testing
         try check(summary, dataset)
     }
 
+    /// TIFF, WebP and BMP files are read by their bytes, whatever their names say.
+    @Test func tiffWebPAndBMPAreIngestedByContentNotName() throws {
+        let directory = Fixtures.temporaryDirectory()
+        let face = Fixtures.face(seed: 12)
+        let entries: [(String, [UInt8])] = [
+            ("jaffe/angry/KA.AN1.39.tiff", ImageFiles.tiff(face, width: 48, height: 48, compression: .lzw)),
+            ("jaffe/happy/KA.HA1.29.tif", ImageFiles.tiff(face, width: 48, height: 48, pixels: .gray(bits: 16), bigEndian: true)),
+            ("web/sad/photo.webp", ImageFiles.webp(face, width: 48, height: 48)),
+            ("web/neutral/scan.bmp", ImageFiles.bmp(face, width: 48, height: 48, bits: 8)),
+            ("web/surprise/misnamed.jpg", ImageFiles.webp(face, width: 48, height: 48)),
+        ]
+        let file = directory.appendingPathComponent("formats.zip")
+        Fixtures.writeArchive(.zip, to: file, entries: entries)
+        let (dataset, summary) = try Ingestor(workspace: Workspace(root: directory.appendingPathComponent("w"))).run([file.path])
+        #expect(summary.records == 5 && summary.rejected == 0, "\(summary.sources[0].rejected)")
+        let records = try dataset.allRecords()
+        #expect(records.map(\.label) == [.angry, .happy, .sad, .neutral, .surprise])
+        #expect(records.allSatisfy { $0.pixels == face })
+    }
+
+    /// Reading nothing is an error: a source whose every file is rejected fails the run, naming why.
+    @Test func aSourceOfWhichNothingIsReadIsAnError() throws {
+        let directory = Fixtures.temporaryDirectory()
+        let file = directory.appendingPathComponent("gifs.zip")
+        Fixtures.writeArchive(.zip, to: file, entries: [("a/angry/1.gif", Array("GIF89a".utf8)), ("a/happy/2.gif", Array("GIF87a".utf8))])
+        let workspace = Workspace(root: directory.appendingPathComponent("w"))
+        #expect {
+            try Ingestor(workspace: workspace).run([file.path])
+        } throws: { error in
+            guard let error = error as? FerError else { return false }
+            return error.code == .nothingRead && error.location == InputLocation(source: file.path)
+                && error.message.hasPrefix("0 of 2 records read: 2 not-an-image")
+        }
+        #expect(workspace.datasetNames().isEmpty)
+    }
+
     @Test func aFolderReadsLikeAnArchive() throws {
         let directory = Fixtures.temporaryDirectory()
         for (name, bytes) in Self.entries() {

@@ -1,8 +1,9 @@
 /*
  * fer_shims: the C boundary of ferdata.
  *
- * libjpeg and libpng report errors by longjmp. Every setjmp and every call into those libraries lives
- * in one function here; Swift only ever sees a status code and a message copied into its buffer.
+ * libjpeg and libpng report errors by longjmp, libtiff and libwebp by handlers and status codes. Every
+ * setjmp and every call into those libraries lives in one function here; Swift only ever sees a status
+ * code and a message copied into its buffer.
  * Buffers returned through `out` are allocated with malloc and released with fer_free.
  */
 #ifndef FER_SHIMS_H
@@ -36,6 +37,22 @@ int fer_jpeg_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
 /* Decodes a PNG of any colour type and bit depth to 8-bit grayscale (BT.601 luma, alpha ignored,
  * 16-bit scaled with rounding). Same limits and error rules as the JPEG decoder. */
 int fer_png_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+                        fer_image *out, char *message, size_t message_capacity);
+
+/* Decodes the first page of a TIFF (8 or 16 bit; gray, RGB, palette, ...; uncompressed, LZW, deflate,
+ * PackBits, JPEG) to 8-bit grayscale through libtiff's RGBA conversion. libtiff's messages go to a
+ * handler of this decode only. Same limits and error rules as the JPEG decoder. */
+int fer_tiff_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+                         fer_image *out, char *message, size_t message_capacity);
+
+/* Decodes a still WebP (lossy or lossless; alpha ignored) to 8-bit grayscale. Animated files are
+ * FER_UNSUPPORTED. Same limits and error rules as the JPEG decoder. */
+int fer_webp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+                         fer_image *out, char *message, size_t message_capacity);
+
+/* Decodes a BMP (1/4/8-bit palette, 16/24/32-bit, uncompressed or bit fields; bottom-up or top-down)
+ * to 8-bit grayscale. RLE-compressed files are FER_UNSUPPORTED. Same limits and error rules. */
+int fer_bmp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
                         fer_image *out, char *message, size_t message_capacity);
 
 /* Reads only the header: width and height, for either format. Returns FER_UNSUPPORTED for others. */

@@ -96,6 +96,8 @@ extension Ingestor {
                     }
                     switch format.parse(row: bytes, vocabulary: vocabulary) {
                     case .bad(let reason, let detail):
+                        var location = location
+                        location.field = reason.csvField
                         return .rejected(Reject(location: location, reason: reason, detail: detail, ordinal: ordinal), unknownLabel: nil)
                     case .face(let resolution, let labelText, let usage, let pixels):
                         return Self.outcome(resolution, name: labelText, location: location, ordinal: ordinal) { label in

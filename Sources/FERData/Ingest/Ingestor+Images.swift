@@ -117,7 +117,7 @@ extension Ingestor {
         let ordinal = Partition.ordinal(source: sourceIndex, position: image.ordinal)
         let isImage = image.bytes.withUnsafeBytes { ImageDecoder.sniff($0) != nil }
         guard isImage else {
-            let bad = Reject(location: location, reason: .notAnImage, detail: "not a JPEG or PNG file", ordinal: ordinal)
+            let bad = Reject(location: location, reason: .notAnImage, detail: "not a supported image (\(ImageDecoder.formatNames))", ordinal: ordinal)
             return .rejected(bad, unknownLabel: nil)
         }
         let placement = layout.place(memberPath: image.member)

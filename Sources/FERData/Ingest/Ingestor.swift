@@ -59,6 +59,7 @@ public final class Ingestor {
                 case .folder: try ingestFolder(path: path, sourceIndex: UInt32(index))
                 }
             }
+            try checkEverySourceGaveRecords()
             let sources = zip(paths, kinds).map { DatasetManifest.Source(path: $0, kind: $1.rawValue) }
             let dataset = try writer.commit(
                 parameters: options.manifestParameters, inputs: [], sources: sources, rejects: rejects)
@@ -73,6 +74,21 @@ public final class Ingestor {
     }
 
     // MARK: - Accounting
+
+    /// Reading nothing is an error, not a report of zeros: a source of which not one record was
+    /// ingested fails the run with the reasons its records were rejected, the commonest first
+    /// (`0 of 203 records read: 203 not-an-image`). A part of a partitioned run may own only rejects of
+    /// a source, so parts are not checked.
+    private func checkEverySourceGaveRecords() throws {
+        guard options.partition.isWhole else { return }
+        for report in reports where report.ingested == 0 {
+            let reasons = report.rejected.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            let detail = reasons.isEmpty ? "the source holds no records"
+                : "0 of \(report.rejectedCount) records read: " + reasons.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            let hint = report.rejected[RejectReason.notAnImage.rawValue] != nil ? " (ferdata reads \(ImageDecoder.formatNames))" : ""
+            throw FerError(.nothingRead, detail + hint, at: InputLocation(source: report.path))
+        }
+    }
 
     /// Whether this run (or part) handles the input record at `ordinal`.
     func owns(_ ordinal: UInt64) -> Bool {

@@ -19,6 +19,16 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable {
     case entryTooLarge = "entry-too-large"
     case truncatedArchive = "truncated-archive"
     case unreadableEntry = "unreadable-entry"
+
+    /// The FER2013 CSV column a row reject is about, for its location.
+    var csvField: String? {
+        switch self {
+        case .wrongPixelCount, .pixelOutOfRange, .badPixelValue: "pixels"
+        case .missingLabel, .unknownLabel, .ignoredLabel: "emotion"
+        case .unknownUsage: "Usage"
+        default: nil
+        }
+    }
 }
 
 /// One input record left out, with where it was and why.

@@ -29,8 +29,8 @@ public struct PipelineRunner {
     struct StageState: Codable {
         var stage: String
         var key: String
-        /// The stage's typed output, as JSON.
-        var output: Data
+        /// The stage's typed output, as JSON text.
+        var output: String
     }
 
     public struct Outcome: Encodable {
@@ -64,7 +64,7 @@ public struct PipelineRunner {
             let output: any StageOutput
             let status: String
             if !forcing, index < previous.count, previous[index].key == key,
-               let saved = try? stage.decodeOutput(previous[index].output), saved.exists(in: workspace) {
+               let saved = try? stage.decodeOutput(Data(previous[index].output.utf8)), saved.exists(in: workspace) {
                 output = saved
                 status = "up to date"
                 log("\(label): up to date (\(output.location))")
@@ -75,7 +75,7 @@ public struct PipelineRunner {
                 status = "ran"
             }
             try output.feed(&input, workspace: workspace)
-            state.append(StageState(stage: stage.name, key: key, output: try StageIO.json(output)))
+            state.append(StageState(stage: stage.name, key: key, output: String(decoding: try StageIO.json(output), as: UTF8.self)))
             try saveState(state + previous.dropFirst(state.count))
             if status == "ran" { log("\(label): done in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(output.summary)") }
             outcomes.append(Outcome(stage: stage.name, status: status, output: output.location, summary: output.summary,

@@ -26,7 +26,7 @@ public enum SplitStage: Stage {
     public struct Options: StageOptions {
         /// Share of each class of train that goes to val.
         public var val = 0.1
-        public var seed: UInt64? = 0
+        public var seed: UInt64 = 0
 
         public init() {}
 
@@ -42,7 +42,7 @@ public enum SplitStage: Stage {
         try options.validate()
         var settings = StratifiedSplit.Options()
         settings.valFraction = options.val
-        settings.seed = options.seed ?? 0
+        settings.seed = options.seed
         return try Curation.run(name, input: input, context: context, parameters: settings.parameters) { records, _ in
             let (split, report) = try StratifiedSplit(options: settings).run(records)
             return (split, report, [("split.json", try StageIO.json(report))])
@@ -90,7 +90,7 @@ public enum BalanceStage: Stage {
     public struct Options: StageOptions {
         /// Records per class: a number, `max` or `median`; required.
         public var target: Balancer.Target?
-        public var seed: UInt64? = 0
+        public var seed: UInt64 = 0
         public var augmentation = AugmentationRanges()
 
         public init() {}
@@ -101,14 +101,14 @@ public enum BalanceStage: Stage {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             target = try container.decodeIfPresent(Balancer.Target.self, forKey: .target)
-            seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
+            seed = try container.decode(UInt64.self, forKey: .seed)
             augmentation = try AugmentationRanges(from: decoder)
         }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encodeIfPresent(target, forKey: .target)
-            try container.encodeIfPresent(seed, forKey: .seed)
+            try container.encode(seed, forKey: .seed)
             try augmentation.encode(to: encoder)
         }
 
@@ -119,7 +119,7 @@ public enum BalanceStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<Balancer.Report> {
         try options.validate()
-        let balancer = Balancer(target: options.target!, policy: options.augmentation.policy, seed: options.seed ?? 0)
+        let balancer = Balancer(target: options.target!, policy: options.augmentation.policy, seed: options.seed)
         return try Curation.run(name, input: input, context: context, parameters: balancer.parameters) { records, _ in
             let (balanced, report) = try balancer.run(records)
             return (balanced, report, [("balance.json", try StageIO.json(report))])
@@ -151,7 +151,7 @@ public enum AugmentStage: Stage {
     public struct Options: StageOptions {
         /// Variants per train record.
         public var copies = 1
-        public var seed: UInt64? = 0
+        public var seed: UInt64 = 0
         public var augmentation = AugmentationRanges()
         /// This run's share of the input (`--partition I/N`); command line only.
         public var partition = Partition.whole
@@ -164,14 +164,14 @@ public enum AugmentStage: Stage {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             copies = try container.decode(Int.self, forKey: .copies)
-            seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
+            seed = try container.decode(UInt64.self, forKey: .seed)
             augmentation = try AugmentationRanges(from: decoder)
         }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(copies, forKey: .copies)
-            try container.encodeIfPresent(seed, forKey: .seed)
+            try container.encode(seed, forKey: .seed)
             try augmentation.encode(to: encoder)
         }
 
@@ -187,7 +187,7 @@ public enum AugmentStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<Report> {
         try options.validate()
-        let augmenter = Augmenter(copies: options.copies, policy: options.augmentation.policy, seed: options.seed ?? 0)
+        let augmenter = Augmenter(copies: options.copies, policy: options.augmentation.policy, seed: options.seed)
         let source = try input.requireDataset(name)
         let (records, ordinals) = try augmenter.run(try source.allRecords(), partition: options.partition)
         let dataset = try StageIO.write(

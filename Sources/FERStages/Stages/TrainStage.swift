@@ -46,7 +46,7 @@ public enum TrainStage: Stage {
         /// LSTM layers.
         public var layers = 2
         public var dropout: Float = 0.5
-        public var seed: UInt64? = 0
+        public var seed: UInt64 = 0
         /// Stop before an epoch that would end past this many minutes (0: no limit).
         public var maxMinutes: Double = 0
 
@@ -83,7 +83,7 @@ public enum TrainStage: Stage {
             options.classWeighting = classWeights
             options.augmentation = augment.policy
             options.patience = patience
-            options.seed = seed ?? 0
+            options.seed = seed
             options.maxMinutes = maxMinutes
             options.architecture.hidden = hidden
             options.architecture.layers = layers
