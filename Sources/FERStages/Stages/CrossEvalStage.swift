@@ -3,64 +3,6 @@ import FERData
 import FEREval
 import Foundation
 
-/// A split to score: one of the three, or all of them.
-public enum SplitChoice: String, StageChoice {
-    case train, val, test, all
-
-    /// nil for all.
-    public var split: Split? { Split(folderName: rawValue) }
-}
-
-/// Scoring shared by eval, crosseval's baseline row and a training run's report.
-public enum Scoring {
-    /// The labelled records of a split (all splits for nil).
-    public static func labelledRecords(of dataset: Dataset, split: Split?) throws -> [FaceRecord] {
-        var records: [FaceRecord] = []
-        try dataset.forEachRecord { if (split == nil || $0.split == split) && $0.label != nil { records.append($0) } }
-        return records
-    }
-
-    /// Scores `records` with the classifier and writes the report folder.
-    public static func scoreDataset(
-        _ classifier: Classifier, records: [FaceRecord], data: String, split: String, folder: URL,
-        curves: EvaluationReport.Curves? = nil
-    ) throws -> Evaluation {
-        let predictions = classifier.predict(records)
-        let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions, data: data, split: split)
-        try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder, curves: curves)
-        return evaluation
-    }
-}
-
-/// `ferdata eval`: a model on a dataset's split, with a report folder.
-public enum EvalStage: Stage {
-    public static let name = "eval"
-    public static let role = StageRole.scoring
-
-    public struct Options: StageOptions {
-        /// The split to score.
-        public var split = SplitChoice.test
-        /// The report folder (default WORKSPACE/reports/eval-DATASET-SPLIT).
-        public var report: String?
-
-        public init() {}
-
-        enum CodingKeys: String, CodingKey, CaseIterable { case split, report }
-        public static let keys = codingKeyNames(CodingKeys.self)
-    }
-
-    public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> ReportOutput {
-        let data = try input.requireDataset(name)
-        let classifier = try Classifier(path: try input.requireModel(name))
-        let records = try Scoring.labelledRecords(of: data, split: options.split.split)
-        guard !records.isEmpty else { throw FerError(.invalidArgument, "\(data.name) has no labelled \(options.split.rawValue) records") }
-        let folder = options.report.map { URL(fileURLWithPath: $0) } ?? context.reports
-            ?? context.workspace.root.appendingPathComponent("reports/eval-\(data.name)-\(options.split.rawValue)")
-        let evaluation = try Scoring.scoreDataset(classifier, records: records, data: data.name, split: options.split.rawValue, folder: folder)
-        return ReportOutput(folder: folder.path, reports: [folder.path], evaluations: [evaluation])
-    }
-}
-
 /// `ferdata crosseval`: a model on foreign datasets read as ingest reads them, beside the in-domain
 /// test score of `input.baseline`.
 public enum CrossEvalStage: Stage {

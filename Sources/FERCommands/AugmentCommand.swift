@@ -1,0 +1,48 @@
+import ArgumentParser
+import FERCore
+import FERData
+import FERStages
+import Foundation
+
+struct AugmentCommand: StageCommand {
+    static let stage = RegisteredStage(AugmentStage.self)
+    static let configuration = CommandConfiguration(
+        commandName: "augment",
+        abstract: "Add K augmented variants of every train record.",
+        discussion: """
+            Transforms: flip, rotation, translation, scale, brightness/contrast, Gaussian noise, random \
+            erasing. Each variant records its parent and the transform parameters.
+
+            Example:
+              ferdata augment --copies 2 --rotation 10 --erase 0.3
+              ferdata augment --copies 2 --partition 1/8   # part 1 of 8; then: ferdata merge augment
+            """)
+
+    private static let defaults = AugmentStage.Options()
+    @Option(help: "Variants per train record.") var copies = defaults.copies
+    @Option(help: "Random seed.") var seed = defaults.seed
+    @OptionGroup var augmentation: AugmentationOptions
+    @OptionGroup var partition: PartitionOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+
+    var options: AugmentStage.Options {
+        var options = AugmentStage.Options()
+        options.copies = copies
+        options.seed = seed
+        options.augmentation = augmentation.ranges
+        options.partition = partition.partition
+        return options
+    }
+
+    func validate() throws { try CommandIO.validate(options) }
+
+    func run() throws {
+        let result = try CommandIO.run(AugmentStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)
+        if output.json { return try CommandIO.printJSON(result.counts) }
+        guard !output.quiet else { return }
+        print("augment: \(result.report.variants) variants added -> \(result.directory)\n")
+        print(SummaryTable.counts(result.counts))
+        if !partition.partition.isWhole { print("\n" + partition.note(stage: "augment")) }
+    }
+}

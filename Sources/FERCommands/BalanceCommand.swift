@@ -1,0 +1,49 @@
+import ArgumentParser
+import FERCore
+import FERData
+import FERStages
+import Foundation
+
+struct BalanceCommand: StageCommand {
+    static let stage = RegisteredStage(BalanceStage.self)
+    static let configuration = CommandConfiguration(
+        commandName: "balance",
+        abstract: "Bring every class of train to a target count; val and test untouched.",
+        discussion: """
+            Classes above the target are randomly downsampled; classes below get augmented variants of \
+            their own records (never byte-identical copies), each recording its parent and transform.
+
+            Examples:
+              ferdata balance --target 5000
+              ferdata balance --target median --rotation 15 --noise 0
+            """)
+
+    private static let defaults = BalanceStage.Options()
+    @Option(help: ArgumentHelp("Records per class: a number, max or median.", valueName: "N|max|median")) var target: Balancer.Target
+    @Option(help: "Random seed.") var seed = defaults.seed
+    @OptionGroup var augmentation: AugmentationOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+
+    var options: BalanceStage.Options {
+        var options = BalanceStage.Options()
+        options.target = target
+        options.seed = seed
+        options.augmentation = augmentation.ranges
+        return options
+    }
+
+    func validate() throws { try CommandIO.validate(options) }
+
+    func run() throws {
+        let result = try CommandIO.run(BalanceStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)
+        let report = result.report
+        if output.json { return try CommandIO.printJSON(report) }
+        guard !output.quiet else { return }
+        print("balance: train classes to \(report.target) each: \(report.generated) variants made, \(report.dropped) records left out -> \(result.directory)\n")
+        let rows = Emotion.names.map { [$0, String(report.before[$0] ?? 0), String(report.after[$0] ?? 0)] }
+        print(SummaryTable.render(header: ["class", "train before", "train after"], rows: rows))
+        print("")
+        print(SummaryTable.counts(result.counts))
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import FERData
+import FERNet
+import FERStages
+
+// The choice options of the stages, parsed by argument-parser: `--help` lists their values and a bad
+// value is a usage error naming them.
+extension OptimizerKind: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
+extension Trainer.ClassWeighting: ExpressibleByArgument {}
+extension TrainStage.Augmentation: ExpressibleByArgument {}
+extension Deduplicator.ConflictPolicy: ExpressibleByArgument {}
+extension Exporter.Format: ExpressibleByArgument {}
+extension SplitChoice: ExpressibleByArgument {}
+extension AnnotateStage.Votes: ExpressibleByArgument {}
+
+extension Balancer.Target: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+extension Partition: ExpressibleByArgument {
+    public init?(argument: String) { try? self.init(parsing: argument) }
+}

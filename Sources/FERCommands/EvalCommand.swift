@@ -1,0 +1,49 @@
+import ArgumentParser
+import FERCore
+import FERData
+import FEREval
+import FERStages
+import Foundation
+
+struct EvalCommand: StageCommand {
+    static let stage = RegisteredStage(EvalStage.self)
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score a model on a dataset's test split (or --split): metrics, confusion matrix and a report folder.",
+        discussion: """
+            Prints accuracy, weighted and macro F1 and per-class precision/recall/F1/support, and writes a \
+            report folder (default WORKSPACE/reports/eval-DATASET-SPLIT): metrics.json, predictions.csv, confusion.png, \
+            classes.png, confused.png and report.html. MODEL is any model file ferdata reads, including a \
+            PyTorch state_dict saved by peer_cnnrnn.py --save.
+
+            Examples:
+              ferdata eval ferdata-work/runs/0001-train/best.safetensors
+              ferdata eval model.safetensors 0003-split --split val --json
+            """)
+
+    @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String
+    @Argument(help: ArgumentHelp("The dataset: a name, number, stage or folder (default: the latest).", valueName: "DATASET"))
+    var dataset: String?
+    @Option(help: "The split to score.") var split = EvalStage.Options().split
+    @Option(help: ArgumentHelp("The report folder.", valueName: "DIR")) var report: String?
+    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var output: OutputOptions
+
+    var options: EvalStage.Options {
+        var options = EvalStage.Options()
+        options.split = split
+        options.report = report
+        return options
+    }
+
+    func run() throws {
+        let root = workspace.resolved
+        let input = StageInput(dataset: try root.dataset(dataset), model: model)
+        let result = try CommandIO.run(EvalStage.self, options, input: input, workspace: root, output: output)
+        if output.json { return try CommandIO.printJSON(result.evaluations[0]) }
+        guard !output.quiet else { return }
+        print(ScoreTables.comparisonTable(result.evaluations))
+        print(ScoreTables.classTable(result.evaluations[0]))
+        print("report: \(result.reports[0])/report.html")
+    }
+}

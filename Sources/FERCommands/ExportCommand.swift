@@ -1,0 +1,52 @@
+import ArgumentParser
+import FERCore
+import FERData
+import FERStages
+import Foundation
+
+struct ExportCommand: StageCommand {
+    static let stage = RegisteredStage(ExportStage.self)
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a dataset as WebDataset tar shards, NumPy .npz, a FER2013-style CSV or class folders of PNGs.",
+        discussion: """
+            webdataset: SPLIT-000000.tar shards of KEY.png, KEY.cls and KEY.json (readable by the webdataset \
+            package); npz: SPLIT.npz with x (uint8 [N,48,48]) and y (int64, -1 unlabeled); csv: fer2013.csv \
+            (emotion,pixels,Usage); folder: SPLIT/CLASS/KEY.png. OUT must not exist; it appears complete or not \
+            at all.
+
+            Examples:
+              ferdata export --format webdataset --out fer2013-wds
+              ferdata export 0003-split --format npz --out fer2013-npz --split test
+            """)
+
+    @Argument(help: ArgumentHelp("A dataset name, number, stage or folder (default: the latest).", valueName: "DATASET"))
+    var dataset: String?
+    @Option(help: "The format to write.") var format: Exporter.Format
+    @Option(help: ArgumentHelp("The folder to write.", valueName: "OUT")) var out: String
+    @Option(help: "Only this split.") var split = ExportStage.Options().split
+    @Option(help: "Faces per WebDataset tar shard.") var shardSize = ExportStage.Options().shardSize
+    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var output: OutputOptions
+
+    var options: ExportStage.Options {
+        var options = ExportStage.Options()
+        options.format = format
+        options.out = out
+        options.split = split
+        options.shardSize = shardSize
+        return options
+    }
+
+    func validate() throws { try CommandIO.validate(options) }
+
+    func run() throws {
+        let root = workspace.resolved
+        let summary = try CommandIO.run(ExportStage.self, options, input: StageInput(dataset: try root.dataset(dataset)),
+                                        workspace: root, output: output)
+        if output.json { return try CommandIO.printJSON(summary) }
+        guard !output.quiet else { return }
+        print("exported \(summary.records) faces as \(summary.format.rawValue) to \(summary.output)"
+              + (summary.skipped > 0 ? " (\(summary.skipped) unlabeled faces have no CSV row)" : ""))
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import FERCore
+import FERData
+import FERStages
+import Foundation
+
+struct SplitCommand: StageCommand {
+    static let stage = RegisteredStage(SplitStage.self)
+    static let configuration = CommandConfiguration(
+        commandName: "split",
+        abstract: "Move a stratified share of train to val, keeping duplicate groups together.",
+        discussion: """
+            Per class, groups of exact or near duplicates (pHash, as dedup) go wholly to train or to val; \
+            test is untouched.
+
+            Example:
+              ferdata split --val 0.1 --seed 1
+            """)
+
+    private static let defaults = SplitStage.Options()
+    @Option(help: "Share of each class of train that goes to val.") var val = defaults.val
+    @Option(help: "Random seed.") var seed = defaults.seed
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+
+    var options: SplitStage.Options {
+        var options = SplitStage.Options()
+        options.val = val
+        options.seed = seed
+        return options
+    }
+
+    func validate() throws { try CommandIO.validate(options) }
+
+    func run() throws {
+        let result = try CommandIO.run(SplitStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)
+        if output.json { return try CommandIO.printJSON(result.report) }
+        guard !output.quiet else { return }
+        print("split: moved \(result.report.movedToVal) train records to val (\(result.report.groupsKeptTogether) duplicate groups kept whole) -> \(result.directory)\n")
+        print(SummaryTable.counts(result.counts))
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import FERCore
+import FERData
+import FERStages
+import Foundation
+
+struct VerifyCommand: StageCommand {
+    static let stage = RegisteredStage(VerifyStage.self)
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check datasets against their manifests: shard SHA-256, headers, every record's CRC, counts.",
+        discussion: """
+            Reports each damaged shard and record (shard file, record index, byte offset) and exits with \
+            status 0 when every dataset checked is intact, 1 otherwise.
+
+            Examples:
+              ferdata verify                  # the latest dataset
+              ferdata verify 0002-dedup
+              ferdata verify --all --json
+            """)
+
+    @Argument(help: ArgumentHelp("A dataset name, number, stage or folder (default: the latest).", valueName: "DATASET"))
+    var dataset: String?
+    @Flag(help: "Check every dataset in the workspace.") var all = false
+    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let root = workspace.resolved
+        var options = VerifyStage.Options()
+        options.all = all
+        let input = all ? StageInput() : StageInput(dataset: try root.dataset(dataset))
+        let result = try CommandIO.run(VerifyStage.self, options, input: input, workspace: root, output: output)
+        if output.json {
+            try CommandIO.printJSON(result.reports)
+        } else if !output.quiet {
+            for report in result.reports {
+                print("\(report.dataset): \(report.intact ? "intact" : "DAMAGED"), \(report.shards) shards, \(report.records) readable records")
+                for problem in report.problems {
+                    print("  \(problem.file)" + (problem.record.map { " record \($0)" } ?? "") + ": \(problem.message)")
+                }
+            }
+        }
+        if !result.intact { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,33 @@
+import FERCore
+import FERData
+import FEREval
+import Foundation
+
+/// `ferdata eval`: a model on a dataset's split, with a report folder.
+public enum EvalStage: Stage {
+    public static let name = "eval"
+    public static let role = StageRole.scoring
+
+    public struct Options: StageOptions {
+        /// The split to score.
+        public var split = SplitChoice.test
+        /// The report folder (default WORKSPACE/reports/eval-DATASET-SPLIT).
+        public var report: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case split, report }
+        public static let keys = codingKeyNames(CodingKeys.self)
+    }
+
+    public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> ReportOutput {
+        let data = try input.requireDataset(name)
+        let classifier = try Classifier(path: try input.requireModel(name))
+        let records = try Scoring.labelledRecords(of: data, split: options.split.split)
+        guard !records.isEmpty else { throw FerError(.invalidArgument, "\(data.name) has no labelled \(options.split.rawValue) records") }
+        let folder = options.report.map { URL(fileURLWithPath: $0) } ?? context.reports
+            ?? context.workspace.root.appendingPathComponent("reports/eval-\(data.name)-\(options.split.rawValue)")
+        let evaluation = try Scoring.scoreDataset(classifier, records: records, data: data.name, split: options.split.rawValue, folder: folder)
+        return ReportOutput(folder: folder.path, reports: [folder.path], evaluations: [evaluation])
+    }
+}

@@ -1,0 +1,33 @@
+import FERCore
+import FERData
+import FEREval
+import Foundation
+
+/// A split to score: one of the three, or all of them.
+public enum SplitChoice: String, StageChoice {
+    case train, val, test, all
+
+    /// nil for all.
+    public var split: Split? { Split(folderName: rawValue) }
+}
+
+/// Scoring shared by eval, crosseval's baseline row and a training run's report.
+public enum Scoring {
+    /// The labelled records of a split (all splits for nil).
+    public static func labelledRecords(of dataset: Dataset, split: Split?) throws -> [FaceRecord] {
+        var records: [FaceRecord] = []
+        try dataset.forEachRecord { if (split == nil || $0.split == split) && $0.label != nil { records.append($0) } }
+        return records
+    }
+
+    /// Scores `records` with the classifier and writes the report folder.
+    public static func scoreDataset(
+        _ classifier: Classifier, records: [FaceRecord], data: String, split: String, folder: URL,
+        curves: EvaluationReport.Curves? = nil
+    ) throws -> Evaluation {
+        let predictions = classifier.predict(records)
+        let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions, data: data, split: split)
+        try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder, curves: curves)
+        return evaluation
+    }
+}

@@ -1,0 +1,36 @@
+import FERCore
+import FERData
+import FERMedia
+import Foundation
+
+/// `ferdata split`: a stratified share of train to val, duplicate groups kept whole.
+public enum SplitStage: Stage {
+    public static let name = "split"
+    public static let role = StageRole.dataset
+
+    public struct Options: StageOptions {
+        /// Share of each class of train that goes to val.
+        public var val = 0.1
+        public var seed: UInt64 = 0
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case val, seed }
+        public static let keys = codingKeyNames(CodingKeys.self)
+
+        public func validate() throws {
+            guard val > 0 && val < 1 else { throw FerError(.invalidArgument, "val must be between 0 and 1 (exclusive), got \(val)") }
+        }
+    }
+
+    public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<StratifiedSplit.Report> {
+        try options.validate()
+        var settings = StratifiedSplit.Options()
+        settings.valFraction = options.val
+        settings.seed = options.seed
+        return try Curation.run(name, input: input, context: context, parameters: settings.parameters) { records, _ in
+            let (split, report) = try StratifiedSplit(options: settings).run(records)
+            return (split, report, [("split.json", try StageIO.json(report))])
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import FERCore
+import FERData
+import Foundation
+
+/// `ferdata verify`: datasets checked against their manifests, each problem with its shard and record.
+public enum VerifyStage: Stage {
+    public static let name = "verify"
+    public static let role = StageRole.tool
+
+    public struct Options: StageOptions {
+        /// Check every dataset of the workspace rather than the input one.
+        public var all = false
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case all }
+        public static let keys = codingKeyNames(CodingKeys.self)
+    }
+
+    public struct Output: StageOutput {
+        public var reports: [DatasetVerifier.Report]
+        public var intact: Bool { reports.allSatisfy(\.intact) }
+        public var location: String { "datasets" }
+        public var summary: String { "\(reports.count) datasets, \(reports.filter { !$0.intact }.count) damaged" }
+        public func exists(in workspace: Workspace) -> Bool { true }
+        public func feed(_ input: inout StageInput, workspace: Workspace) throws {}
+    }
+
+    public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
+        let workspace = context.workspace
+        let datasets = options.all ? try workspace.datasetNames().map { try workspace.dataset($0) } : [try input.requireDataset(name)]
+        return Output(reports: datasets.map(DatasetVerifier.verify))
+    }
+}
