@@ -101,6 +101,24 @@ public enum FileIO {
         return offset == data.count ? data : data.prefix(offset)
     }
 
+    /// SHA-256 of a file's bytes, read 4 MB at a time (a pipeline's source of any size).
+    public static func sha256(ofFile path: String) throws -> String {
+        let unreadable = { FerError(.sourceUnreadable, "cannot read: \(String(cString: strerror(errno)))", at: InputLocation(source: path)) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw unreadable() }
+        defer { close(fd) }
+        var digest = SHA256Digest()
+        var buffer = [UInt8](repeating: 0, count: 1 << 22)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw unreadable() }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+        }
+        return digest.finalizeHex()
+    }
+
     static func systemError(_ what: String, _ path: String) -> FerError {
         let reason = String(cString: strerror(errno))
         return FerError(.writeFailed, "\(what) \(path): \(reason)")

@@ -110,23 +110,16 @@ public struct PipelineRunner {
 
     /// SHA-256 of a file's bytes; for a folder, of its files' names, sizes and modification times.
     private func contentDigest(_ path: String) throws -> String {
-        var digest = SHA256Digest()
         var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            for member in Ingestor.regularFiles(under: URL(fileURLWithPath: path)) {
-                let attributes = try FileManager.default.attributesOfItem(atPath: path + "/" + member)
-                let size = (attributes[.size] as? Int) ?? 0
-                let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-                digest.update(Array("\(member) \(size) \(modified)\n".utf8))
-            }
-        } else {
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw FerError(.sourceUnreadable, "cannot read", at: InputLocation(source: path))
-            }
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: 1 << 22), !chunk.isEmpty {
-                chunk.withUnsafeBytes { digest.update($0) }
-            }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            return try FileIO.sha256(ofFile: path)
+        }
+        var digest = SHA256Digest()
+        for member in Ingestor.regularFiles(under: URL(fileURLWithPath: path)) {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path + "/" + member)
+            let size = (attributes[.size] as? Int) ?? 0
+            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            digest.update(Array("\(member) \(size) \(modified)\n".utf8))
         }
         return digest.finalizeHex()
     }
