@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERData
+import FEREval
 import FERNet
 import FERStages
 
@@ -13,6 +14,7 @@ extension Deduplicator.ConflictPolicy: ExpressibleByArgument {}
 extension Exporter.Format: ExpressibleByArgument {}
 extension SplitChoice: ExpressibleByArgument {}
 extension AnnotateStage.Votes: ExpressibleByArgument {}
+extension TestTimeAugmentation: ExpressibleByArgument {}
 
 extension Balancer.Target: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }

@@ -36,6 +36,7 @@ struct CrossEvalCommand: StageCommand {
     var groups: String?
     @Option(help: ArgumentHelp("The folder under which each OTHER's report folder goes (default WORKSPACE/reports).", valueName: "DIR"))
     var reports: String?
+    @Option(help: "Test-time augmentation: the mean of the face and its mirror (flip), or of ten crops.") var tta = CrossEvalStage.Options().tta
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
@@ -45,6 +46,7 @@ struct CrossEvalCommand: StageCommand {
         options.labelMap = labelMap
         options.groups = groups
         options.reports = reports
+        options.tta = tta
         return options
     }
 

@@ -26,6 +26,7 @@ struct EvalCommand: StageCommand {
     var dataset: String?
     @Option(help: "The split to score.") var split = EvalStage.Options().split
     @Option(help: ArgumentHelp("The report folder.", valueName: "DIR")) var report: String?
+    @Option(help: "Test-time augmentation: the mean of the face and its mirror (flip), or of ten crops.") var tta = EvalStage.Options().tta
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
@@ -33,6 +34,7 @@ struct EvalCommand: StageCommand {
         var options = EvalStage.Options()
         options.split = split
         options.report = report
+        options.tta = tta
         return options
     }
 

@@ -25,6 +25,8 @@ public struct Evaluation: Sendable, Codable {
     public var rejected: [String: Int]
     /// Per-group scores, when groups were asked for.
     public var groups: [GroupScore]?
+    /// The views each face was scored on (none, flip, crops).
+    public var testTimeAugmentation: TestTimeAugmentation
 
     public struct Averages: Sendable, Codable {
         public var macro: String
@@ -38,15 +40,17 @@ public struct Evaluation: Sendable, Codable {
         public var accuracy: Double
     }
 
-    /// Scores `predictions` (from `classifier.predict(records)`, same order).
+    /// Scores `predictions` (from `classifier.predict(records, tta: tta)`, same order).
     /// - Parameters:
     ///   - excludedLabels: labels already left out before scoring (foreign names with no FER2013 class).
     ///   - groupPattern: a regular expression applied to each face's source path; its first capture
     ///     group (or the whole match) names the face's group (subject, sequence).
     public init(
         classifier: Classifier, records: [FaceRecord], predictions: [Prediction], data: String, split: String,
-        excludedLabels: [String: Int] = [:], rejected: [String: Int] = [:], groupPattern: String? = nil
+        excludedLabels: [String: Int] = [:], rejected: [String: Int] = [:], groupPattern: String? = nil,
+        tta: TestTimeAugmentation = .none
     ) throws {
+        testTimeAugmentation = tta
         let scoredPairs = predictions.compactMap { p in p.truth.map { ($0, p.predicted) } }
         let present = Set(scoredPairs.map(\.0)).sorted()
         metrics = ClassificationMetrics(labels: scoredPairs.map(\.0), predictions: scoredPairs.map(\.1),

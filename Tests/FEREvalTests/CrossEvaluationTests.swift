@@ -122,4 +122,32 @@ import Testing
         let a = try Classifier(path: withMetadata).predict(records), b = try Classifier(path: stateDict).predict(records)
         #expect(a.map(\.predicted) == b.map(\.predicted))
     }
+
+    /// Test-time augmentation scores the mean of the views' probabilities: flip is the face and its mirror,
+    /// crops the ten-crop protocol (five 44x44 crops brought back to 48x48, and their mirrors).
+    @Test func testTimeAugmentationIsTheMeanOverTheViews() throws {
+        let root = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("m.safetensors").path
+        try CNNRNN(seed: 7).save(to: path)
+        let classifier = try Classifier(path: path)
+        let records = (0..<6).map { FaceRecord(pixels: Fixtures.face(seed: 40 + $0), label: .sad, split: .test) }
+        func mirror(_ pixels: [UInt8]) -> [UInt8] { (0..<48).flatMap { row in pixels[(row * 48)..<(row * 48 + 48)].reversed() } }
+        let plain = classifier.predict(records)
+        let mirrored = classifier.predict(records.map { FaceRecord(pixels: mirror($0.pixels), label: $0.label, split: $0.split) })
+        for (index, prediction) in classifier.predict(records, tta: .flip).enumerated() {
+            for k in prediction.probabilities.indices {
+                let mean = (plain[index].probabilities[k] + mirrored[index].probabilities[k]) / 2
+                #expect(abs(prediction.probabilities[k] - mean) < 1e-6)
+            }
+        }
+        let tta = TestTimeAugmentation.crops
+        #expect(tta.viewCount == 10)
+        let face = Fixtures.face(seed: 3)
+        #expect(tta.view(5, of: face) == mirror(tta.view(0, of: face)))
+        let constant = [UInt8](repeating: 90, count: 48 * 48)
+        #expect((0..<10).allSatisfy { tta.view($0, of: constant) == constant })
+        let crops = classifier.predict(records, tta: .crops)
+        #expect(crops.allSatisfy { abs($0.probabilities.reduce(0, +) - 1) < 1e-4 })
+    }
 }

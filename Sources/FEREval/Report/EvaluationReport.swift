@@ -88,7 +88,7 @@ public enum EvaluationReport {
         let m = e.metrics
         var body = """
             <h1>ferdata evaluation</h1>
-            <p>Model <code>\(escape(e.model))</code> on <code>\(escape(e.data))</code> (split: \(escape(e.split))), \(e.scored) faces scored.</p>
+            <p>Model <code>\(escape(e.model))</code> on <code>\(escape(e.data))</code> (split: \(escape(e.split))), \(e.scored) faces scored, test-time augmentation: \(e.testTimeAugmentation.rawValue).</p>
             <table><tr><th>accuracy</th><th>weighted F1</th><th>macro F1</th></tr>
             <tr><td>\(number(m.accuracy))</td><td>\(number(m.weightedF1))</td><td>\(number(m.macroF1))</td></tr></table>
             <p class="note">Macro F1: \(escape(e.averages.macro)) (\(escape(e.averages.macroClasses.joined(separator: ", ")))). \

@@ -18,10 +18,12 @@ public enum CrossEvalStage: Stage {
         public var groups: String?
         /// The folder under which each report folder goes (default WORKSPACE/reports).
         public var reports: String?
+        /// Test-time augmentation, for every row.
+        public var tta = TestTimeAugmentation.none
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case others, labelMap = "label-map", groups, reports }
+        enum CodingKeys: String, CodingKey, CaseIterable { case others, labelMap = "label-map", groups, reports, tta }
         public static let keys = codingKeyNames(CodingKeys.self)
 
         public func validate() throws {
@@ -45,15 +47,16 @@ public enum CrossEvalStage: Stage {
         if let data = input.baseline {
             let folder = root.appendingPathComponent("eval-\(data.name)-test")
             evaluations.append(try Scoring.scoreDataset(
-                classifier, records: try Scoring.labelledRecords(of: data, split: .test), data: data.name, split: "test", folder: folder))
+                classifier, records: try Scoring.labelledRecords(of: data, split: .test), data: data.name, split: "test", folder: folder,
+                tta: options.tta))
             folders.append(folder.path)
         }
         for other in options.others {
             let foreign = try ForeignDataset(path: other, vocabulary: vocabulary)
-            let predictions = classifier.predict(foreign.records)
+            let predictions = classifier.predict(foreign.records, tta: options.tta)
             let evaluation = try Evaluation(
                 classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",
-                excludedLabels: foreign.unknownLabels, rejected: foreign.rejected, groupPattern: options.groups)
+                excludedLabels: foreign.unknownLabels, rejected: foreign.rejected, groupPattern: options.groups, tta: options.tta)
             let folder = root.appendingPathComponent("crosseval-" + URL(fileURLWithPath: other).lastPathComponent)
             try EvaluationReport.write(evaluation, predictions: predictions, records: foreign.records, to: folder, rejectLog: foreign.rejectLog)
             evaluations.append(evaluation)

@@ -13,10 +13,12 @@ public enum EvalStage: Stage {
         public var split = SplitChoice.test
         /// The report folder (default WORKSPACE/reports/eval-DATASET-SPLIT).
         public var report: String?
+        /// Test-time augmentation.
+        public var tta = TestTimeAugmentation.none
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case split, report }
+        enum CodingKeys: String, CodingKey, CaseIterable { case split, report, tta }
         public static let keys = codingKeyNames(CodingKeys.self)
     }
 
@@ -27,7 +29,8 @@ public enum EvalStage: Stage {
         guard !records.isEmpty else { throw FerError(.invalidArgument, "\(data.name) has no labelled \(options.split.rawValue) records") }
         let folder = options.report.map { URL(fileURLWithPath: $0) } ?? context.reports
             ?? context.workspace.root.appendingPathComponent("reports/eval-\(data.name)-\(options.split.rawValue)")
-        let evaluation = try Scoring.scoreDataset(classifier, records: records, data: data.name, split: options.split.rawValue, folder: folder)
+        let evaluation = try Scoring.scoreDataset(classifier, records: records, data: data.name, split: options.split.rawValue, folder: folder,
+                                                  tta: options.tta)
         return ReportOutput(folder: folder.path, reports: [folder.path], evaluations: [evaluation])
     }
 }

@@ -1,0 +1,47 @@
+import FERCore
+import FERMedia
+
+/// Test-time augmentation: a face is scored by the mean of the class probabilities of several views of
+/// it. Always named in a report's `metrics.json` and `report.html`.
+public enum TestTimeAugmentation: String, StageChoice {
+    /// The face as it is.
+    case none
+    /// The face and its mirror image.
+    case flip
+    /// The ten-crop protocol: the four corner crops and the centre crop of `cropSide` pixels, each
+    /// brought back to 48x48, and their mirror images.
+    case crops
+
+    public static let cropSide = 44
+
+    /// How many views of a face are scored.
+    public var viewCount: Int {
+        switch self {
+        case .none: 1
+        case .flip: 2
+        case .crops: 10
+        }
+    }
+
+    /// View `index` (0 ..< `viewCount`) of a 48x48 face.
+    public func view(_ index: Int, of pixels: [UInt8]) -> [UInt8] {
+        let side = FaceSize.side
+        let mirrored = self == .flip ? index == 1 : index >= 5
+        var face = pixels
+        if self == .crops {
+            let margin = side - Self.cropSide
+            let (x, y) = [(0, 0), (margin, 0), (0, margin), (margin, margin), (margin / 2, margin / 2)][index % 5]
+            var crop = [UInt8](repeating: 0, count: Self.cropSide * Self.cropSide)
+            for row in 0..<Self.cropSide {
+                for column in 0..<Self.cropSide { crop[row * Self.cropSide + column] = pixels[(y + row) * side + x + column] }
+            }
+            face = GrayImage(width: Self.cropSide, height: Self.cropSide, pixels: crop).resizedSquare(to: side).pixels
+        }
+        guard mirrored else { return face }
+        var flipped = face
+        for row in 0..<side {
+            for column in 0..<side { flipped[row * side + column] = face[row * side + side - 1 - column] }
+        }
+        return flipped
+    }
+}
