@@ -55,9 +55,8 @@ struct AnnotateCommand: StageCommand {
     }
 
     func validate() throws {
-        try CommandIO.validate(options)
         if ferplus == nil && model == nil { throw ValidationError("give a MODEL (or --ferplus VOTES.csv)") }
-        if ferplus == nil && !suspects && source == nil { throw ValidationError("give the SOURCE to label (or --suspects)") }
+        try CommandIO.validate(options)
     }
 
     func run() throws {

@@ -43,6 +43,9 @@ public enum AnnotateStage: Stage {
             guard (0...1).contains(minConfidence) else {
                 throw FerError(.invalidArgument, "min-confidence must be between 0 and 1, got \(minConfidence)")
             }
+            guard ferplus != nil || suspects || source != nil else {
+                throw FerError(.invalidArgument, "give the SOURCE to label (or suspects, or a ferplus votes file)")
+            }
         }
 
         public var inputPaths: [String] { [source, ferplus].compactMap { $0 } }
@@ -69,8 +72,7 @@ public enum AnnotateStage: Stage {
         if let ferplus = options.ferplus { return try importVotes(ferplus, options: options, input: input, context: context) }
         let classifier = try Classifier(path: try input.requireModel(name))
         if options.suspects { return try findSuspects(classifier, options: options, input: input, context: context) }
-        guard let source = options.source else { throw FerError(.invalidArgument, "give the SOURCE to label (or --suspects)") }
-        return try label(source, classifier: classifier, options: options, context: context)
+        return try label(options.source!, classifier: classifier, options: options, context: context)
     }
 
     private static func folder(_ name: String, _ options: Options, _ context: StageContext) -> URL {
