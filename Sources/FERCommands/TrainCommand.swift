@@ -41,6 +41,7 @@ struct TrainCommand: StageCommand {
     @Option(help: "Dropout.") var dropout = defaults.dropout
     @Option(help: "Random seed.") var seed = defaults.seed
     @Option(help: "Stop before an epoch that would end past this many minutes (0: no limit).") var maxMinutes = defaults.maxMinutes
+    @Option(help: "Test-time augmentation of the val scores and the test report: flip, or the ten crops.") var tta = defaults.tta
     @Option(help: ArgumentHelp("Continue an interrupted run (its name or folder).", valueName: "RUN")) var resume: String?
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
@@ -63,6 +64,7 @@ struct TrainCommand: StageCommand {
         options.dropout = dropout
         options.seed = seed
         options.maxMinutes = maxMinutes
+        options.tta = tta
         return options
     }
 

@@ -28,15 +28,7 @@ public struct Classifier {
     /// augmentation, their mean over the views of each face) and, for labelled records of a class the
     /// model knows, the true output index.
     public func predict(_ records: [FaceRecord], tta: TestTimeAugmentation = .none) -> [Prediction] {
-        var probabilities = model.probabilities(records.map(\.pixels))
-        for view in 1..<tta.viewCount {
-            let more = model.probabilities(records.map { tta.view(view, of: $0.pixels) })
-            for (index, row) in more.enumerated() { for k in row.indices { probabilities[index][k] += row[k] } }
-        }
-        if tta.viewCount > 1 {
-            let scale = 1 / Float(tta.viewCount)
-            probabilities = probabilities.map { $0.map { $0 * scale } }
-        }
+        let probabilities = model.probabilities(records.map(\.pixels), tta: tta)
         return zip(records, probabilities).map { record, probabilities in
             Prediction(recordID: record.recordID, source: record.sourceName, locator: record.locator,
                        truth: record.label.flatMap { outputIndex[$0] }, probabilities: probabilities)

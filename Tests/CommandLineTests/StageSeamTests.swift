@@ -56,8 +56,8 @@ import Testing
             }
         }
         // optimizer, schedule, class-weights, augment (train); conflicts (dedup); split (eval, export, show);
-        // format (export); votes (annotate); tta (eval, crosseval).
-        #expect(choices == 12)
+        // format (export); votes (annotate); tta (train, eval, crosseval).
+        #expect(choices == 13)
     }
 
     @Test func aBadChoiceIsAUsageErrorThatNamesTheValues() throws {

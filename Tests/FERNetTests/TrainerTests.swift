@@ -61,6 +61,18 @@ import Testing
         }
     }
 
+    /// run.json keeps the test-time augmentation; one written before it existed reads as none.
+    @Test func runOptionsKeepTheirTestTimeAugmentation() throws {
+        var options = Trainer.Options()
+        options.testTimeAugmentation = .crops
+        let json = try StageIO.json(options)
+        #expect(try JSONDecoder().decode(Trainer.Options.self, from: json).testTimeAugmentation == .crops)
+        var older = try JSONSerialization.jsonObject(with: json) as! [String: Any]
+        older.removeValue(forKey: "testTimeAugmentation")
+        let decoded = try JSONDecoder().decode(Trainer.Options.self, from: JSONSerialization.data(withJSONObject: older))
+        #expect(decoded.testTimeAugmentation == .none && decoded.epochs == options.epochs)
+    }
+
     @Test func aResumedRunEndsExactlyWhereAnUninterruptedOneDoes() throws {
         let (workspace, dataset) = try sampleDataset()
         var options = Trainer.Options()

@@ -34,8 +34,37 @@ public final class Trainer {
         public var maxMinutes: Double = 0
         public var architecture = CNNRNN.Architecture()
         public var dataset = ""
+        /// How val (each epoch) and test (the best model) are scored.
+        public var testTimeAugmentation = TestTimeAugmentation.none
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case epochs, batchSize, learningRate, optimizer, momentum, weightDecay, schedule, labelSmoothing, classWeighting
+            case augmentation, seed, patience, shuffleBuffer, maxMinutes, architecture, dataset, testTimeAugmentation
+        }
+
+        /// Reads run.json; a run written before test-time augmentation existed scored without it.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            epochs = try c.decode(Int.self, forKey: .epochs)
+            batchSize = try c.decode(Int.self, forKey: .batchSize)
+            learningRate = try c.decode(Float.self, forKey: .learningRate)
+            optimizer = try c.decode(OptimizerKind.self, forKey: .optimizer)
+            momentum = try c.decode(Float.self, forKey: .momentum)
+            weightDecay = try c.decode(Float.self, forKey: .weightDecay)
+            schedule = try c.decode(LearningRateSchedule.self, forKey: .schedule)
+            labelSmoothing = try c.decode(Float.self, forKey: .labelSmoothing)
+            classWeighting = try c.decode(ClassWeighting.self, forKey: .classWeighting)
+            augmentation = try c.decodeIfPresent(AugmentationPolicy.self, forKey: .augmentation)
+            seed = try c.decode(UInt64.self, forKey: .seed)
+            patience = try c.decode(Int.self, forKey: .patience)
+            shuffleBuffer = try c.decode(Int.self, forKey: .shuffleBuffer)
+            maxMinutes = try c.decode(Double.self, forKey: .maxMinutes)
+            architecture = try c.decode(CNNRNN.Architecture.self, forKey: .architecture)
+            dataset = try c.decode(String.self, forKey: .dataset)
+            testTimeAugmentation = try c.decodeIfPresent(TestTimeAugmentation.self, forKey: .testTimeAugmentation) ?? .none
+        }
     }
 
     public struct EpochResult: Sendable, Codable {
@@ -200,9 +229,12 @@ public final class Trainer {
         return metrics
     }
 
-    /// Scores for labelled records (no augmentation, no dropout).
+    /// Scores for labelled records (no dropout; test-time augmentation as the options say).
     public func evaluate(_ records: [FaceRecord]) -> ClassificationMetrics {
-        let predictions = model.logits(records.map(\.pixels)).map { Self.argmax($0, classes: options.architecture.classes)[0] }
+        let faces = records.map(\.pixels)
+        let tta = options.testTimeAugmentation
+        let scores = tta == .none ? model.logits(faces) : model.probabilities(faces, tta: tta)
+        let predictions = scores.map { Self.argmax($0, classes: options.architecture.classes)[0] }
         return ClassificationMetrics(labels: records.map { Int($0.label!.rawValue) }, predictions: predictions,
                                      classes: options.architecture.classes)
     }

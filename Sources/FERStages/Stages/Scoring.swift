@@ -1,5 +1,6 @@
 import FERCore
 import FERData
+import FERNet
 import FEREval
 import Foundation
 

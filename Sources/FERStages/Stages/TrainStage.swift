@@ -49,13 +49,15 @@ public enum TrainStage: Stage {
         public var seed: UInt64 = 0
         /// Stop before an epoch that would end past this many minutes (0: no limit).
         public var maxMinutes: Double = 0
+        /// Test-time augmentation of the val scores (which pick the best model) and the test report.
+        public var tta = TestTimeAugmentation.none
 
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case epochs, batchSize = "batch-size", lr, optimizer, momentum, weightDecay = "weight-decay", schedule
             case labelSmoothing = "label-smoothing", classWeights = "class-weights", augment, patience, hidden, layers, dropout
-            case seed, maxMinutes = "max-minutes"
+            case seed, maxMinutes = "max-minutes", tta
         }
         public static let keys = codingKeyNames(CodingKeys.self)
 
@@ -88,6 +90,7 @@ public enum TrainStage: Stage {
             options.architecture.hidden = hidden
             options.architecture.layers = layers
             options.architecture.dropout = dropout
+            options.testTimeAugmentation = tta
             return options
         }
     }
@@ -129,7 +132,7 @@ public enum TrainStage: Stage {
         let folder = trainer.directory.appendingPathComponent("report")
         _ = try Scoring.scoreDataset(
             try Classifier(path: trainer.directory.appendingPathComponent("best.safetensors").path), records: records,
-            data: trainer.options.dataset, split: "test", folder: folder, curves: curves)
+            data: trainer.options.dataset, split: "test", folder: folder, curves: curves, tta: trainer.options.testTimeAugmentation)
         return folder
     }
 }

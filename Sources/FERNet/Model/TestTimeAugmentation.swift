@@ -45,3 +45,17 @@ public enum TestTimeAugmentation: String, StageChoice {
         return flipped
     }
 }
+
+extension CNNRNN {
+    /// Class probabilities of each face: with test-time augmentation, the mean over its views.
+    public func probabilities(_ faces: [[UInt8]], tta: TestTimeAugmentation) -> [[Float]] {
+        var probabilities = self.probabilities(faces)
+        guard tta.viewCount > 1 else { return probabilities }
+        for view in 1..<tta.viewCount {
+            let more = self.probabilities(faces.map { tta.view(view, of: $0) })
+            for (index, row) in more.enumerated() { for k in row.indices { probabilities[index][k] += row[k] } }
+        }
+        let scale = 1 / Float(tta.viewCount)
+        return probabilities.map { $0.map { $0 * scale } }
+    }
+}
