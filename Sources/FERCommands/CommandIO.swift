@@ -32,9 +32,14 @@ enum CommandIO {
     /// Runs `stage` with a progress bar unless `output` asks for quiet or JSON.
     static func run<S: Stage>(_ stage: S.Type, _ options: S.Options, input: StageInput, workspace: Workspace,
                               output: OutputOptions) throws -> S.Output {
+        try withProgress(workspace: workspace, output: output) { try S.run(options, input: input, context: $0) }
+    }
+
+    /// A stage context whose progress draws a bar on stderr (unless `output` asks for quiet or JSON),
+    /// cleared when `body` returns.
+    static func withProgress<T>(workspace: Workspace, output: OutputOptions, _ body: (StageContext) throws -> T) rethrows -> T {
         let bar = ProgressBar(enabled: !output.quiet && !output.json)
-        let context = StageContext(workspace: workspace) { bar.update(label: $0.label, fraction: $0.fraction, detail: $0.detail) }
         defer { bar.finish() }
-        return try S.run(options, input: input, context: context)
+        return try body(StageContext(workspace: workspace) { bar.update(label: $0.label, fraction: $0.fraction, detail: $0.detail) })
     }
 }

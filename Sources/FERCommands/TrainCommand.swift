@@ -75,11 +75,7 @@ struct TrainCommand: StageCommand {
         let result: TrainOutput
         if let resume {
             let folder = resume.contains("/") ? URL(fileURLWithPath: resume) : workspace.root.appendingPathComponent("runs/" + resume)
-            let bar = ProgressBar(enabled: !output.quiet && !output.json)
-            result = try TrainStage.resume(folder, context: StageContext(workspace: workspace) {
-                bar.update(label: $0.label, fraction: $0.fraction, detail: $0.detail)
-            })
-            bar.finish()
+            result = try CommandIO.withProgress(workspace: workspace, output: output) { try TrainStage.resume(folder, context: $0) }
         } else {
             result = try CommandIO.run(TrainStage.self, options, input: try input.stageInput(), workspace: workspace, output: output)
         }

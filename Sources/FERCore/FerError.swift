@@ -4,7 +4,7 @@
 /// `description` is the line people see: `[code] location: message`; `verboseDescription` adds the
 /// cause and the throw site (`--verbose`).
 public struct FerError: Error, CustomStringConvertible, Sendable {
-    public enum Code: String, Sendable, Codable, CaseIterable {
+    public enum Code: String, Sendable, Codable {
         case sourceMissing = "source-missing"
         case sourceUnreadable = "source-unreadable"
         case badCSVHeader = "bad-csv-header"

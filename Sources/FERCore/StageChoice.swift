@@ -12,6 +12,4 @@ extension StageChoice {
         }
         self = value
     }
-
-    public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

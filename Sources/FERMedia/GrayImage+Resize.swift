@@ -3,7 +3,12 @@ extension GrayImage {
     public func centreSquare() -> GrayImage {
         if width == height { return self }
         let side = min(width, height)
-        let x0 = (width - side) / 2, y0 = (height - side) / 2
+        return square(x: (width - side) / 2, y: (height - side) / 2, side: side)
+    }
+
+    /// The `side` x `side` crop whose top-left pixel is (`x`, `y`); it must lie inside the image.
+    public func square(x x0: Int, y y0: Int, side: Int) -> GrayImage {
+        precondition(x0 >= 0 && y0 >= 0 && x0 + side <= width && y0 + side <= height, "crop outside the image")
         var out = [UInt8](repeating: 0, count: side * side)
         pixels.withUnsafeBufferPointer { source in
             for y in 0..<side {

@@ -26,23 +26,14 @@ public enum TestTimeAugmentation: String, StageChoice {
     /// View `index` (0 ..< `viewCount`) of a 48x48 face.
     public func view(_ index: Int, of pixels: [UInt8]) -> [UInt8] {
         let side = FaceSize.side
-        let mirrored = self == .flip ? index == 1 : index >= 5
-        var face = pixels
+        var face = GrayImage(width: side, height: side, pixels: pixels)
         if self == .crops {
             let margin = side - Self.cropSide
             let (x, y) = [(0, 0), (margin, 0), (0, margin), (margin, margin), (margin / 2, margin / 2)][index % 5]
-            var crop = [UInt8](repeating: 0, count: Self.cropSide * Self.cropSide)
-            for row in 0..<Self.cropSide {
-                for column in 0..<Self.cropSide { crop[row * Self.cropSide + column] = pixels[(y + row) * side + x + column] }
-            }
-            face = GrayImage(width: Self.cropSide, height: Self.cropSide, pixels: crop).resizedSquare(to: side).pixels
+            face = face.square(x: x, y: y, side: Self.cropSide).resizedSquare(to: side)
         }
-        guard mirrored else { return face }
-        var flipped = face
-        for row in 0..<side {
-            for column in 0..<side { flipped[row * side + column] = face[row * side + side - 1 - column] }
-        }
-        return flipped
+        let mirrored = self == .flip ? index == 1 : index >= 5
+        return mirrored ? ExifOrientation.mirrored.apply(to: face).pixels : face.pixels
     }
 }
 
