@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "FERMediaTests", dependencies: ["FERMedia", "FERTestSupport"]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERTestSupport"]),
+        .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
