@@ -23,3 +23,7 @@ extension Balancer.Target: ExpressibleByArgument {
 extension Partition: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }
 }
+extension ConfidentLearning.Filter: ExpressibleByArgument {}
+extension ConfidentLearning.Ranking: ExpressibleByArgument {}
+extension SuspectsStage.Apply: ExpressibleByArgument {}
+extension SuspectsStage.Copies: ExpressibleByArgument {}

@@ -15,7 +15,7 @@ public struct FerdataCommand: ParsableCommand {
     /// The command of every registered stage (a test checks that each stage has one, with its options).
     static let stageCommands: [any StageCommand.Type] = [
         IngestCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
-        TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self,
+        SuspectsCommand.self, TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self,
         MergeCommand.self, ExportCommand.self, VerifyCommand.self,
     ]
 

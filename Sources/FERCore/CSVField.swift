@@ -1,5 +1,5 @@
-/// Writing CSV fields: every CSV ferdata writes (rejects, duplicates, predictions, labels) quotes
-/// the same way.
+/// CSV fields: every CSV ferdata writes (rejects, duplicates, predictions, labels) quotes the same
+/// way, and the small tables it reads back (probabilities) are split the same way.
 public enum CSVField {
     /// The field as is, or in double quotes (inner quotes doubled) when it holds a comma, quote or line break.
     public static func quoted(_ field: String) -> String {
@@ -10,5 +10,39 @@ public enum CSVField {
     /// One CSV line (without the line break).
     public static func line(_ fields: [String]) -> String {
         fields.map(quoted).joined(separator: ",")
+    }
+
+    /// The fields of one line (without its line break): double-quoted fields may hold commas and
+    /// doubled quotes.
+    public static func split(_ line: String) -> [String] {
+        var fields: [String] = []
+        var field = ""
+        var quoted = false
+        var characters = line.makeIterator()
+        while let character = characters.next() {
+            if quoted {
+                if character == "\"" {
+                    if let next = characters.next() {
+                        if next == "\"" { field.append("\"") } else {
+                            quoted = false
+                            if next == "," { fields.append(field); field = "" } else { field.append(next) }
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.append(character)
+                }
+            } else if character == "\"" && field.isEmpty {
+                quoted = true
+            } else if character == "," {
+                fields.append(field)
+                field = ""
+            } else {
+                field.append(character)
+            }
+        }
+        fields.append(field)
+        return fields
     }
 }

@@ -71,29 +71,12 @@ public struct FERPlusVotes {
     /// dropped rows as CSV, and, for `keepVotes`, the votes per kept record as CSV.
     /// - Throws: when the dataset is not a single-CSV ingest or the row counts or usages disagree.
     public func relabel(_ dataset: Dataset, keepVotes: Bool) throws -> (records: [FaceRecord], dropped: String, votes: String?) {
-        let manifest = dataset.manifest
-        guard manifest.stage == "ingest", manifest.sources.count == 1, manifest.sources[0].kind == "csv" else {
-            throw FerError(.invalidArgument, "FER+ votes follow the rows of the original fer2013.csv: give the dataset ingest made "
-                + "from that one CSV (\(dataset.name) is a '\(manifest.stage)' dataset of \(manifest.sources.count) source(s))")
-        }
-        let csvRows = manifest.recordCount + manifest.rejected.values.reduce(0, +)
-        guard csvRows == rows.count else {
-            throw FerError(.badDataRow, "the votes file has \(rows.count) rows but \(manifest.sources[0].path) had \(csvRows) "
-                + "data rows: the votes must come from the same fer2013.csv, in its row order", at: InputLocation(source: path))
-        }
+        try checkMatches(dataset)
         var kept: [FaceRecord] = []
         var dropped = "row,image,record_id,reason\n"
         var votesCSV = "record_id," + Self.header[2...].joined(separator: ",") + "\n"
         try dataset.forEachRecord { record in
-            let row = Int(record.locator) - 2
-            guard row >= 0, row < rows.count else {
-                throw FerError(.badDataRow, "record \(record.recordID) comes from CSV line \(record.locator), past the votes",
-                               at: InputLocation(source: path))
-            }
-            guard rows[row].usage == record.usage else {
-                throw FerError(.badDataRow, "\(rows[row].usage.name) here but CSV line \(record.locator) is "
-                    + "\(record.usage.name): the votes are not in this CSV's row order", at: InputLocation(source: path, line: row + 2, field: "Usage"))
-            }
+            let row = try self.row(of: record)
             switch Self.verdict(rows[row].votes) {
             case .emotion(let emotion):
                 var relabelled = record
@@ -105,5 +88,42 @@ public struct FERPlusVotes {
             }
         }
         return (kept, dropped, keepVotes ? votesCSV : nil)
+    }
+
+    /// The crowd's verdict on each record of `dataset` (ingested from the original fer2013.csv, or
+    /// made from such a dataset by dedup, split and the like).
+    public func verdicts(_ records: [FaceRecord], of dataset: Dataset) throws -> [Verdict] {
+        try checkMatches(dataset)
+        return try records.map { Self.verdict(rows[try row(of: $0)].votes) }
+    }
+
+    /// The dataset's records come from one CSV with as many data rows as the votes.
+    private func checkMatches(_ dataset: Dataset) throws {
+        let manifest = dataset.manifest
+        guard manifest.sources.count == 1, manifest.sources[0].kind == "csv" else {
+            throw FerError(.invalidArgument, "FER+ votes follow the rows of the original fer2013.csv: give a dataset made from that one CSV "
+                + "(\(dataset.name) has \(manifest.sources.count) source(s))")
+        }
+        if manifest.stage == "ingest" {
+            let csvRows = manifest.recordCount + manifest.rejected.values.reduce(0, +)
+            guard csvRows == rows.count else {
+                throw FerError(.badDataRow, "the votes file has \(rows.count) rows but \(manifest.sources[0].path) had \(csvRows) "
+                    + "data rows: the votes must come from the same fer2013.csv, in its row order", at: InputLocation(source: path))
+            }
+        }
+    }
+
+    /// The votes row of a record: CSV line i + 2 is vote row i, and their usages must agree.
+    private func row(of record: FaceRecord) throws -> Int {
+        let row = Int(record.locator) - 2
+        guard row >= 0, row < rows.count else {
+            throw FerError(.badDataRow, "record \(record.recordID) comes from CSV line \(record.locator), past the votes",
+                           at: InputLocation(source: path))
+        }
+        guard rows[row].usage == record.usage else {
+            throw FerError(.badDataRow, "\(rows[row].usage.name) here but CSV line \(record.locator) is "
+                + "\(record.usage.name): the votes are not in this CSV's row order", at: InputLocation(source: path, line: row + 2, field: "Usage"))
+        }
+        return row
     }
 }

@@ -6,7 +6,7 @@ import Yams
 public enum StageRegistry {
     public static let all: [RegisteredStage] = [
         .init(IngestStage.self), .init(DedupStage.self), .init(SplitStage.self), .init(BalanceStage.self),
-        .init(AugmentStage.self), .init(TrainStage.self), .init(EvalStage.self), .init(CrossEvalStage.self),
+        .init(AugmentStage.self), .init(SuspectsStage.self), .init(TrainStage.self), .init(EvalStage.self), .init(CrossEvalStage.self),
         .init(AnnotateStage.self), .init(MergeStage.self), .init(ExportStage.self), .init(VerifyStage.self),
     ]
 

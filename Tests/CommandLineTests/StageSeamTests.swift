@@ -56,8 +56,9 @@ import Testing
             }
         }
         // optimizer, schedule, class-weights, augment (train); conflicts (dedup); split (eval, export, show);
-        // format (export); votes (annotate); tta (train, eval, crosseval).
-        #expect(choices == 13)
+        // format (export); votes (annotate); tta (train, eval, crosseval); copies, filter, rank, apply and
+        // the five of train (suspects).
+        #expect(choices == 22)
     }
 
     @Test func aBadChoiceIsAUsageErrorThatNamesTheValues() throws {

@@ -15,7 +15,8 @@ struct DuplicateGraph {
     /// The hashes of each candidate record, by record index.
     var hashes: [Int: Hashes]
 
-    init(records: [FaceRecord], candidates: [Int], threshold: Int, mirror: Bool) {
+    /// `near` false joins identical pixels only (no hashes are computed).
+    init(records: [FaceRecord], candidates: [Int], threshold: Int, mirror: Bool, near: Bool = true) {
         sets = UnionFind(count: records.count)
         var exactKeys: [UInt64: Int] = [:]
         for index in candidates {
@@ -26,6 +27,8 @@ struct DuplicateGraph {
                 exactKeys[key] = index
             }
         }
+        hashes = [:]
+        guard near else { return }
         let plain = Parallel.map(count: candidates.count) { range in
             range.map { PerceptualHash.hash(records[candidates[$0]].image) }
         }
@@ -45,7 +48,6 @@ struct DuplicateGraph {
             }
             for (a, b) in pairs { sets.union(candidates[a], candidates[b]) }
         }
-        hashes = [:]
         for (position, record) in candidates.enumerated() {
             hashes[record] = Hashes(plain: plain[position], mirrored: mirror ? mirrored[position] : nil)
         }

@@ -119,20 +119,3 @@ public enum Exporter {
         }
     }
 }
-
-/// NumPy's `.npy` format, version 1.0: magic, header length, a Python dict literal padded so the
-/// data starts on a 64-byte boundary, then the raw C-order data.
-enum NumPy {
-    static func array(_ data: [UInt8], type: String, shape: [Int]) -> [UInt8] {
-        let dimensions = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '\(type)', 'fortran_order': False, 'shape': \(dimensions), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        let length = UInt16(header.utf8.count)
-        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + data
-    }
-
-    static func littleEndianBytes(_ value: Int64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
-    }
-}

@@ -2,23 +2,30 @@ import Foundation
 import FERMedia
 import FERNet
 
-/// The confusion matrix as a heatmap: rows are true classes, columns predicted ones; each cell shows
-/// its count and its share of the row (recall on the diagonal), shaded by that share.
+/// A matrix of counts between classes as a heatmap: the confusion matrix (rows true classes, columns
+/// predicted ones) or label-noise's noise matrix (rows given labels, columns likely true ones); each
+/// cell shows its count and its share of the row, shaded by that share.
 public enum ConfusionHeatmap {
     public static func render(_ metrics: ClassificationMetrics, classes: [String], title: String) -> Canvas {
+        render(metrics.confusion, classes: classes, title: title, rows: "TRUE", columns: "PREDICTED",
+               footer: "ROWS: TRUE CLASS. CELLS: COUNT AND SHARE OF THE ROW.")
+    }
+
+    public static func render(_ matrix: [[Int]], classes: [String], title: String, rows: String, columns: String,
+                              footer: String) -> Canvas {
         let (cellWidth, cellHeight) = (74, 44)
         let left = max(90, (classes.map { Canvas.textWidth($0, scale: 2) }.max() ?? 0) + 40)
         let top = 92
         let size = classes.count
         var canvas = Canvas(width: left + size * cellWidth + 20, height: top + size * cellHeight + 40)
         canvas.text(title, x: 10, y: 10, scale: 2)
-        canvas.text("PREDICTED", x: left, y: 38, scale: 1)
-        canvas.text("TRUE", x: 10, y: top - 14, scale: 1)
+        canvas.text(columns, x: left, y: 38, scale: 1)
+        canvas.text(rows, x: 10, y: top - 14, scale: 1)
         for (column, name) in classes.enumerated() {
             canvas.text(String(name.prefix(11)), x: left + column * cellWidth + 4, y: top - 22, scale: 1)
         }
         for (row, name) in classes.enumerated() {
-            let counts = metrics.confusion[row]
+            let counts = matrix[row]
             let total = counts.reduce(0, +)
             canvas.text(name, x: 10, y: top + row * cellHeight + cellHeight / 2 - 7, scale: 2)
             for column in 0..<size {
@@ -30,7 +37,7 @@ public enum ConfusionHeatmap {
                 canvas.text(total == 0 ? "-" : String(format: "%.0f%%", share * 100), x: x + 6, y: y + 28, scale: 1, color: ink)
             }
         }
-        canvas.text("ROWS: TRUE CLASS. CELLS: COUNT AND SHARE OF THE ROW.", x: 10, y: top + size * cellHeight + 16, scale: 1)
+        canvas.text(footer, x: 10, y: top + size * cellHeight + 16, scale: 1)
         return canvas
     }
 

@@ -1,0 +1,84 @@
+import FERCore
+import FERData
+import Foundation
+
+/// Predicted probabilities per record, as `suspects` writes them (`probabilities.csv`) and reads them
+/// back with `--probabilities`: out-of-fold probabilities made by ferdata or elsewhere (a bigger
+/// PyTorch model), for confident learning.
+///
+/// - CSV: a header with `record_id` and one column per class, named as the classes (`angry`) or with
+///   a `p_` prefix (`p_angry`), in any order; other columns are ignored; one row per record.
+/// - `.npy`: a float32 or float64 array of shape (records, classes), rows in the order of the
+///   records examined (the order of `probabilities.csv`), columns in FER2013 class order.
+public enum ProbabilityTable {
+    /// The CSV text: record id, where it came from, its given label, then each class's probability
+    /// written as the double it is, so that reading it back (here or with NumPy) gives the same value.
+    public static func csv(_ records: [FaceRecord], probabilities: [Double], classes: [String]) -> String {
+        var text = CSVField.line(["record_id", "source", "locator", "split", "given"] + classes.map { "p_" + $0 }) + "\n"
+        for (index, record) in records.enumerated() {
+            let row = probabilities[(index * classes.count)..<((index + 1) * classes.count)]
+            text += CSVField.line([String(record.recordID), record.sourceName, String(record.locator), record.split.name,
+                                   record.label?.name ?? ""] + row.map { "\($0)" }) + "\n"
+        }
+        return text
+    }
+
+    /// The probabilities of `records` from a CSV or `.npy` file, row-major in record order.
+    /// - Throws: when the file is unreadable, a class column is missing, a value is not a
+    ///   probability, or a record has no row (the first missing one named).
+    public static func read(_ path: String, records: [FaceRecord], classes: [String]) throws -> [Double] {
+        let bytes = [UInt8](try FileIO.readAll(path))
+        if bytes.first == 0x93 {
+            let matrix = try NumPy.readMatrix(bytes, path: path)
+            guard matrix.columns == classes.count, matrix.rows == records.count else {
+                throw FerError(.badDataRow, "the array is \(matrix.rows) x \(matrix.columns); expected one row per examined record "
+                    + "(\(records.count)) and one column per class (\(classes.count))", at: InputLocation(source: path))
+            }
+            try check(matrix.values, classes: classes.count, path: path)
+            return matrix.values
+        }
+        let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
+        guard let headerLine = lines.first else { throw FerError(.nothingRead, "the probabilities file is empty", at: InputLocation(source: path)) }
+        let header = CSVField.split(String(headerLine))
+        guard let idColumn = header.firstIndex(of: "record_id") else {
+            throw FerError(.badCSVHeader, "no record_id column", at: InputLocation(source: path, line: 1))
+        }
+        let columns = try classes.map { name in
+            guard let column = header.firstIndex(where: { $0 == name || $0 == "p_" + name }) else {
+                throw FerError(.badCSVHeader, "no column for class '\(name)' (\(name) or p_\(name))", at: InputLocation(source: path, line: 1))
+            }
+            return column
+        }
+        var rows: [UInt64: [Double]] = [:]
+        for (index, line) in lines.dropFirst().enumerated() {
+            let fields = CSVField.split(String(line))
+            let location = InputLocation(source: path, line: index + 2)
+            guard fields.count == header.count, let id = UInt64(fields[idColumn]) else {
+                throw FerError(.badDataRow, "expected \(header.count) fields with a numeric record_id", at: location)
+            }
+            rows[id] = try columns.map { column in
+                guard let value = Double(fields[column]), (0...1).contains(value) else {
+                    throw FerError(.badDataRow, "'\(fields[column])' is not a probability", at: InputLocation(source: path, line: index + 2, field: header[column]))
+                }
+                return value
+            }
+        }
+        var values: [Double] = []
+        values.reserveCapacity(records.count * classes.count)
+        for record in records {
+            guard let row = rows[record.recordID] else {
+                let missing = records.filter { rows[$0.recordID] == nil }.count
+                throw FerError(.badDataRow, "no row for record \(record.recordID) (\(record.sourceName)), nor for \(missing - 1) other examined "
+                    + "record(s): the file must cover every record examined", at: InputLocation(source: path))
+            }
+            values += row
+        }
+        return values
+    }
+
+    private static func check(_ values: [Double], classes: Int, path: String) throws {
+        if let bad = values.firstIndex(where: { !(0...1).contains($0) }) {
+            throw FerError(.badDataRow, "row \(bad / classes) holds \(values[bad]), not a probability", at: InputLocation(source: path))
+        }
+    }
+}

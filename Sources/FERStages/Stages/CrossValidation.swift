@@ -1,0 +1,123 @@
+import FERCore
+import FERData
+import FEREval
+import FERNet
+import Foundation
+
+/// The out-of-fold probabilities of `suspects`: K models, each trained on the other folds, each
+/// predicting its own fold. Works in `REPORT/folds/`: a workspace of its own for the fold datasets
+/// and runs, `fold-N.csv` for each finished fold and `state.json`. A rerun with the same dataset
+/// and training options keeps the finished folds and resumes an interrupted one from its checkpoint.
+struct CrossValidation {
+    let options: SuspectsStage.Options
+    let dataset: Dataset
+    let records: [FaceRecord]
+    let folder: URL
+    let context: StageContext
+
+    struct State: Codable {
+        var key: String
+        var folds: [Fold]
+    }
+
+    struct Fold: Codable {
+        /// The fold's dataset and run folder names in the folds' workspace.
+        var dataset: String?
+        var run: String?
+        var done = false
+        var epochs = 0
+        var seconds = 0.0
+    }
+
+    private var workspace: Workspace { Workspace(root: folder.appendingPathComponent("work")) }
+    private var statePath: String { folder.appendingPathComponent("state.json").path }
+
+    func run() throws -> (probabilities: [Double], folds: [SuspectsStage.FoldResult]) {
+        let key = SHA256Digest.hex(Array(([dataset.manifestSHA256] + options.foldKey).joined(separator: "\n").utf8))
+        var state = (try? JSONDecoder().decode(State.self, from: FileIO.readAll(statePath))).flatMap { $0.key == key ? $0 : nil }
+        if state == nil {
+            try? FileManager.default.removeItem(at: folder)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            state = State(key: key, folds: Array(repeating: Fold(), count: options.folds))
+            try save(state!)
+        }
+        let assignment = CrossValidationFolds.assign(records, candidates: Array(records.indices), folds: options.folds,
+                                                     seed: options.training.seed, near: options.copies == .near)
+        let classes = Emotion.names
+        var probabilities = [Double](repeating: 0, count: records.count * classes.count)
+        var results: [SuspectsStage.FoldResult] = []
+        for fold in 0..<options.folds {
+            let held = records.indices.filter { assignment[$0] == fold }
+            let heldRecords = held.map { records[$0] }
+            let file = folder.appendingPathComponent("fold-\(fold + 1).csv").path
+            let reused = state!.folds[fold].done
+            if !reused {
+                let history = try train(fold, held: Set(held), state: &state!)
+                let model = workspace.root.appendingPathComponent("runs/\(state!.folds[fold].run!)/last.safetensors").path
+                let predicted = try Classifier(path: model).predict(heldRecords, tta: options.training.tta)
+                let values = predicted.flatMap { $0.probabilities.map(Double.init) }
+                try FileIO.writeAtomically(Data(ProbabilityTable.csv(heldRecords, probabilities: values, classes: classes).utf8), to: file)
+                if let name = state!.folds[fold].dataset { try? FileManager.default.removeItem(at: workspace.datasetsDirectory.appendingPathComponent(name)) }
+                state!.folds[fold].done = true
+                state!.folds[fold].epochs = history.count
+                state!.folds[fold].seconds = history.reduce(0) { $0 + $1.seconds }
+                try save(state!)
+            }
+            let values = try ProbabilityTable.read(file, records: heldRecords, classes: classes)
+            for (position, index) in held.enumerated() {
+                for k in classes.indices { probabilities[index * classes.count + k] = values[position * classes.count + k] }
+            }
+            results.append(.init(fold: fold + 1, faces: held.count, epochs: state!.folds[fold].epochs,
+                                 seconds: state!.folds[fold].seconds, reused: reused))
+        }
+        return (probabilities, results)
+    }
+
+    /// Trains fold `fold`'s model on the other folds (resuming its run when one was checkpointed);
+    /// returns every epoch of the run, earlier calls' included.
+    private func train(_ fold: Int, held: Set<Int>, state: inout State) throws -> [Trainer.EpochResult] {
+        var trainer: Trainer?
+        if let run = state.folds[fold].run {
+            let directory = workspace.root.appendingPathComponent("runs/" + run)
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.safetensors").path) {
+                trainer = try Trainer(resuming: directory, workspace: workspace)
+            } else {
+                try? FileManager.default.removeItem(at: directory)
+            }
+        }
+        if trainer == nil {
+            let foldDataset = try state.folds[fold].dataset.flatMap { try? workspace.dataset($0) } ?? writeDataset(fold, held: held)
+            state.folds[fold].dataset = foldDataset.name
+            var trainerOptions = options.training.trainer
+            trainerOptions.seed = options.training.seed &+ UInt64(fold)
+            trainerOptions.maxMinutes = options.training.maxMinutes / Double(options.folds)
+            trainerOptions.testTimeAugmentation = .none
+            trainer = try Trainer(workspace: workspace, dataset: foldDataset, options: trainerOptions)
+            state.folds[fold].run = trainer!.directory.lastPathComponent
+            try save(state)
+        }
+        let label = "fold \(fold + 1)/\(options.folds)"
+        try trainer!.run { progress in
+            context.progress(StageProgress(
+                label: "\(label) epoch \(progress.epoch)/\(progress.epochs)",
+                fraction: Double(progress.samples) / Double(max(1, progress.totalSamples)),
+                detail: String(format: "loss %.4f  %.0f samples/s", progress.loss, progress.samplesPerSecond)))
+        }
+        return try trainer!.history()
+    }
+
+    /// The fold's training set: every other fold's records as train, its own as test (kept out of training).
+    private func writeDataset(_ fold: Int, held: Set<Int>) throws -> Dataset {
+        let foldRecords = records.indices.map { index -> FaceRecord in
+            var record = records[index]
+            record.split = held.contains(index) ? .test : .train
+            return record
+        }
+        return try StageIO.write(foldRecords, stage: "fold\(fold + 1)", from: dataset, workspace: workspace,
+                                 parameters: ["fold": "\(fold + 1) of \(options.folds)", "seed": String(options.training.seed)])
+    }
+
+    private func save(_ state: State) throws {
+        try FileIO.writeAtomically(try StageIO.json(state), to: statePath)
+    }
+}
