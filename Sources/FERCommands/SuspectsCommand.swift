@@ -28,11 +28,14 @@ struct SuspectsCommand: StageCommand {
 
             Examples:
               ferdata suspects --folds 5 --epochs 12 --max-minutes 30
+              ferdata suspects 0002-dedup --folds 5 --copies exact
               ferdata suspects --probabilities oof.npy --filter both --rank self-confidence
               ferdata suspects --folds 5 --apply relabel --ferplus fer2013new.csv
             """)
 
     private static let defaults = SuspectsStage.Options()
+    @Argument(help: ArgumentHelp("The dataset: a name, number, stage or folder (default: the latest).", valueName: "DATASET"))
+    var dataset: String?
     @Option(help: "Cross-validation folds.") var folds = defaults.folds
     @Option(help: "Which copies of a face are kept in one fold: pHash-near ones too, or identical pixels only.") var copies = defaults.copies
     @Option(help: "Which faces count as issues.") var filter = defaults.filter
@@ -44,7 +47,7 @@ struct SuspectsCommand: StageCommand {
     var ferplus: String?
     @Option(help: ArgumentHelp("The report folder (default WORKSPACE/reports/suspects-DATASET).", valueName: "DIR")) var out: String?
     @OptionGroup(title: "Training of each fold's model") var training: TrainingArguments
-    @OptionGroup var input: InputOptions
+    @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
     var options: SuspectsStage.Options {
@@ -65,8 +68,9 @@ struct SuspectsCommand: StageCommand {
     func validate() throws { try CommandIO.validate(options) }
 
     func run() throws {
-        let result = try CommandIO.run(SuspectsStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved,
-                                       output: output)
+        let root = workspace.resolved
+        let result = try CommandIO.run(SuspectsStage.self, options, input: StageInput(dataset: try root.dataset(dataset)),
+                                       workspace: root, output: output)
         if output.json { return try CommandIO.printJSON(result) }
         guard !output.quiet else { return }
         let report = result.report

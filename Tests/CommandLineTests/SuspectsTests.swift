@@ -185,9 +185,33 @@ import Testing
         #expect(Set(applied.map { Int($0["locator"]!)! }) == planted)
         #expect(applied.allSatisfy { $0["action"] == "relabel" && $0["label"] != $0["given"] })
 
-        let drop = try run(base + ["--apply", "drop", "--from", "0001-ingest"], workspace: workspace)
+        let drop = try run(base + ["--apply", "drop", "0001-ingest"], workspace: workspace)
         #expect(drop.status == 0, "\(drop.stderr)")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: workspace.appendingPathComponent("datasets/0003-suspects/manifest.json"))) as! [String: Any]
         #expect(manifest["recordCount"] as? Int == 280 - planted.count)
+    }
+}
+
+extension SuspectsTests {
+    /// In a pipeline, suspects decodes the train keys beside its own, hands its applied dataset to
+    /// the stage after it, and is up to date on a second run.
+    @Test func aPipelineRunsSuspectsAndTrainsOnItsAppliedDataset() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let file = folder.appendingPathComponent("noise.yaml")
+        try Fixtures.write("""
+            seed: 4
+            stages:
+              - ingest: {sources: [samples/faces.csv]}
+              - suspects: {folds: 2, copies: exact, epochs: 1, hidden: 8, batch-size: 32, filter: both, apply: drop}
+              - train: {epochs: 1, hidden: 8}
+            """, to: file)
+        let workspace = folder.appendingPathComponent("work")
+        let first = try cli.ferdata(["run", file.path, "--workspace", workspace.path, "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try PipelineTests.statuses(first.stdout) == ["ran", "ran", "ran"])
+        let run = try JSONSerialization.jsonObject(with: Data(contentsOf: workspace.appendingPathComponent("runs/0001-train/run.json"))) as! [String: Any]
+        #expect(run["dataset"] as? String == "0002-suspects")
+        let second = try cli.ferdata(["run", file.path, "--workspace", workspace.path, "--json"])
+        #expect(try PipelineTests.statuses(second.stdout) == ["up to date", "up to date", "up to date"])
     }
 }
