@@ -10,9 +10,11 @@ sample: deps
 	swift build -c release --product ferdata
 	.build/release/ferdata run pipelines/sample.yaml
 
-# The whole test suite, optimised (numeric code is 10-100x slower in debug builds).
+# The whole test suite, optimised (numeric code is 10-100x slower in debug builds), then the Python
+# package's (python/; its PyTorch tests run where torch is installed).
 test: deps
 	swift test -c release -Xswiftc -enable-testing
+	python3 -m pytest python/tests -q -rs -p no:cacheprovider
 
 bench-ingest: deps
 	scripts/bench-ingest

@@ -1,0 +1,124 @@
+"""Map-style and streaming access to a dataset's records, for NumPy and PyTorch."""
+import os
+
+import numpy as np
+
+from .shards import PIXELS, SPLITS, UNLABELED, Manifest, Shard
+
+try:  # torch is optional: without it images are NumPy arrays and workers/ranks are given by hand
+    import torch
+    from torch.utils.data import Dataset as _MapBase, IterableDataset as _StreamBase
+except ImportError:  # pragma: no cover - exercised where torch is absent
+    torch = None
+    _MapBase = _StreamBase = object
+
+
+def _image(row):
+    """The model's input: float32 pixels / 255, shape (1, 48, 48); a tensor when torch is there."""
+    pixels = np.asarray(row[:PIXELS], dtype=np.float32).reshape(1, 48, 48) / 255.0
+    return torch.from_numpy(pixels) if torch is not None else pixels
+
+
+class _Records:
+    """The dataset's shards and the (shard, record) places of the records a reader wants."""
+
+    def __init__(self, path, split, labelled):
+        self.manifest = Manifest(path)
+        if split is not None and split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)} or None, got {split!r}")
+        self.shards = [Shard(os.path.join(self.manifest.directory, name)) for name in self.manifest.shards]
+        self.places = []  # per shard: the record indexes wanted, in file order
+        for shard in self.shards:
+            labels, splits = shard.labels_and_splits()
+            keep = np.ones(shard.count, dtype=bool)
+            if split is not None:
+                keep &= splits == SPLITS[split]
+            if labelled:
+                keep &= labels != UNLABELED
+            self.places.append(np.nonzero(keep)[0])
+
+    def item(self, shard, record, transform):
+        row = self.shards[shard].raw(record)
+        image = _image(row)
+        if transform is not None:
+            image = transform(image)
+        label = int(row[2304])
+        return image, (-1 if label == UNLABELED else label)
+
+
+class Dataset(_MapBase):
+    """Map-style: `data[i]` is record i of the chosen split as `(image, label)`, read from the
+    memory-mapped shards and checked against its CRC. `classes` and `shape` come from the manifest.
+    Unlabeled records are left out unless `labelled=False` (their label is then -1)."""
+
+    def __init__(self, path, split=None, transform=None, labelled=True):
+        self._records = _Records(path, split, labelled)
+        self.classes = self._records.manifest.classes
+        self.shape = self._records.manifest.shape
+        self.transform = transform
+        self._index = np.array([(s, r) for s, places in enumerate(self._records.places) for r in places], dtype=np.int64).reshape(-1, 2)
+
+    def __len__(self):
+        return len(self._index)
+
+    def __getitem__(self, i):
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"record {i} of {len(self)}")
+        shard, record = self._index[i]
+        return self._records.item(int(shard), int(record), self.transform)
+
+
+class IterableDataset(_StreamBase):
+    """Streaming, shard-shuffled: each epoch visits the shards in a seeded order and each shard's
+    records in a seeded order, and splits that sequence into contiguous, nearly equal slices, one per
+    reader: the `DataLoader` workers of each rank of a `torch.distributed` job (rank and world size
+    from torch.distributed, else RANK / WORLD_SIZE, else `rank`, `world_size`). Every record is read
+    by exactly one reader, once per epoch. Call `set_epoch(n)` before each epoch for a new order."""
+
+    def __init__(self, path, split=None, transform=None, labelled=True, shuffle=True, seed=0, rank=None, world_size=None):
+        self._records = _Records(path, split, labelled)
+        self.classes = self._records.manifest.classes
+        self.shape = self._records.manifest.shape
+        self.transform = transform
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = 0
+        self.rank, self.world_size = rank, world_size
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+    def __len__(self):
+        return sum(len(places) for places in self._records.places)
+
+    def order(self):
+        """The epoch's sequence of (shard, record) for all readers together."""
+        rng = np.random.default_rng([self.seed, self.epoch])
+        shards = rng.permutation(len(self._records.shards)) if self.shuffle else range(len(self._records.shards))
+        sequence = []
+        for shard in shards:
+            places = self._records.places[shard]
+            places = rng.permutation(places) if self.shuffle else places
+            sequence.extend((int(shard), int(record)) for record in places)
+        return sequence
+
+    def reader(self):
+        """(this reader's slot, readers in all): rank x workers + worker, world size x workers."""
+        rank, world = self.rank, self.world_size
+        if rank is None or world is None:
+            if torch is not None and torch.distributed.is_available() and torch.distributed.is_initialized():
+                rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
+            else:
+                rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+        worker, workers = 0, 1
+        info = torch.utils.data.get_worker_info() if torch is not None else None
+        if info is not None:
+            worker, workers = info.id, info.num_workers
+        return rank * workers + worker, world * workers
+
+    def __iter__(self):
+        sequence = self.order()
+        slot, readers = self.reader()
+        start, end = len(sequence) * slot // readers, len(sequence) * (slot + 1) // readers
+        for shard, record in sequence[start:end]:
+            yield self._records.item(shard, record, self.transform)

@@ -1,0 +1,81 @@
+"""The dataset folder as docs/format.md describes it: manifest.json and memory-mapped shard files."""
+import json
+import os
+import struct
+import zlib
+
+import numpy as np
+
+RECORD_SIZE = 2432
+HEADER_SIZE = 64
+PIXELS = 48 * 48
+CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+SPLITS = {"train": 0, "val": 1, "test": 2}
+UNLABELED = 255
+
+
+class CorruptRecord(ValueError):
+    """A record (or shard) whose bytes do not match its CRC or its header."""
+
+    def __init__(self, shard, record, message):
+        super().__init__(f"{shard}: record {record}: {message}" if record is not None else f"{shard}: {message}")
+        self.shard = shard
+        self.record = record
+
+
+class Manifest:
+    """manifest.json of a dataset folder: its classes, shape, record count and shard list."""
+
+    def __init__(self, directory):
+        self.directory = os.fspath(directory)
+        path = os.path.join(self.directory, "manifest.json")
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{self.directory}: no manifest.json: not a ferdata dataset")
+        with open(path) as f:
+            self.raw = json.load(f)
+        if self.raw.get("format") != "ferdata-dataset":
+            raise ValueError(f"{path}: not a ferdata manifest")
+        if self.raw.get("formatVersion") != 1 or self.raw.get("recordSize") != RECORD_SIZE:
+            raise ValueError(f"{path}: format version {self.raw.get('formatVersion')} is not one this reader knows (1)")
+        self.classes = list(self.raw.get("classes", CLASSES))
+        self.shape = (1, 48, 48)
+        self.record_count = int(self.raw["recordCount"])
+        self.shards = [entry["file"] for entry in self.raw["shards"]]
+        self.shard_records = [int(entry["records"]) for entry in self.raw["shards"]]
+
+
+class Shard:
+    """One shard file, memory-mapped; records are checked against their CRC when read."""
+
+    def __init__(self, path, index=None):
+        self.path = os.fspath(path)
+        with open(self.path, "rb") as f:
+            header = f.read(HEADER_SIZE)
+        if len(header) < HEADER_SIZE or header[:8] != b"FERSHARD":
+            raise CorruptRecord(self.path, None, "not a ferdata shard (bad magic or short header)")
+        version, record_size, count, _ = struct.unpack_from("<IIQI", header, 8)
+        (crc,) = struct.unpack_from("<I", header, 28)
+        if zlib.crc32(header[:28]) != crc:
+            raise CorruptRecord(self.path, None, "header CRC mismatch")
+        if version != 1 or record_size != RECORD_SIZE:
+            raise CorruptRecord(self.path, None, f"format version {version}, record size {record_size}: not version 1")
+        if os.path.getsize(self.path) != HEADER_SIZE + count * RECORD_SIZE:
+            raise CorruptRecord(self.path, None, f"{os.path.getsize(self.path)} bytes for {count} records")
+        self.count = count
+        self.records = np.memmap(self.path, dtype=np.uint8, mode="r", offset=HEADER_SIZE, shape=(count, RECORD_SIZE))
+
+    def raw(self, record):
+        """The checked bytes of record `record` (0-based) as a uint8 array."""
+        row = self.records[record]
+        (crc,) = struct.unpack("<I", row[2428:2432].tobytes())
+        if zlib.crc32(row[:2428]) != crc:
+            raise CorruptRecord(self.path, record, "record CRC mismatch")
+        return row
+
+    def labels_and_splits(self):
+        """Every record's label byte and split byte, unchecked (for indexing; reads check each record)."""
+        return np.asarray(self.records[:, 2304]), np.asarray(self.records[:, 2305])
+
+
+def record_id(row):
+    return struct.unpack("<Q", row[2320:2328].tobytes())[0]

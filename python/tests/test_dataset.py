@@ -1,0 +1,84 @@
+"""ferdata's Python package against datasets the ferdata binary writes (built by `make test`, or
+FERDATA_BIN): every record read exactly once, map-style and streamed across workers and ranks; a
+flipped byte named by shard and record; model files as PyTorch modules (where torch is installed)."""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import ferdata  # noqa: E402
+from ferdata_reader import read_dataset  # noqa: E402
+
+BINARY = os.environ.get("FERDATA_BIN", os.path.join(ROOT, ".build", "release", "ferdata"))
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """samples/faces.csv in shards of 50 records (6 shards): 224 train, 56 val (PublicTest)."""
+    if not os.path.exists(BINARY):
+        pytest.fail(f"no ferdata binary at {BINARY}: run `make test` (or swift build -c release) first, or set FERDATA_BIN")
+    work = tmp_path_factory.mktemp("work")
+    subprocess.run([BINARY, "ingest", os.path.join(ROOT, "samples", "faces.csv"), "--shard-size", "50", "--public-test-as-val",
+                    "--workspace", str(work), "-q"], check=True)
+    return str(work / "datasets" / "0001-ingest")
+
+
+def ids(records):
+    return [r["record_id"] for r in records]
+
+
+def test_map_style_reads_every_record_of_a_split_once(dataset):
+    everything = list(read_dataset(dataset))
+    for split in ("train", "val", "test", None):
+        data = ferdata.Dataset(dataset, split=split)
+        expected = [r for r in everything if split is None or r["split"] == split]
+        assert len(data) == len(expected)
+        for i in range(len(data)):
+            image, label = data[i]
+            assert np.asarray(image).shape == (1, 48, 48)
+            assert label == ferdata.CLASSES.index(expected[i]["label"])
+            assert np.allclose(np.asarray(image).ravel() * 255, np.frombuffer(expected[i]["pixels"], dtype=np.uint8), atol=1e-3)
+    assert ferdata.Dataset(dataset).classes == ferdata.CLASSES
+    with pytest.raises(IndexError):
+        ferdata.Dataset(dataset, split="test")[10_000]
+
+
+@pytest.mark.parametrize("readers", [(1, 1), (1, 4), (2, 1), (2, 4), (3, 2)])
+def test_streaming_splits_each_epoch_among_readers_exactly_once(dataset, readers):
+    ranks, workers = readers
+    stream = ferdata.IterableDataset(dataset, split="train", seed=5)
+    expected = sorted(range(len(stream)))
+    data = ferdata.Dataset(dataset, split="train")
+    everything = sorted((np.asarray(image).tobytes(), label) for image, label in (data[i] for i in range(len(data))))
+    orders = []
+    for epoch in range(3):
+        stream.set_epoch(epoch)
+        seen = []
+        for slot in range(ranks * workers):
+            stream.reader = lambda slot=slot: (slot, ranks * workers)
+            seen += [(np.asarray(image).tobytes(), label) for image, label in stream]
+        assert len(seen) == len(expected), f"epoch {epoch}: {len(seen)} items for {len(expected)} records"
+        assert sorted(seen) == everything, f"epoch {epoch}: not every record exactly once"
+        orders.append(stream.order())
+        assert sorted(orders[-1]) == sorted(set(orders[-1])) and len(orders[-1]) == len(expected)
+    assert orders[0] != orders[1], "each epoch has its own order"
+
+
+def test_a_flipped_byte_names_its_shard_and_record(dataset, tmp_path):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(dataset, damaged)
+    shard = damaged / "shard-00002.frs"
+    data = bytearray(shard.read_bytes())
+    data[64 + 7 * 2432 + 100] ^= 0x20
+    shard.write_bytes(bytes(data))
+    reader = ferdata.Dataset(str(damaged))
+    with pytest.raises(ferdata.CorruptRecord) as raised:
+        for i in range(len(reader)):
+            reader[i]
+    assert raised.value.shard == str(shard) and raised.value.record == 7
+    assert "shard-00002.frs: record 7: record CRC mismatch" in str(raised.value)
