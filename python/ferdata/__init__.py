@@ -12,6 +12,6 @@ and the record.
 """
 from .shards import CLASSES, CorruptRecord, Manifest, Shard
 from .dataset import Dataset, IterableDataset
-from .model import load_model, read_safetensors
+from .model import cnnrnn, load_model, read_safetensors, save_model
 
-__all__ = ["CLASSES", "CorruptRecord", "Manifest", "Shard", "Dataset", "IterableDataset", "load_model", "read_safetensors"]
+__all__ = ["CLASSES", "CorruptRecord", "Manifest", "Shard", "Dataset", "IterableDataset", "cnnrnn", "load_model", "read_safetensors", "save_model"]

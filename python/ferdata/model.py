@@ -1,10 +1,12 @@
 """ferdata model files (safetensors with the PyTorch state_dict names) as PyTorch modules."""
 import json
+import os
 import struct
 
 import numpy as np
 
 DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
+DEFAULT_CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 
 
 def read_safetensors(path):
@@ -28,38 +30,77 @@ def read_safetensors(path):
     return tensors, metadata
 
 
-def load_model(path):
-    """The CNN-RNN of a ferdata model file as a `torch.nn.Module` in eval mode: conv 32 and 64 with
-    ReLU and 2x2 max-pooling, the twelve rows of the 12x12x64 feature map as an LSTM's time steps,
-    dropout and a linear layer. Input: (batch, 1, 48, 48) float pixels / 255. `model.classes` names
-    the outputs."""
-    import torch
-    from torch import nn
+def cnnrnn(classes=None, hidden=128, layers=2, dropout=0.5, filters1=32, filters2=64):
+    """A fresh CNN-RNN (PyTorch's default initialisation) of ferdata's shape: conv `filters1` and
+    `filters2` with ReLU and 2x2 max-pooling, the twelve rows of the 12x12 feature map as an LSTM's
+    time steps, dropout and a linear layer. Input: (batch, 1, 48, 48) float pixels / 255."""
     import torch.nn.functional as F
+    from torch import nn
 
-    tensors, metadata = read_safetensors(path)
-    layers = int(metadata.get("layers", 2))
-    hidden = int(metadata.get("hidden", tensors["lstm.weight_hh_l0"].shape[1]))
-    classes = metadata.get("classes", "angry,disgust,fear,happy,sad,surprise,neutral").split(",")
-    dropout = float(metadata.get("dropout", 0.5))
+    classes = list(classes or DEFAULT_CLASSES)
 
     class CNNRNN(nn.Module):
         def __init__(self):
             super().__init__()
-            self.conv1 = nn.Conv2d(1, 32, 3, padding=1)
-            self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
-            self.lstm = nn.LSTM(64 * 12, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0)
+            self.conv1 = nn.Conv2d(1, filters1, 3, padding=1)
+            self.conv2 = nn.Conv2d(filters1, filters2, 3, padding=1)
+            self.lstm = nn.LSTM(filters2 * 12, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0)
             self.drop = nn.Dropout(dropout)
             self.fc = nn.Linear(hidden, len(classes))
+            self.classes = classes
+            self.architecture = {"filters1": filters1, "filters2": filters2, "hidden": hidden, "layers": layers, "dropout": dropout}
 
         def forward(self, x):
             x = F.max_pool2d(F.relu(self.conv1(x)), 2)
             x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-            x = x.permute(0, 2, 1, 3).reshape(x.size(0), 12, 64 * 12)
+            x = x.permute(0, 2, 1, 3).reshape(x.size(0), 12, filters2 * 12)
             out, _ = self.lstm(x)
             return self.fc(self.drop(out[:, -1]))
 
-    model = CNNRNN()
+    return CNNRNN()
+
+
+def load_model(path):
+    """A ferdata model file as a `torch.nn.Module` in eval mode (see `cnnrnn`); `model.classes`
+    names its outputs. Every tensor must match the module's names and shapes."""
+    import torch
+
+    tensors, metadata = read_safetensors(path)
+    model = cnnrnn(
+        classes=metadata.get("classes", ",".join(DEFAULT_CLASSES)).split(","),
+        hidden=int(metadata.get("hidden", tensors["lstm.weight_hh_l0"].shape[1])),
+        layers=int(metadata.get("layers", sum(1 for name in tensors if name.startswith("lstm.weight_ih_l")))),
+        dropout=float(metadata.get("dropout", 0.5)),
+        filters1=int(metadata.get("filters1", tensors["conv1.weight"].shape[0])),
+        filters2=int(metadata.get("filters2", tensors["conv2.weight"].shape[0])))
     model.load_state_dict({name: torch.from_numpy(value) for name, value in tensors.items()}, strict=True)
-    model.classes = classes
     return model.eval()
+
+
+def save_model(model, path, classes=None):
+    """Writes a module of `load_model`'s shape (its state_dict names) as a ferdata model file, with the
+    metadata ferdata reads: `ferdata eval` and `crosseval` score it like one of their own."""
+    state = {name: value.detach().cpu().float().contiguous().numpy() for name, value in model.state_dict().items()}
+    architecture = getattr(model, "architecture", {})
+    metadata = {
+        "format": "ferdata-cnnrnn", "filters1": str(state["conv1.weight"].shape[0]), "filters2": str(state["conv2.weight"].shape[0]),
+        "hidden": str(state["lstm.weight_hh_l0"].shape[1]),
+        "layers": str(sum(1 for name in state if name.startswith("lstm.weight_ih_l"))),
+        "dropout": str(architecture.get("dropout", 0.5)),
+        "classes": ",".join(classes or getattr(model, "classes", None) or DEFAULT_CLASSES),
+        "input": "1x48x48", "normalisation": "pixel/255",
+    }
+    header, offset, blobs = {"__metadata__": metadata}, 0, []
+    for name in sorted(state):
+        blob = state[name].astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(state[name].shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    temporary = f"{path}.partial"
+    with open(temporary, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)

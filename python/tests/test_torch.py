@@ -30,3 +30,32 @@ def test_a_model_file_predicts_ferdatas_logits():
     with torch.no_grad():
         logits = model(torch.from_numpy(io["inputs"]))
     assert np.abs(logits.numpy() - io["logits"]).max() < 1e-4
+
+
+def test_the_example_trains_and_ferdata_eval_scores_its_model_the_same(dataset, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from test_dataset import BINARY
+    work = tmp_path / "work"
+    subprocess.run([BINARY, "ingest", os.path.join(ROOT, "samples", "faces.csv"), "--workspace", str(work), "-q"], check=True)
+    model = tmp_path / "torch.safetensors"
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "python", "examples", "train_cnnrnn.py"), str(work / "datasets" / "0001-ingest"),
+                          "--epochs", "2", "--workers", "0", "--out", str(model)], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")}).stdout
+    torch_scores = json.loads(out.strip().splitlines()[-1])
+    report = tmp_path / "report"
+    ferdata_scores = json.loads(subprocess.run([BINARY, "eval", str(model), "--workspace", str(work), "--report", str(report), "--json"],
+                                               check=True, capture_output=True, text=True).stdout)["metrics"]
+    assert torch_scores["testFaces"] == 56
+    assert abs(ferdata_scores["accuracy"] - torch_scores["accuracy"]) < 1e-9, (ferdata_scores, torch_scores)
+    assert abs(ferdata_scores["weightedF1"] - torch_scores["weightedF1"]) < 1e-6
+    # Face by face: the saved file, read back in PyTorch, predicts what ferdata predicts.
+    import csv
+    test = ferdata.Dataset(str(work / "datasets" / "0001-ingest"), split="test")
+    with torch.no_grad():
+        ours = torch.softmax(ferdata.load_model(str(model))(torch.stack([test[i][0] for i in range(len(test))])), 1).numpy()
+    rows = list(csv.DictReader(open(report / "predictions.csv")))
+    theirs = np.array([[float(row["p_" + name]) for name in ferdata.CLASSES] for row in rows])
+    assert np.abs(ours - theirs).max() < 1e-4  # predictions.csv keeps four decimals
+    assert [ferdata.CLASSES[k] for k in ours.argmax(1)] == [row["predicted"] for row in rows]
