@@ -15,7 +15,8 @@ except ImportError:  # pragma: no cover - exercised where torch is absent
 
 def _image(row):
     """The model's input: float32 pixels / 255, shape (1, 48, 48); a tensor when torch is there."""
-    pixels = np.asarray(row[:PIXELS], dtype=np.float32).reshape(1, 48, 48) / 255.0
+    pixels = row[:PIXELS].reshape(1, 48, 48).astype(np.float32)
+    pixels /= np.float32(255)
     return torch.from_numpy(pixels) if torch is not None else pixels
 
 

@@ -62,13 +62,13 @@ class Shard:
         if os.path.getsize(self.path) != HEADER_SIZE + count * RECORD_SIZE:
             raise CorruptRecord(self.path, None, f"{os.path.getsize(self.path)} bytes for {count} records")
         self.count = count
-        self.records = np.memmap(self.path, dtype=np.uint8, mode="r", offset=HEADER_SIZE, shape=(count, RECORD_SIZE))
+        # A plain ndarray view of the map: indexing a np.memmap subclass costs more per record.
+        self.records = np.asarray(np.memmap(self.path, dtype=np.uint8, mode="r", offset=HEADER_SIZE, shape=(count, RECORD_SIZE)))
 
     def raw(self, record):
         """The checked bytes of record `record` (0-based) as a uint8 array."""
         row = self.records[record]
-        (crc,) = struct.unpack("<I", row[2428:2432].tobytes())
-        if zlib.crc32(row[:2428]) != crc:
+        if zlib.crc32(row[:2428]) != int.from_bytes(row[2428:2432].tobytes(), "little"):
             raise CorruptRecord(self.path, record, "record CRC mismatch")
         return row
 
