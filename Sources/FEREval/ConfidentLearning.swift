@@ -170,7 +170,11 @@ public struct ConfidentLearning: Sendable {
 
     /// The issues under `filter`, worst (lowest score under `ranking`) first.
     public func rankedIssues(_ filter: Filter, by ranking: Ranking) -> [Int] {
-        let scores = qualityScores(ranking)
+        rankedIssues(filter, scores: qualityScores(ranking))
+    }
+
+    /// The issues under `filter`, lowest of `scores` (a ranking's `qualityScores`) first.
+    public func rankedIssues(_ filter: Filter, scores: [Double]) -> [Int] {
         let mask = issueMask(filter)
         return Self.ascending(mask.indices.filter { mask[$0] }, by: { scores[$0] })
     }

@@ -5,24 +5,17 @@ import Foundation
 /// pHash-near, as dedup and split find them) in one fold, so no fold's model has seen a copy of a
 /// face it is asked about.
 public enum CrossValidationFolds {
-    /// The fold (0..<folds) of each of `candidates` (indexes into `records`), in candidate order.
-    /// Groups are dealt class by class, in a seeded order, largest first, each to the fold that has
-    /// fewest faces of that class so far.
+    /// The fold (0..<folds) of each record, in record order. Groups are dealt class by class, in a
+    /// seeded order, largest first, each to the fold that has fewest faces of that class so far.
     /// - Parameter near: group pHash-near copies (within 4, mirrored too, as dedup) as well as
     ///   identical pixels.
-    public static func assign(_ records: [FaceRecord], candidates: [Int], folds: Int, seed: UInt64, near: Bool = true) -> [Int] {
+    public static func assign(_ records: [FaceRecord], folds: Int, seed: UInt64, near: Bool = true) -> [Int] {
         precondition(folds >= 2, "cross-validation needs at least two folds")
-        var graph = DuplicateGraph(records: records, candidates: candidates, threshold: 4, mirror: true, near: near)
-        var groupsByRoot: [Int: [Int]] = [:]
-        for (position, index) in candidates.enumerated() { groupsByRoot[graph.sets.find(index), default: []].append(position) }
-        var byClass: [Int: [[Int]]] = [:]
-        for group in groupsByRoot.values.sorted(by: { $0[0] < $1[0] }) {
-            var votes = [Int](repeating: 0, count: 8)
-            for position in group { votes[Int(records[candidates[position]].label?.rawValue ?? 7)] += 1 }
-            byClass[votes.indices.max { votes[$0] < votes[$1] }!, default: []].append(group)
-        }
+        let all = Array(records.indices)
+        var graph = DuplicateGraph(records: records, candidates: all, threshold: 4, mirror: true, near: near)
+        let byClass = graph.groupsByMajorityLabel(records, candidates: all)
         var random = SeededGenerator(seed: seed, stream: 0xF01D)
-        var fold = [Int](repeating: 0, count: candidates.count)
+        var fold = [Int](repeating: 0, count: records.count)
         var totals = [Int](repeating: 0, count: folds)
         for label in byClass.keys.sorted() {
             var groups = byClass[label]!
@@ -31,7 +24,7 @@ public enum CrossValidationFolds {
             var classCounts = [Int](repeating: 0, count: folds)
             for (_, group) in ordered {
                 let target = (0..<folds).min { (classCounts[$0], totals[$0], $0) < (classCounts[$1], totals[$1], $1) }!
-                for position in group { fold[position] = target }
+                for index in group { fold[index] = target }
                 classCounts[target] += group.count
                 totals[target] += group.count
             }

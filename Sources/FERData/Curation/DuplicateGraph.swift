@@ -53,6 +53,21 @@ struct DuplicateGraph {
         }
     }
 
+    /// The groups of copies among `candidates` (record indexes, each group in candidate order, groups
+    /// by their first member), keyed by each group's most common label (7: unlabeled; a tie goes to the
+    /// lower label). Split and cross-validation folds deal these out class by class.
+    mutating func groupsByMajorityLabel(_ records: [FaceRecord], candidates: [Int]) -> [Int: [[Int]]] {
+        var groupsByRoot: [Int: [Int]] = [:]
+        for index in candidates { groupsByRoot[sets.find(index), default: []].append(index) }
+        var byClass: [Int: [[Int]]] = [:]
+        for group in groupsByRoot.values.sorted(by: { $0[0] < $1[0] }) {
+            var votes = [Int](repeating: 0, count: 8)
+            for member in group { votes[Int(records[member].label?.rawValue ?? 7)] += 1 }
+            byClass[votes.indices.max { votes[$0] < votes[$1] }!, default: []].append(group)
+        }
+        return byClass
+    }
+
     /// FNV-1a over the pixels: a bucket key for exact matching (equality is still checked).
     static func fingerprint(_ pixels: [UInt8]) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325

@@ -40,18 +40,9 @@ public struct StratifiedSplit: Sendable {
         let train = records.indices.filter { records[$0].split == .train }
         guard !train.isEmpty else { throw FerError(.invalidArgument, "the dataset has no train records to split") }
         var graph = DuplicateGraph(records: records, candidates: train, threshold: options.threshold, mirror: options.mirror)
-        var groupsByRoot: [Int: [Int]] = [:]
-        for index in train { groupsByRoot[graph.sets.find(index), default: []].append(index) }
-        let groups = groupsByRoot.values.sorted { $0[0] < $1[0] }
-
         // A group counts for its most common label; groups of each class are shuffled and taken
         // into val until the class reaches its share.
-        var byClass: [Int: [[Int]]] = [:]
-        for group in groups {
-            var votes = [Int](repeating: 0, count: 8)
-            for member in group { votes[Int(records[member].label?.rawValue ?? 7)] += 1 }
-            byClass[votes.indices.max { votes[$0] < votes[$1] }!, default: []].append(group)
-        }
+        let byClass = graph.groupsByMajorityLabel(records, candidates: train)
         var random = SeededGenerator(seed: options.seed, stream: 0x5B17)
         var output = records
         var moved = 0
@@ -72,6 +63,6 @@ public struct StratifiedSplit: Sendable {
             let name = record.label?.name ?? "unlabeled"
             counts[name, default: [0, 0]][record.split == .train ? 0 : 1] += 1
         }
-        return (output, Report(counts: counts, movedToVal: moved, groupsKeptTogether: groups.filter { $0.count > 1 }.count))
+        return (output, Report(counts: counts, movedToVal: moved, groupsKeptTogether: byClass.values.joined().filter { $0.count > 1 }.count))
     }
 }

@@ -41,8 +41,8 @@ struct CrossValidation {
             state = State(key: key, folds: Array(repeating: Fold(), count: options.folds))
             try save(state!)
         }
-        let assignment = CrossValidationFolds.assign(records, candidates: Array(records.indices), folds: options.folds,
-                                                     seed: options.training.seed, near: options.copies == .near)
+        let assignment = CrossValidationFolds.assign(records, folds: options.folds, seed: options.training.seed,
+                                                     near: options.copies == .near)
         let classes = Emotion.names
         var probabilities = [Double](repeating: 0, count: records.count * classes.count)
         var results: [SuspectsStage.FoldResult] = []
@@ -51,11 +51,14 @@ struct CrossValidation {
             let heldRecords = held.map { records[$0] }
             let file = folder.appendingPathComponent("fold-\(fold + 1).csv").path
             let reused = state!.folds[fold].done
-            if !reused {
+            let values: [Double]
+            if reused {
+                values = try ProbabilityTable.read(file, records: heldRecords, classes: classes)
+            } else {
                 let history = try train(fold, held: Set(held), state: &state!)
                 let model = workspace.root.appendingPathComponent("runs/\(state!.folds[fold].run!)/last.safetensors").path
                 let predicted = try Classifier(path: model).predict(heldRecords, tta: options.training.tta)
-                let values = predicted.flatMap { $0.probabilities.map(Double.init) }
+                values = predicted.flatMap { $0.probabilities.map(Double.init) }
                 try FileIO.writeAtomically(Data(ProbabilityTable.csv(heldRecords, probabilities: values, classes: classes).utf8), to: file)
                 if let name = state!.folds[fold].dataset { try? FileManager.default.removeItem(at: workspace.datasetsDirectory.appendingPathComponent(name)) }
                 state!.folds[fold].done = true
@@ -63,7 +66,6 @@ struct CrossValidation {
                 state!.folds[fold].seconds = history.reduce(0) { $0 + $1.seconds }
                 try save(state!)
             }
-            let values = try ProbabilityTable.read(file, records: heldRecords, classes: classes)
             for (position, index) in held.enumerated() {
                 for k in classes.indices { probabilities[index * classes.count + k] = values[position * classes.count + k] }
             }

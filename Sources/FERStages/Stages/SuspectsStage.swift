@@ -166,7 +166,8 @@ public enum SuspectsStage: Stage {
 
         let learning = try ConfidentLearning(labels: records.map { Int($0.label!.rawValue) }, probabilities: probabilities,
                                              classes: classes.count)
-        let issues = learning.rankedIssues(options.filter, by: options.rank)
+        let scores = learning.qualityScores(options.rank)
+        let issues = learning.rankedIssues(options.filter, scores: scores)
         var report = LabelIssueReport(dataset: dataset.name, classes: classes, learning: learning, issues: issues,
                                       notExamined: notExamined, probabilities: source, filter: options.filter, rank: options.rank)
         var verdicts: [FERPlusVotes.Verdict]?
@@ -183,7 +184,7 @@ public enum SuspectsStage: Stage {
         var files = [
             try write(Data(ProbabilityTable.csv(records, probabilities: probabilities, classes: classes).utf8), "probabilities.csv"),
             try write(Data(LabelIssueReport.suspectsCSV(issues, records: records, learning: learning,
-                                                        scores: learning.qualityScores(options.rank), dataset: dataset.name,
+                                                        scores: scores, dataset: dataset.name,
                                                         classes: classes, verdicts: verdicts).utf8), "suspects.csv"),
             try write(try StageIO.json(report), "suspects.json"),
             try write(Data(try report.noiseMatrixPicture().png()), "noise-matrix.png"),
