@@ -13,7 +13,9 @@ struct AnnotateCommand: StageCommand {
             ferdata annotate MODEL SOURCE: labels the images of a folder or archive (their folders are not read \
             as labels) and writes labels.csv (source, predicted class, confidence, every class probability); \
             --min-confidence keeps the confident ones; --ingest also writes them as a labelled dataset whose \
-            records are flagged as pseudo-labels.
+            records are flagged as pseudo-labels. A large collection can be labelled as N parts on N machines \
+            (--ingest --partition I/N, or inside a Slurm array job), then joined in input order with ferdata \
+            merge annotate (the merged dataset holds labels.csv).
 
             ferdata annotate MODEL --suspects [--from DATASET]: lists the labelled records whose label the model \
             contradicts with at least --min-confidence (suspects.csv) with a contact sheet (suspects.png).
@@ -25,6 +27,7 @@ struct AnnotateCommand: StageCommand {
 
             Examples:
               ferdata annotate best.safetensors unlabeled.zip --min-confidence 0.8 --ingest
+              ferdata annotate best.safetensors unlabeled.zip --ingest --partition 2/8   # then: ferdata merge annotate
               ferdata annotate best.safetensors --suspects --min-confidence 0.9
               ferdata annotate --ferplus fer2013new.csv --from 0001-ingest
             """)
@@ -39,6 +42,7 @@ struct AnnotateCommand: StageCommand {
     @Option(help: "With --ferplus: the majority label only, or also the vote counts.") var votes = defaults.votes
     @Option(help: ArgumentHelp("Where labels.csv or the suspects go (default WORKSPACE/reports/annotate-NAME).", valueName: "DIR"))
     var out: String?
+    @OptionGroup var partition: PartitionOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
@@ -51,6 +55,7 @@ struct AnnotateCommand: StageCommand {
         options.ferplus = ferplus
         options.votes = votes
         options.out = out
+        options.partition = partition.partition
         return options
     }
 
@@ -69,5 +74,6 @@ struct AnnotateCommand: StageCommand {
         for (reason, count) in (summary.dropped ?? [:]).sorted(by: { $0.key < $1.key }) { print("  dropped \(reason): \(count)") }
         if let dataset = summary.dataset { print("dataset: \(dataset)") }
         for file in summary.files { print("wrote \(file)") }
+        if !partition.partition.isWhole { print("\n" + partition.note(stage: "annotate")) }
     }
 }

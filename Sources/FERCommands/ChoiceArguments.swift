@@ -20,9 +20,6 @@ extension Balancer.Target: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
 
-extension Partition: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(parsing: argument) }
-}
 extension ConfidentLearning.Filter: ExpressibleByArgument {}
 extension ConfidentLearning.Ranking: ExpressibleByArgument {}
 extension SuspectsStage.Apply: ExpressibleByArgument {}

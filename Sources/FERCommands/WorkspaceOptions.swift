@@ -1,4 +1,5 @@
 import ArgumentParser
+import FERCore
 import FERData
 import FERStages
 import Foundation
@@ -42,12 +43,25 @@ struct InputOptions: ParsableArguments {
     }
 }
 
-/// `--partition I/N`, for stages that can run as N copies side by side (on N machines, say).
+/// `--partition I/N`, for stages that can run as N copies side by side (on N machines, say). Inside
+/// a Slurm array job the part is the task's place in the array when `--partition` is not given.
 struct PartitionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Run as part I of N (1 <= I <= N): only every N-th input record, written to parts/STAGE/I-of-N; 'ferdata merge' joins the parts.",
+    @Option(name: .customLong("partition"), help: ArgumentHelp(
+        "Run as part I of N (1 <= I <= N): only every N-th input record, written to parts/STAGE/I-of-N; 'ferdata merge' joins the parts. 'slurm' (the default inside a Slurm array job): the array task's place, task I of --array=1-N.",
         valueName: "I/N"))
-    var partition = Partition.whole
+    var requested: String?
+
+    func validate() throws {
+        do { _ = try resolve() } catch let error as FerError { throw ValidationError(error.message) }
+    }
+
+    /// The part this run is: `--partition`, else the Slurm array task's, else the whole input.
+    var partition: Partition { (try? resolve()) ?? .whole }
+
+    private func resolve() throws -> Partition {
+        if let requested { return try Partition(parsing: requested) }
+        return try Partition.slurmArray(ProcessInfo.processInfo.environment) ?? .whole
+    }
 
     /// The line a part run ends with.
     func note(stage: String) -> String {

@@ -12,6 +12,27 @@ public enum CSVField {
         fields.map(quoted).joined(separator: ",")
     }
 
+    /// The lines of a CSV text, without their line breaks: a break inside a double-quoted field
+    /// belongs to its line. A final line break ends the last line rather than starting an empty one.
+    public static func lines(_ text: String) -> [Substring] {
+        var lines: [Substring] = []
+        var start = text.startIndex
+        var quoted = false
+        var index = start
+        while index < text.endIndex {
+            let character = text[index]
+            if character == "\"" {
+                quoted.toggle()
+            } else if character == "\n" && !quoted {
+                lines.append(text[start..<index])
+                start = text.index(after: index)
+            }
+            index = text.index(after: index)
+        }
+        if start < text.endIndex { lines.append(text[start...]) }
+        return lines
+    }
+
     /// The fields of one line (without its line break): double-quoted fields may hold commas and
     /// doubled quotes.
     public static func split(_ line: String) -> [String] {

@@ -16,18 +16,17 @@ public enum Annotation {
         return text
     }
 
-    /// The confident predictions as labelled records, flagged as pseudo-labels. Faces predicted as a
-    /// class with no FER2013 counterpart are left out.
-    public static func pseudoLabelled(_ records: [FaceRecord], predictions: [Prediction], classifier: Classifier,
-                                      minConfidence: Float) -> [FaceRecord] {
-        let emotionOfOutput = Dictionary(uniqueKeysWithValues: classifier.outputIndex.map { ($1, $0) })
-        return zip(records, predictions).compactMap { record, prediction in
-            guard prediction.confidence >= minConfidence, let emotion = emotionOfOutput[prediction.predicted] else { return nil }
-            var labelled = record
-            labelled.label = emotion
-            labelled.flags.insert(.pseudoLabel)
-            return labelled
-        }
+    /// The record labelled with its prediction and flagged as a pseudo-label, when the prediction is
+    /// confident enough; nil below `minConfidence` or for a class with no FER2013 counterpart.
+    public static func pseudoLabel(_ record: FaceRecord, _ prediction: Prediction, classifier: Classifier,
+                                   minConfidence: Float) -> FaceRecord? {
+        guard prediction.confidence >= minConfidence,
+              let emotion = classifier.outputIndex.first(where: { $0.value == prediction.predicted })?.key
+        else { return nil }
+        var labelled = record
+        labelled.label = emotion
+        labelled.flags.insert(.pseudoLabel)
+        return labelled
     }
 
     /// A labelled face whose label the model contradicts with at least the asked confidence.

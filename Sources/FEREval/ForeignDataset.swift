@@ -20,14 +20,25 @@ public struct ForeignDataset {
     /// The sources the records' `sourceIndex` refers to, for a dataset written from them.
     public let sources: [DatasetManifest.Source]
 
-    /// - Parameter labeled: false for unlabeled images (annotation), which keeps every decodable image.
-    public init(path: String, vocabulary: LabelVocabulary = LabelVocabulary(), labeled: Bool = true) throws {
+    /// Each record's place in the input, as `--partition` numbers input records.
+    public var ordinals: [UInt64] {
+        records.map { Partition.ordinal(source: $0.sourceIndex, position: Int($0.locator)) }
+    }
+
+    /// - Parameters:
+    ///   - labeled: false for unlabeled images (annotation), which keeps every decodable image.
+    ///   - partition: reads only this part's share of the files (every N-th, as `ingest --partition`);
+    ///     a part may own no face, so reading none is then not an error.
+    public init(
+        path: String, vocabulary: LabelVocabulary = LabelVocabulary(), labeled: Bool = true, partition: Partition = .whole
+    ) throws {
         self.path = path
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ferdata-foreign-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         var options = IngestOptions()
         options.layout.vocabulary = vocabulary
         options.layout.readsLabels = labeled
+        options.partition = partition
         let ingestor = Ingestor(workspace: Workspace(root: scratch), options: options)
         let (dataset, summary) = try ingestor.run([path])
         records = try dataset.allRecords()

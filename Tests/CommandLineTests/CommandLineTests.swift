@@ -1,3 +1,4 @@
+import FERCore
 import FERTestSupport
 import Foundation
 import Testing
@@ -208,5 +209,53 @@ extension CommandLineTests {
         #expect(try ferdata(["ingest", "samples/faces.csv", "-q", "--partition", "2/2"], environment: split).status == 0)
         let mixed = try ferdata(["merge", "ingest"], environment: split)
         #expect(mixed.status == 1 && mixed.stderr.contains("part 2/2 differs from part 1/2 in its parameters"), "\(mixed.stderr)")
+    }
+
+    /// Pseudo-labelling as the three tasks of a Slurm array job (the part read from SLURM_ARRAY_TASK_*,
+    /// as sbatch sets them), then `ferdata merge annotate`: the faces, their order and labels.csv's lines
+    /// are one run's. Probabilities agree to float rounding: BLAS sums a face's products in an order that
+    /// depends on its place in its batch, and a part's batches hold other faces.
+    @Test func annotatePartsOfASlurmArrayMergeToTheSingleRun() throws {
+        let folder = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("model.safetensors").path
+        let work = ["FERDATA_WORKSPACE": folder.appendingPathComponent("work").path]
+        #expect(try ferdata(["ingest", "samples/faces.csv", "-q"], environment: work).status == 0)
+        #expect(try ferdata(["train", "--epochs", "1", "-q"], environment: work).status == 0)
+        let runs = folder.appendingPathComponent("work/runs")
+        let run = try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted().last!
+        try FileManager.default.copyItem(atPath: runs.appendingPathComponent("\(run)/last.safetensors").path, toPath: model)
+
+        let label = ["annotate", model, "samples/foreign.zip", "--ingest", "-q"]
+        let single = ["FERDATA_WORKSPACE": folder.appendingPathComponent("single").path]
+        #expect(try ferdata(label, environment: single).status == 0)
+        let parts = ["FERDATA_WORKSPACE": folder.appendingPathComponent("parts").path]
+        for task in 1...3 {
+            let slurm = ["SLURM_ARRAY_TASK_ID": "\(task)", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "3",
+                         "SLURM_ARRAY_TASK_COUNT": "3"]
+            let part = try ferdata(Array(label.dropLast()), environment: parts.merging(slurm) { $1 })
+            #expect(part.status == 0 && part.stdout.contains("part \(task)/3 of annotate done"), "\(part.stderr)")
+        }
+        let merge = try ferdata(["merge", "annotate"], environment: parts)
+        #expect(merge.status == 0 && merge.stdout.contains("3 parts of annotate"), "\(merge.stderr)")
+        #expect(try ferdata(["verify"], environment: parts).status == 0)
+
+        func labels(_ workspace: String) throws -> [[String]] {
+            let text = try String(contentsOf: folder.appendingPathComponent("\(workspace)/datasets/0001-annotate/labels.csv"), encoding: .utf8)
+            return text.split(separator: "\n").map { CSVField.split(String($0)) }
+        }
+        let (one, merged) = (try labels("single"), try labels("parts"))
+        #expect(one.count == 97 && merged.count == one.count && merged[0] == one[0])
+        for (a, b) in zip(one.dropFirst(), merged.dropFirst()) {
+            #expect(a[0...1] == b[0...1])
+            let gap = zip(a[4...], b[4...]).map { abs(Double($0)! - Double($1)!) }.max()!
+            #expect(gap <= 2e-4, "\(a) against \(b)")
+        }
+        let manifests = try ["single", "parts"].map {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("\($0)/datasets/0001-annotate/manifest.json"))) as! [String: Any]
+        }
+        #expect(manifests[0]["recordCount"] as? Int == 96 && manifests[1]["recordCount"] as? Int == 96)
+        let bad = try ferdata(["annotate", model, "samples/foreign.zip", "--partition", "1/2"], environment: parts)
+        #expect(bad.status != 0 && bad.stderr.contains("needs a SOURCE and --ingest"), "\(bad.stderr)")
     }
 }

@@ -68,6 +68,33 @@ import Testing
         #expect(Partition.whole.owns(12_345))
     }
 
+    /// Inside a Slurm array job the part is the task's place in an array numbered 1-N (or 0-(N-1));
+    /// any other numbering, a one-task rerun above all, is an error rather than the whole input.
+    @Test func aSlurmArrayTaskIsItsPart() throws {
+        func array(_ id: Int, _ first: Int, _ last: Int) -> [String: String] {
+            ["SLURM_ARRAY_TASK_ID": "\(id)", "SLURM_ARRAY_TASK_MIN": "\(first)", "SLURM_ARRAY_TASK_MAX": "\(last)",
+             "SLURM_ARRAY_TASK_COUNT": "\(last - first + 1)"]
+        }
+        #expect(try Partition.slurmArray([:]) == nil)
+        #expect(try Partition.slurmArray(array(3, 1, 4)) == Partition(index: 3, count: 4))
+        #expect(try Partition.slurmArray(array(0, 0, 7)) == Partition(index: 1, count: 8))
+        #expect(try Partition(parsing: "slurm", environment: array(2, 1, 2)) == Partition(index: 2, count: 2))
+        for bad in [array(3, 3, 3), array(5, 2, 5), ["SLURM_ARRAY_TASK_ID": "2"]] {
+            #expect(throws: FerError.self) { try Partition.slurmArray(bad) }
+        }
+        var gappy = array(3, 1, 5)
+        gappy["SLURM_ARRAY_TASK_COUNT"] = "3"  // --array=1,3,5
+        #expect(throws: FerError.self) { try Partition.slurmArray(gappy) }
+        #expect(throws: FerError.self) { try Partition(parsing: "slurm", environment: [:]) }
+    }
+
+    /// CSV lines for merging attached files: a quoted line break belongs to its field.
+    @Test func csvLinesKeepQuotedLineBreaks() {
+        #expect(CSVField.lines("a,b\n\"x\ny\",2\nlast") == ["a,b", "\"x\ny\",2", "last"])
+        #expect(CSVField.lines("h\n1\n") == ["h", "1"])
+        #expect(CSVField.lines("") == [])
+    }
+
     @Test(arguments: [2, 3, 5])
     func ingestPartsMergeToTheSingleRun(parts: Int) throws {
         let directory = Fixtures.temporaryDirectory("\(#function)-\(parts)")

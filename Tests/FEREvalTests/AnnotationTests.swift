@@ -46,7 +46,9 @@ import Testing
         let everything = Annotation.labelsCSV(predictions, classes: classifier.classes, minConfidence: 0)
         #expect(everything.contains("\"b,c.png\",1,happy,0.5000"))
         let records = (0..<2).map { FaceRecord(pixels: Fixtures.face(seed: $0), label: nil, split: .train) }
-        let labelled = Annotation.pseudoLabelled(records, predictions: predictions, classifier: classifier, minConfidence: 0.8)
+        let labelled = zip(records, predictions).compactMap {
+            Annotation.pseudoLabel($0, $1, classifier: classifier, minConfidence: 0.8)
+        }
         #expect(labelled.count == 1 && labelled[0].label == .angry && labelled[0].flags.contains(.pseudoLabel))
     }
 

@@ -46,7 +46,7 @@ def main():
     parser.add_argument("--out", default="cnnrnn.safetensors")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
-    train = ferdata.IterableDataset(args.dataset, split="train", seed=args.seed)
+    train = ferdata.IterableDataset(args.dataset, split="train", seed=args.seed, batch_size=args.batch_size)
     test = ferdata.Dataset(args.dataset, split="test")
     model = ferdata.cnnrnn(classes=train.classes)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -54,7 +54,7 @@ def main():
         model.train()
         train.set_epoch(epoch)
         total, seen = 0.0, 0
-        for images, labels in DataLoader(train, batch_size=args.batch_size, num_workers=args.workers):
+        for images, labels in DataLoader(train, batch_size=None, num_workers=args.workers):  # the stream batches
             optimizer.zero_grad()
             loss = nn.functional.cross_entropy(model(images), labels)
             loss.backward()

@@ -72,6 +72,16 @@ class Shard:
             raise CorruptRecord(self.path, record, "record CRC mismatch")
         return row
 
+    def rows(self, records):
+        """The checked bytes of the records at indexes `records` (0-based, any order) as one (n, record
+        size) uint8 array: one gather, then each row's CRC against the CRCs stored in the rows."""
+        rows = self.records[records]
+        stored = rows[:, 2428:2432].copy().view("<u4").ravel()
+        for i, (row, crc) in enumerate(zip(rows, stored.tolist())):
+            if zlib.crc32(row[:2428]) != crc:
+                raise CorruptRecord(self.path, int(records[i]), "record CRC mismatch")
+        return rows
+
     def labels_and_splits(self):
         """Every record's label byte and split byte, unchecked (for indexing; reads check each record)."""
         return np.asarray(self.records[:, 2304]), np.asarray(self.records[:, 2305])

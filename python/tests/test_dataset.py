@@ -64,9 +64,38 @@ def test_streaming_splits_each_epoch_among_readers_exactly_once(dataset, readers
             seen += [(np.asarray(image).tobytes(), label) for image, label in stream]
         assert len(seen) == len(expected), f"epoch {epoch}: {len(seen)} items for {len(expected)} records"
         assert sorted(seen) == everything, f"epoch {epoch}: not every record exactly once"
-        orders.append(stream.order())
+        orders.append([tuple(place) for place in stream.order().tolist()])
         assert sorted(orders[-1]) == sorted(set(orders[-1])) and len(orders[-1]) == len(expected)
     assert orders[0] != orders[1], "each epoch has its own order"
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_batches_hold_the_same_records_as_single_items(dataset, batch_size):
+    stream = ferdata.IterableDataset(dataset, split="train", seed=2)
+    batched = ferdata.IterableDataset(dataset, split="train", seed=2, batch_size=batch_size)
+    for slot in range(3):
+        stream.reader = batched.reader = lambda slot=slot: (slot, 3)
+        items = [(np.asarray(image).tobytes(), label) for image, label in stream]
+        from_batches = []
+        for images, labels in batched:
+            assert 1 <= len(labels) <= batch_size and np.asarray(images).shape == (len(labels), 1, 48, 48)
+            from_batches += [(np.asarray(image).tobytes(), int(label)) for image, label in zip(images, labels)]
+        assert from_batches == items, f"reader {slot}: batches differ from items"
+    with pytest.raises(ValueError):
+        ferdata.IterableDataset(dataset, batch_size=0)
+
+
+def test_uint8_images_are_the_stored_pixels(dataset):
+    floats = ferdata.IterableDataset(dataset, split="train", seed=4, batch_size=50)
+    stored = ferdata.IterableDataset(dataset, split="train", seed=4, batch_size=50, dtype="uint8")
+    for (a, labels_a), (b, labels_b) in zip(floats, stored):
+        b = np.asarray(b)
+        assert b.dtype == np.uint8 and np.array_equal(np.asarray(labels_a), np.asarray(labels_b))
+        assert np.array_equal(b.astype(np.float32) / np.float32(255), np.asarray(a))
+    image, _ = ferdata.Dataset(dataset, dtype="uint8")[0]
+    assert np.asarray(image).dtype == np.uint8 and np.asarray(image).shape == (1, 48, 48)
+    with pytest.raises(ValueError):
+        ferdata.Dataset(dataset, dtype="float16")
 
 
 def test_a_flipped_byte_names_its_shard_and_record(dataset, tmp_path):

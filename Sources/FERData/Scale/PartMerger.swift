@@ -116,6 +116,7 @@ public struct PartMerger {
                 part.dataset.manifest.sources != first.dataset.manifest.sources ? "sources" : nil,
                 part.dataset.manifest.inputs != first.dataset.manifest.inputs ? "input dataset" : nil,
                 part.ledger.shardSize != first.ledger.shardSize ? "shard size" : nil,
+                Set((part.ledger.rowOrdinals ?? [:]).keys) != Set((first.ledger.rowOrdinals ?? [:]).keys) ? "attached files" : nil,
             ].compactMap { $0 }
             guard differences.isEmpty else {
                 throw FerError(
@@ -142,6 +143,9 @@ public struct PartMerger {
                 guard let next else { break }
                 try writer.append(try cursors[next].take())
             }
+            for name in (first.ledger.rowOrdinals ?? [:]).keys.sorted() {
+                try writer.attach(name, contents: Data(try mergedRows(of: name).utf8))
+            }
             var parameters = first.dataset.manifest.parameters
             parameters["partition"] = nil
             var rejects: RejectLog?
@@ -164,6 +168,28 @@ public struct PartMerger {
             }
         }
         return dataset
+    }
+
+    /// A CSV file attached to every part, its lines interleaved by ordinal under the first part's header.
+    private func mergedRows(of name: String) throws -> String {
+        var header: Substring?
+        var rows: [(ordinal: UInt64, line: Substring)] = []
+        for part in parts {
+            let path = part.dataset.directory.appendingPathComponent(name).path
+            guard let ordinals = part.ledger.rowOrdinals?[name], let data = try? FileIO.readAll(path) else {
+                throw FerError(.badManifest, "part \(part.partition) lacks \(name) or its line ordinals", at: InputLocation(source: path))
+            }
+            let lines = CSVField.lines(String(decoding: data, as: UTF8.self))
+            guard let first = lines.first, lines.count - 1 == ordinals.count, header == nil || header == first else {
+                throw FerError(
+                    .badManifest, "\(name) of part \(part.partition) has \(max(0, lines.count - 1)) lines for \(ordinals.count) ordinals",
+                    at: InputLocation(source: path))
+            }
+            header = first
+            rows += zip(ordinals, lines.dropFirst()).map { (ordinal: $0, line: $1) }
+        }
+        rows.sort { $0.ordinal < $1.ordinal }
+        return ([header!] + rows.map(\.line)).joined(separator: "\n") + "\n"
     }
 
     /// Reads one part's records in order, one shard in memory at a time.

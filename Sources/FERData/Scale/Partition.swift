@@ -27,8 +27,16 @@ public struct Partition: Sendable, Hashable, Codable, CustomStringConvertible {
         self.init(validIndex: index, count: count)
     }
 
-    /// Reads `I/N`, as in `--partition 3/8`.
-    public init(parsing text: String) throws {
+    /// Reads `I/N`, as in `--partition 3/8`, or `slurm`: this task's place in its Slurm array job
+    /// (`Partition.slurmArray`).
+    public init(parsing text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        if text == "slurm" {
+            guard let partition = try Self.slurmArray(environment) else {
+                throw FerError(.invalidArgument, "--partition slurm outside a Slurm array job (no SLURM_ARRAY_TASK_ID): submit it with sbatch --array=1-N")
+            }
+            self = partition
+            return
+        }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else {
             throw FerError(.invalidArgument, "partition '\(text)': expected I/N, as in 3/8")
@@ -37,6 +45,30 @@ public struct Partition: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public var isWhole: Bool { count == 1 }
+
+    /// The part a task of a Slurm array job is: task I of an array numbered 1-N is part I/N (an
+    /// array numbered 0-(N-1) works too), read from `SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_MIN`,
+    /// `SLURM_ARRAY_TASK_MAX` and `SLURM_ARRAY_TASK_COUNT`; nil outside an array job. Any other
+    /// numbering is an error rather than a guess: an array of one task, `sbatch --array=3`, would
+    /// otherwise pass for the whole input. A single task is rerun with `scontrol requeue JOB_3`, which
+    /// keeps its array's numbering, or with `--partition 3/N`.
+    public static func slurmArray(_ environment: [String: String]) throws -> Partition? {
+        guard let id = environment["SLURM_ARRAY_TASK_ID"] else { return nil }
+        func number(_ name: String) throws -> Int {
+            guard let text = environment[name], let value = Int(text) else {
+                throw FerError(.invalidArgument, "a Slurm array task without a numeric \(name) ('\(environment[name] ?? "")')")
+            }
+            return value
+        }
+        let task = try number("SLURM_ARRAY_TASK_ID"), first = try number("SLURM_ARRAY_TASK_MIN")
+        let last = try number("SLURM_ARRAY_TASK_MAX"), count = try number("SLURM_ARRAY_TASK_COUNT")
+        guard first == 0 || first == 1, last - first + 1 == count, count > 1 else {
+            throw FerError(
+                .invalidArgument,
+                "Slurm array task \(id) of an array numbered \(first)-\(last) (\(count) tasks): a partitioned run needs an array numbered 1-N; rerun one task with scontrol requeue, or give --partition I/N")
+        }
+        return try Partition(index: task - first + 1, count: count)
+    }
 
     public func owns(_ ordinal: UInt64) -> Bool {
         ordinal % UInt64(count) == UInt64(index - 1)
@@ -72,4 +104,7 @@ public struct PartLedger: Codable, Sendable {
     public var ordinals: [UInt64]
     /// Ingest's rejects with their ordinals; nil for stages that reject nothing.
     public var rejects: [Reject]?
+    /// CSV files attached to the part whose lines after the header each belong to an input record
+    /// (annotate's labels.csv): the ordinal of every line, so that the merge interleaves them too.
+    public var rowOrdinals: [String: [UInt64]]?
 }

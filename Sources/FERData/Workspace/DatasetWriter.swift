@@ -28,6 +28,7 @@ public final class DatasetWriter {
     public let shardSize: Int
     public let partition: Partition
     private var ordinals: [UInt64] = []
+    private var rowOrdinals: [String: [UInt64]] = [:]
     private let partial: URL
     private var pending: [UInt8] = []
     private var pendingCount = 0
@@ -107,6 +108,14 @@ public final class DatasetWriter {
         try FileIO.writeDurably(contents, to: partial.appendingPathComponent(name).path)
     }
 
+    /// Adds a CSV file whose lines after the header each belong to an input record, `rowOrdinals`
+    /// giving their ordinals: a part's ledger keeps them so that `ferdata merge` joins the parts'
+    /// files line by line in input order.
+    public func attach(_ name: String, csv: String, rowOrdinals: [UInt64]) throws {
+        try attach(name, contents: Data(csv.utf8))
+        if !partition.isWhole { self.rowOrdinals[name] = rowOrdinals }
+    }
+
     /// Writes the manifest (and `rejects.csv` when a log is given) and makes the dataset visible under
     /// its final name.
     @discardableResult
@@ -121,7 +130,9 @@ public final class DatasetWriter {
         var parameters = parameters
         if !partition.isWhole {
             parameters["partition"] = partition.description
-            let ledger = PartLedger(partition: partition, shardSize: shardSize, ordinals: ordinals, rejects: rejects?.rejects)
+            let ledger = PartLedger(
+                partition: partition, shardSize: shardSize, ordinals: ordinals, rejects: rejects?.rejects,
+                rowOrdinals: rowOrdinals.isEmpty ? nil : rowOrdinals)
             try attach(PartLedger.fileName, contents: try StageIO.json(ledger))
         }
         let manifest = DatasetManifest(

@@ -31,6 +31,8 @@ public enum AnnotateStage: Stage {
         public var votes = Votes.majority
         /// Where labels.csv or the suspects go (default WORKSPACE/reports/annotate-NAME).
         public var out: String?
+        /// This run's share of the SOURCE's files (`--partition I/N`, with `ingest`); command line only.
+        public var partition = Partition.whole
 
         public init() {}
 
@@ -45,6 +47,11 @@ public enum AnnotateStage: Stage {
             }
             guard ferplus != nil || suspects || source != nil else {
                 throw FerError(.invalidArgument, "give the SOURCE to label (or suspects, or a ferplus votes file)")
+            }
+            guard partition.isWhole || (source != nil && ingest && ferplus == nil && !suspects) else {
+                throw FerError(
+                    .invalidArgument,
+                    "--partition labels a part of a SOURCE into a part dataset: it needs a SOURCE and --ingest (and neither --suspects nor --ferplus)")
             }
         }
 
@@ -87,31 +94,47 @@ public enum AnnotateStage: Stage {
         return path
     }
 
+    /// Pseudo-labels for the images of `source`. With a partition, only its share of the files, into
+    /// a part dataset (`parts/annotate/I-of-N`, labels.csv attached) that `ferdata merge annotate`
+    /// joins, in input order, into what one run writes.
     private static func label(_ source: String, classifier: Classifier, options: Options, context: StageContext) throws -> Output {
-        let foreign = try ForeignDataset(path: source, labeled: false)
+        let foreign = try ForeignDataset(path: source, labeled: false, partition: options.partition)
         let predictions = classifier.predict(foreign.records)
-        let csv = Data(Annotation.labelsCSV(predictions, classes: classifier.classes, minConfidence: options.minConfidence).utf8)
+        let text = Annotation.labelsCSV(predictions, classes: classifier.classes, minConfidence: options.minConfidence)
+        let ordinals = foreign.ordinals
+        var files: [String] = []
         let target = folder(URL(fileURLWithPath: source).lastPathComponent, options, context)
-        var files = [try write(csv, "labels.csv", in: target)]
-        if !foreign.rejected.isEmpty { files.append(try write(foreign.rejectLog, "rejected.csv", in: target)) }
-        let labelled = Annotation.pseudoLabelled(foreign.records, predictions: predictions, classifier: classifier,
-                                                 minConfidence: options.minConfidence)
+        if options.partition.isWhole {
+            files.append(try write(Data(text.utf8), "labels.csv", in: target))
+            if !foreign.rejected.isEmpty { files.append(try write(foreign.rejectLog, "rejected.csv", in: target)) }
+        }
         var datasetName: String?
+        var kept = 0
         if options.ingest {
-            let writer = try DatasetWriter(workspace: context.workspace, stage: name)
+            let writer = try DatasetWriter(workspace: context.workspace, stage: name, partition: options.partition)
             do {
-                try writer.append(contentsOf: labelled)
-                try writer.attach("labels.csv", contents: csv)
-                datasetName = try writer.commit(
+                for (index, prediction) in predictions.enumerated() {
+                    guard let record = Annotation.pseudoLabel(foreign.records[index], prediction, classifier: classifier,
+                                                              minConfidence: options.minConfidence) else { continue }
+                    try writer.append(record, ordinal: ordinals[index])
+                    kept += 1
+                }
+                let rows = predictions.indices.filter { predictions[$0].confidence >= options.minConfidence }.map { ordinals[$0] }
+                try writer.attach("labels.csv", csv: text, rowOrdinals: rows)
+                let dataset = try writer.commit(
                     parameters: ["model": classifier.path, "minConfidence": String(options.minConfidence), "labels": "pseudo"],
-                    inputs: [], sources: foreign.sources, rejects: foreign.rejects).name
+                    inputs: [], sources: foreign.sources, rejects: foreign.rejects)
+                datasetName = dataset.name
+                if !options.partition.isWhole { files.append(dataset.directory.appendingPathComponent("labels.csv").path) }
             } catch {
                 writer.abandon()
                 throw error
             }
+        } else {
+            kept = predictions.filter { $0.confidence >= options.minConfidence }.count
         }
-        return Output(mode: "annotate", faces: foreign.records.count, kept: labelled.count, files: files, dataset: datasetName,
-                      folder: target.path)
+        return Output(mode: "annotate", faces: foreign.records.count, kept: kept, files: files, dataset: datasetName,
+                      folder: options.partition.isWhole ? target.path : context.workspace.partsDirectory.path)
     }
 
     private static func findSuspects(_ classifier: Classifier, options: Options, input: StageInput, context: StageContext) throws -> Output {
