@@ -20,6 +20,7 @@ extension Balancer.Target: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
 
+extension Layout: ExpressibleByArgument {}
 extension ConfidentLearning.Filter: ExpressibleByArgument {}
 extension ConfidentLearning.Ranking: ExpressibleByArgument {}
 extension SuspectsStage.Apply: ExpressibleByArgument {}

@@ -23,6 +23,7 @@ struct CrossEvalCommand: StageCommand {
               ferdata crosseval best.safetensors samples/foreign.zip
               ferdata crosseval best.safetensors ck+/ jaffe.zip --baseline 0003-split --label-map labels.txt
               ferdata crosseval best.safetensors frames/ --groups '^(S[0-9]+)_'
+              ferdata crosseval best.safetensors jaffe/ CK+/ --groups subject
             """)
 
     @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String
@@ -31,8 +32,11 @@ struct CrossEvalCommand: StageCommand {
     var baseline: String?
     @Option(help: ArgumentHelp("A file of 'name,target' lines mapping foreign label names to classes (or 'ignore').", valueName: "FILE"))
     var labelMap: String?
-    @Option(help: ArgumentHelp("A regular expression on each file's path whose first group names its subject or sequence: adds per-group scores.",
-                               valueName: "REGEX"))
+    @Option(help: ArgumentHelp("How the OTHER datasets lay out faces and labels (default: detected for each).", valueName: "NAME"))
+    var layout: Layout?
+    @Option(help: ArgumentHelp(
+        "Per-group scores: 'subject' (the person JAFFE, KDEF and CK+ file names name), or a regular expression on each file's path whose first group names its subject or sequence.",
+        valueName: "subject|REGEX"))
     var groups: String?
     @Option(help: ArgumentHelp("The folder under which each OTHER's report folder goes (default WORKSPACE/reports).", valueName: "DIR"))
     var reports: String?
@@ -44,6 +48,7 @@ struct CrossEvalCommand: StageCommand {
         var options = CrossEvalStage.Options()
         options.others = others
         options.labelMap = labelMap
+        options.layout = layout
         options.groups = groups
         options.reports = reports
         options.tta = tta

@@ -27,6 +27,10 @@ struct EvalCommand: StageCommand {
     @Option(help: "The split to score.") var split = EvalStage.Options().split
     @Option(help: ArgumentHelp("The report folder.", valueName: "DIR")) var report: String?
     @Option(help: "Test-time augmentation: the mean of the face and its mirror (flip), or of ten crops.") var tta = EvalStage.Options().tta
+    @Option(help: ArgumentHelp(
+        "Per-group scores: 'subject' (the person JAFFE, KDEF and CK+ file names name), or a regular expression on each face's source whose first group names its group.",
+        valueName: "subject|REGEX"))
+    var groups: String?
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
@@ -35,6 +39,7 @@ struct EvalCommand: StageCommand {
         options.split = split
         options.report = report
         options.tta = tta
+        options.groups = groups
         return options
     }
 
@@ -46,6 +51,9 @@ struct EvalCommand: StageCommand {
         guard !output.quiet else { return }
         print(ScoreTables.comparisonTable(result.evaluations))
         print(ScoreTables.classTable(result.evaluations[0]))
+        for group in result.evaluations[0].groups ?? [] {
+            print("  group \(group.group): \(group.count) faces, accuracy \(ScoreTables.number(group.accuracy))")
+        }
         print("report: \(result.reports[0])/report.html")
     }
 }

@@ -12,14 +12,20 @@ struct IngestCommand: StageCommand {
         discussion: """
             Sources: a CSV with emotion,pixels[,Usage] columns (plain, .gz, .xz, .bz2, .zst); an archive \
             (zip, tar, tar.gz, tar.xz, 7z) or a folder of JPEG, PNG, TIFF, WebP or BMP images (known by their \
-            bytes, not their names) laid out as SPLIT/CLASS/file or \
-            CLASS/file. Images of any size and colour become 48x48 grayscale. Every input record is \
-            ingested or written to rejects.csv with a reason.
+            bytes, not their names) laid out as SPLIT/CLASS/file or CLASS/file, or as a public FER dataset \
+            ships: JAFFE and KDEF (labels in file names), and from their unpacked folders RAF-DB, AffectNet, \
+            ExpW and CK+ (labels in list files; boxes cropped), or a manifest CSV \
+            (path,label[,split][,subject][,x,y,w,h]). The layout is detected; --layout names it. Labels \
+            outside the seven classes are counted as excluded. Images of any size and colour become 48x48 \
+            grayscale. Every input record is ingested or written to rejects.csv with a reason; see \
+            docs/datasets.md.
 
             Examples:
               ferdata ingest fer2013.csv.gz
               ferdata ingest fer2013-images.zip --public-test-as-val
               ferdata ingest faces/ --label-map labels.txt --strict
+              ferdata ingest RAF-DB/basic/          # EmoLabel/ and Image/aligned/ detected
+              ferdata ingest KDEF/ --angles S,HL,HR
               ferdata ingest fer2013.csv.gz --partition 2/4   # part 2 of 4; then: ferdata merge ingest
             """)
 
@@ -30,6 +36,10 @@ struct IngestCommand: StageCommand {
     @Flag(help: "Put PublicTest records in val instead of test.") var publicTestAsVal = defaults.publicTestAsVal
     @Flag(help: "Fail on the first rejected record instead of logging it.") var strict = defaults.strict
     @Option(help: "Records per shard.") var shardSize = defaults.shardSize
+    @Option(help: ArgumentHelp("How the sources lay out faces and labels (default: detected).", valueName: "NAME")) var layout: Layout?
+    @Option(help: ArgumentHelp("KDEF camera angles to keep, comma-separated (FL, HL, S, HR, FR).", valueName: "LIST"))
+    var angles = defaults.angles.joined(separator: ",")
+    @Option(help: "CK+: the last frames of each labelled sequence that carry its label.") var peakFrames = defaults.peakFrames
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
@@ -41,6 +51,9 @@ struct IngestCommand: StageCommand {
         options.publicTestAsVal = publicTestAsVal
         options.strict = strict
         options.shardSize = shardSize
+        options.layout = layout
+        options.angles = angles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+        options.peakFrames = peakFrames
         options.partition = partition.partition
         return options
     }

@@ -38,13 +38,17 @@ enum SummaryTable {
     static func ingest(_ summary: IngestSummary, directory: String) -> String {
         var lines = ["ingested \(summary.records) records into \(directory) in \(String(format: "%.2f", summary.seconds)) s"]
         for source in summary.sources {
-            var line = "  \(source.path) (\(source.kind)): \(source.ingested) ingested, \(source.rejectedCount) rejected"
+            let kind = source.layout.map { "\(source.kind), \($0) layout" } ?? source.kind
+            var line = "  \(source.path) (\(kind)): \(source.ingested) ingested, \(source.rejectedCount) rejected"
             if !source.rejected.isEmpty {
                 line += " (" + source.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
             }
             lines.append(line)
             for (name, count) in source.unknownLabels.sorted(by: { $0.key < $1.key }) {
                 lines.append("    left out \(count) records labelled '\(name)': not a FER2013 class (map it with --label-map)")
+            }
+            for (name, count) in source.excludedLabels.sorted(by: { $0.key < $1.key }) {
+                lines.append("    excluded \(count) faces labelled '\(name)': the dataset's own label, outside the seven classes")
             }
             if let damage = source.damage {
                 lines.append("    source ends early: \(damage); what was readable is kept")

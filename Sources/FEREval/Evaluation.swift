@@ -43,8 +43,9 @@ public struct Evaluation: Sendable, Codable {
     /// Scores `predictions` (from `classifier.predict(records, tta: tta)`, same order).
     /// - Parameters:
     ///   - excludedLabels: labels already left out before scoring (foreign names with no FER2013 class).
-    ///   - groupPattern: a regular expression applied to each face's source path; its first capture
-    ///     group (or the whole match) names the face's group (subject, sequence).
+    ///   - groupPattern: `subject` (the person a dataset's file names name, `SubjectKey`), or a regular
+    ///     expression applied to each face's source path, whose first capture group (or the whole
+    ///     match) names the face's group (subject, sequence). Faces without a group are not grouped.
     public init(
         classifier: Classifier, records: [FaceRecord], predictions: [Prediction], data: String, split: String,
         excludedLabels: [String: Int] = [:], rejected: [String: Int] = [:], groupPattern: String? = nil,
@@ -73,21 +74,26 @@ public struct Evaluation: Sendable, Codable {
     }
 
     static func groupScores(_ predictions: [Prediction], pattern: String) throws -> [GroupScore] {
-        let expression: NSRegularExpression
-        do {
-            expression = try NSRegularExpression(pattern: pattern)
-        } catch {
-            throw FerError(.invalidArgument, "--groups: '\(pattern)' is not a regular expression")
+        let group: (String) -> String?
+        if pattern == "subject" {
+            group = SubjectKey.of
+        } else {
+            let expression: NSRegularExpression
+            do {
+                expression = try NSRegularExpression(pattern: pattern)
+            } catch {
+                throw FerError(.invalidArgument, "--groups: '\(pattern)' is not a regular expression")
+            }
+            group = { source in
+                let range = NSRange(source.startIndex..., in: source)
+                guard let match = expression.firstMatch(in: source, range: range) else { return nil }
+                let groupRange = match.numberOfRanges > 1 && match.range(at: 1).location != NSNotFound ? match.range(at: 1) : match.range
+                return Range(groupRange, in: source).map { String(source[$0]) }
+            }
         }
         var tallies: [String: (count: Int, correct: Int)] = [:]
         for prediction in predictions {
-            guard let truth = prediction.truth else { continue }
-            let source = prediction.source
-            let range = NSRange(source.startIndex..., in: source)
-            guard let match = expression.firstMatch(in: source, range: range) else { continue }
-            let groupRange = match.numberOfRanges > 1 && match.range(at: 1).location != NSNotFound ? match.range(at: 1) : match.range
-            guard let swiftRange = Range(groupRange, in: source) else { continue }
-            let group = String(source[swiftRange])
+            guard let truth = prediction.truth, let group = group(prediction.source) else { continue }
             tallies[group, default: (0, 0)].count += 1
             if truth == prediction.predicted { tallies[group, default: (0, 0)].correct += 1 }
         }

@@ -10,7 +10,7 @@ public struct ForeignDataset {
     public let path: String
     /// Every readable face with a label ferdata knows, in source order.
     public let records: [FaceRecord]
-    /// Labels with no FER2013 class (contempt, say), with counts.
+    /// Labels with no FER2013 class (a folder's or a dataset's own, such as contempt), with counts.
     public let unknownLabels: [String: Int]
     /// Files or rows that could not be read, by reason (unknown labels not included).
     public let rejected: [String: Int]
@@ -30,7 +30,8 @@ public struct ForeignDataset {
     ///   - partition: reads only this part's share of the files (every N-th, as `ingest --partition`);
     ///     a part may own no face, so reading none is then not an error.
     public init(
-        path: String, vocabulary: LabelVocabulary = LabelVocabulary(), labeled: Bool = true, partition: Partition = .whole
+        path: String, vocabulary: LabelVocabulary = LabelVocabulary(), labeled: Bool = true, partition: Partition = .whole,
+        layout: Layout? = nil
     ) throws {
         self.path = path
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ferdata-foreign-\(UUID().uuidString)")
@@ -39,12 +40,17 @@ public struct ForeignDataset {
         options.layout.vocabulary = vocabulary
         options.layout.readsLabels = labeled
         options.partition = partition
+        options.layout.layout = layout
         let ingestor = Ingestor(workspace: Workspace(root: scratch), options: options)
         let (dataset, summary) = try ingestor.run([path])
         records = try dataset.allRecords()
-        unknownLabels = summary.sources.reduce(into: [:]) { total, source in total.merge(source.unknownLabels, uniquingKeysWith: +) }
+        unknownLabels = summary.sources.reduce(into: [:]) { total, source in
+            total.merge(source.unknownLabels, uniquingKeysWith: +)
+            total.merge(source.excludedLabels, uniquingKeysWith: +)
+        }
         var rejected = summary.sources.reduce(into: [String: Int]()) { total, source in total.merge(source.rejected, uniquingKeysWith: +) }
         rejected[RejectReason.unknownLabel.rawValue] = nil
+        rejected[RejectReason.excludedLabel.rawValue] = nil
         self.rejected = rejected
         rejects = ingestor.rejects
         sources = dataset.manifest.sources

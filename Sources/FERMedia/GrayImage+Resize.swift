@@ -95,3 +95,21 @@ extension GrayImage {
         return GrayImage(width: side, height: side, pixels: out)
     }
 }
+
+extension GrayImage {
+    /// The part of the rectangle (`x`, `y`, `width`, `height`) that lies inside the image; nil when
+    /// none of it does.
+    public func cropped(x: Int, y: Int, width boxWidth: Int, height boxHeight: Int) -> GrayImage? {
+        let left = max(0, x), top = max(0, y)
+        let right = min(width, x + boxWidth), bottom = min(height, y + boxHeight)
+        guard right > left, bottom > top else { return nil }
+        var out = [UInt8](repeating: 0, count: (right - left) * (bottom - top))
+        pixels.withUnsafeBufferPointer { source in
+            for row in top..<bottom {
+                let from = row * width + left, to = (row - top) * (right - left)
+                for column in 0..<(right - left) { out[to + column] = source[from + column] }
+            }
+        }
+        return GrayImage(width: right - left, height: bottom - top, pixels: out)
+    }
+}

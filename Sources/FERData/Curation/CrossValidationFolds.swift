@@ -2,8 +2,8 @@ import FERCore
 import Foundation
 
 /// K folds for cross-validation: stratified by label, with each group of duplicates (exact or
-/// pHash-near, as dedup and split find them) in one fold, so no fold's model has seen a copy of a
-/// face it is asked about.
+/// pHash-near, as dedup and split find them) and each person's faces (`SubjectKey`) in one fold, so
+/// no fold's model has seen a copy of a face, or its person, it is asked about.
 public enum CrossValidationFolds {
     /// The fold (0..<folds) of each record, in record order. Groups are dealt class by class, in a
     /// seeded order, largest first, each to the fold that has fewest faces of that class so far.
@@ -12,7 +12,7 @@ public enum CrossValidationFolds {
     public static func assign(_ records: [FaceRecord], folds: Int, seed: UInt64, near: Bool = true) -> [Int] {
         precondition(folds >= 2, "cross-validation needs at least two folds")
         let all = Array(records.indices)
-        var graph = DuplicateGraph(records: records, candidates: all, threshold: 4, mirror: true, near: near)
+        var graph = DuplicateGraph(records: records, candidates: all, threshold: 4, mirror: true, near: near, subjects: true)
         let byClass = graph.groupsByMajorityLabel(records, candidates: all)
         var random = SeededGenerator(seed: seed, stream: 0xF01D)
         var fold = [Int](repeating: 0, count: records.count)

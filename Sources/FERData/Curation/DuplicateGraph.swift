@@ -15,9 +15,18 @@ struct DuplicateGraph {
     /// The hashes of each candidate record, by record index.
     var hashes: [Int: Hashes]
 
-    /// `near` false joins identical pixels only (no hashes are computed).
-    init(records: [FaceRecord], candidates: [Int], threshold: Int, mirror: Bool, near: Bool = true) {
+    /// `near` false joins identical pixels only (no hashes are computed); `subjects` also joins the
+    /// faces of one person (`SubjectKey`, within one source), for split and folds (never for dedup).
+    init(records: [FaceRecord], candidates: [Int], threshold: Int, mirror: Bool, near: Bool = true, subjects: Bool = false) {
         sets = UnionFind(count: records.count)
+        if subjects {
+            var firstOfSubject: [String: Int] = [:]
+            for index in candidates {
+                guard let subject = SubjectKey.of(records[index].sourceName) else { continue }
+                let key = "\(records[index].sourceIndex)/\(subject)"
+                if let first = firstOfSubject[key] { sets.union(first, index) } else { firstOfSubject[key] = index }
+            }
+        }
         var exactKeys: [UInt64: Int] = [:]
         for index in candidates {
             let key = Self.fingerprint(records[index].pixels)

@@ -39,7 +39,8 @@ public struct StratifiedSplit: Sendable {
         }
         let train = records.indices.filter { records[$0].split == .train }
         guard !train.isEmpty else { throw FerError(.invalidArgument, "the dataset has no train records to split") }
-        var graph = DuplicateGraph(records: records, candidates: train, threshold: options.threshold, mirror: options.mirror)
+        var graph = DuplicateGraph(records: records, candidates: train, threshold: options.threshold, mirror: options.mirror,
+                                   subjects: true)
         // A group counts for its most common label; groups of each class are shuffled and taken
         // into val until the class reaches its share.
         let byClass = graph.groupsByMajorityLabel(records, candidates: train)

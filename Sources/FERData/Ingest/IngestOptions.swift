@@ -29,6 +29,9 @@ public struct IngestOptions: Sendable {
             "maxImagePixels": String(maxImagePixels),
         ]
         parameters["labelMapSHA256"] = labelMapSHA256
+        if let forced = layout.layout { parameters["layout"] = forced.rawValue }
+        if layout.kdefAngles != ["S"] { parameters["angles"] = layout.kdefAngles.sorted().joined(separator: ",") }
+        if layout.peakFrames != 3 { parameters["peakFrames"] = String(layout.peakFrames) }
         return parameters
     }
 }
@@ -42,8 +45,14 @@ public struct IngestSummary: Sendable, Codable {
         public var rejected: [String: Int] = [:]
         /// Label names that matched no class, with their record counts.
         public var unknownLabels: [String: Int] = [:]
+        /// A dataset's own labels outside the seven classes (AffectNet's contempt, say), with counts.
+        public var excludedLabels: [String: Int] = [:]
+        /// The layout it was read as (`Layout`), for folders and archives.
+        public var layout: String?
         /// Set when the source ended early (a truncated archive or stream).
         public var damage: String?
+        /// A listed layout whose list file was seen inside an archive (listed layouts are read from folders).
+        public var listedLayoutInArchive: String?
 
         public var rejectedCount: Int { rejected.values.reduce(0, +) }
     }

@@ -13,6 +13,11 @@ extension Ingestor {
     static let decodeBatchSize = 512
 
     func ingestArchive(path: String, sourceIndex: UInt32) throws {
+        if let layout = options.layout.layout, layout.isListed {
+            throw FerError(.invalidArgument, "the \(layout.rawValue) layout is read from its unpacked folder: unpack the archive and ingest the folder",
+                           at: InputLocation(source: path))
+        }
+        noteSource { $0.layout = options.layout.layout?.rawValue }
         let reader = try ArchiveReader(path: path, maxEntryBytes: options.maxEntryBytes)
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         var batch: [PendingImage] = []
@@ -21,6 +26,7 @@ extension Ingestor {
             switch entry {
             case .file(let name, let bytes):
                 ordinal += 1
+                if let listed = Layout.listedLayout(ofListFile: name) { noteSource { $0.listedLayoutInArchive = listed.rawValue } }
                 guard owns(Partition.ordinal(source: sourceIndex, position: ordinal)) else { continue }
                 batch.append(PendingImage(ordinal: ordinal, member: name, bytes: bytes))
                 if batch.count == Self.decodeBatchSize {
@@ -54,6 +60,21 @@ extension Ingestor {
     func ingestFolder(path: String, sourceIndex: UInt32) throws {
         let root = URL(fileURLWithPath: path)
         let members = Self.regularFiles(under: root)
+        let layout = options.layout.layout ?? Layout.detect(members: members)
+        if layout.isListed {
+            let present = Set(members)
+            let faces: [ListedFace]
+            switch layout {
+            case .rafdb: faces = try RAFDBList.faces(root: root, members: present)
+            case .affectnet: faces = try AffectNetList.faces(root: root, members: present)
+            case .expw: faces = try ExpWList.faces(root: root, members: present)
+            case .ckplus: faces = try CKPlusList.faces(root: root, members: members, peakFrames: options.layout.peakFrames)
+            default: faces = try ManifestList.faces(listPath: root.appendingPathComponent(ManifestList.fileName).path,
+                                                    vocabulary: options.layout.vocabulary)
+            }
+            return try ingestListed(faces, layout: layout, root: root, sourceIndex: sourceIndex, exists: present.contains)
+        }
+        noteSource { $0.layout = layout.rawValue }
         var batch: [PendingImage] = []
         for (index, member) in members.enumerated() {
             let key = Partition.ordinal(source: sourceIndex, position: index + 1)
@@ -140,6 +161,9 @@ extension Ingestor {
                 sourceName: image.member)
         }
         guard layout.readsLabels else { return .face(EncodedRecord(record(nil)), ordinal: ordinal) }
+        if let excluded = placement.excluded {
+            return .rejected(Reject(location: location, reason: .excludedView, detail: excluded, ordinal: ordinal), unknownLabel: nil)
+        }
         return outcome(placement.label, name: placement.labelName, location: location, ordinal: ordinal) { record($0) }
     }
 }

@@ -6,7 +6,12 @@ import Foundation
 /// input record as ingested or rejected (with a reason, in `rejects.csv`).
 public final class Ingestor {
     public enum SourceKind: String, Sendable {
-        case csv, archive, folder
+        /// A FER2013-style CSV (emotion, pixels, Usage).
+        case csv
+        case archive
+        case folder
+        /// A CSV of `path,label[,split][,subject][,x,y,w,h]` rows naming images beside it (`ManifestList`).
+        case manifest
     }
 
     public let workspace: Workspace
@@ -37,6 +42,7 @@ public final class Ingestor {
         }
         if isDirectory.boolValue { return .folder }
         let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+        if name.hasSuffix(".csv") && ManifestList.isManifest(path) { return .manifest }
         return name.hasSuffix(".csv") || name.contains(".csv.") ? .csv : .archive
     }
 
@@ -57,6 +63,12 @@ public final class Ingestor {
                 case .csv: try ingestCSV(path: path, sourceIndex: UInt32(index))
                 case .archive: try ingestArchive(path: path, sourceIndex: UInt32(index))
                 case .folder: try ingestFolder(path: path, sourceIndex: UInt32(index))
+                case .manifest:
+                    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+                    let faces = try ManifestList.faces(listPath: path, vocabulary: options.layout.vocabulary)
+                    try ingestListed(faces, layout: .manifest, root: folder, sourceIndex: UInt32(index)) { image in
+                        FileManager.default.fileExists(atPath: folder.appendingPathComponent(image).path)
+                    }
                 }
             }
             try checkEverySourceGaveRecords()
@@ -85,7 +97,10 @@ public final class Ingestor {
             let reasons = report.rejected.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
             let detail = reasons.isEmpty ? "the source holds no records"
                 : "0 of \(report.rejectedCount) records read: " + reasons.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            let hint = report.rejected[RejectReason.notAnImage.rawValue] != nil ? " (ferdata reads \(ImageDecoder.formatNames))" : ""
+            var hint = report.rejected[RejectReason.notAnImage.rawValue] != nil ? " (ferdata reads \(ImageDecoder.formatNames))" : ""
+            if let listed = report.listedLayoutInArchive {
+                hint += "; this archive holds \(listed)'s label list: unpack it and ingest the folder"
+            }
             throw FerError(.nothingRead, detail + hint, at: InputLocation(source: report.path))
         }
     }
@@ -108,6 +123,11 @@ public final class Ingestor {
         rejects.add(reject)
         reports[reports.count - 1].rejected[reject.reason.rawValue, default: 0] += 1
         if let unknownLabel { reports[reports.count - 1].unknownLabels[unknownLabel, default: 0] += 1 }
+    }
+
+    /// Notes something about the source being read in its report.
+    func noteSource(_ update: (inout IngestSummary.SourceReport) -> Void) {
+        update(&reports[reports.count - 1])
     }
 
     func markDamaged(_ detail: String) {

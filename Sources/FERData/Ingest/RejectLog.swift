@@ -19,6 +19,14 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable {
     case entryTooLarge = "entry-too-large"
     case truncatedArchive = "truncated-archive"
     case unreadableEntry = "unreadable-entry"
+    /// A dataset's own label outside the seven classes (contempt, none, uncertain, non-face).
+    case excludedLabel = "excluded-label"
+    /// A face a layout leaves out on purpose (a KDEF angle not chosen).
+    case excludedView = "excluded-view"
+    /// A listed face whose image is not in the folder.
+    case missingImage = "missing-image"
+    /// A listed face whose box lies outside its image or is empty.
+    case badBox = "bad-box"
 
     /// The FER2013 CSV column a row reject is about, for its location.
     var csvField: String? {

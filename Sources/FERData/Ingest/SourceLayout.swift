@@ -1,18 +1,27 @@
 import FERCore
 
-/// Reads label, split and usage from an image's path inside an archive or folder.
+/// Reads label, split and usage from an image's path inside an archive or folder, and holds how the
+/// listed layouts are read (`Layout`).
 ///
-/// Layouts: `SPLIT/CLASS/file` (the Kaggle FER-2013 layout) and `CLASS/file`, under any number of
+/// Folders: `SPLIT/CLASS/file` (the Kaggle FER-2013 layout) and `CLASS/file`, under any number of
 /// leading folders. The class is the file's parent folder, matched through the label vocabulary; the
 /// split is the grandparent when it names one (train, val, validation, test, ...). A FER-2013 file name
 /// (`PublicTest_123.jpg`) gives the original usage; without a split folder the usage decides the split,
-/// and without either the record goes to train.
+/// and without either the record goes to train. JAFFE and KDEF file names carry the label: with
+/// `layout` jaffe or kdef the name decides; without a layout a name of theirs is read when no class
+/// folder is above the file.
 public struct SourceLayout: Sendable {
     public var vocabulary: LabelVocabulary
     public var usageMapping: UsageMapping
     /// False for unlabeled images (annotation): every decodable image becomes a record with no label,
     /// whatever its folders are called.
     public var readsLabels = true
+    /// `--layout`: nil detects it.
+    public var layout: Layout?
+    /// KDEF camera angles to keep (`--angles`); the others are rejected as excluded angles.
+    public var kdefAngles: Set<String> = ["S"]
+    /// CK+: how many last frames of a labelled sequence carry its label (`--peak-frames`).
+    public var peakFrames = 3
 
     public init(vocabulary: LabelVocabulary = LabelVocabulary(), usageMapping: UsageMapping = UsageMapping()) {
         self.vocabulary = vocabulary
@@ -25,6 +34,10 @@ public struct SourceLayout: Sendable {
         public var labelName: String?
         public var split: Split
         public var usage: Usage
+        /// The person, when the file name says (JAFFE, KDEF).
+        public var subject: String?
+        /// Why a face of a known dataset is left out on purpose (a KDEF angle not chosen).
+        public var excluded: String?
     }
 
     public func place(memberPath path: String) -> Placement {
@@ -49,6 +62,25 @@ public struct SourceLayout: Sendable {
             resolvedSplit = split ?? usageMapping.split(for: usage) ?? .train
         }
         let label = labelName.map(vocabulary.resolve) ?? .unknown
-        return Placement(label: label, labelName: labelName, split: resolvedSplit, usage: usage)
+        let byFolder = Placement(label: label, labelName: labelName, split: resolvedSplit, usage: usage)
+        switch layout {
+        case .jaffe?: return byName(JaffeKdefNames.jaffe(fileName), fileName, split ?? .train) ?? byFolder
+        case .kdef?: return byName(JaffeKdefNames.kdef(fileName), fileName, split ?? .train) ?? byFolder
+        case nil:
+            if case .emotion = label { return byFolder }
+            let face = JaffeKdefNames.jaffe(fileName) ?? JaffeKdefNames.kdef(fileName)
+            return byName(face, fileName, split ?? .train) ?? byFolder
+        default: return byFolder
+        }
+    }
+
+    private func byName(_ face: JaffeKdefNames.Face?, _ fileName: String, _ split: Split) -> Placement? {
+        guard let face, case .emotion(let emotion) = face.label else { return nil }
+        var placement = Placement(label: .emotion(emotion), labelName: emotion.name, split: split, usage: .unspecified,
+                                  subject: face.subject)
+        if let angle = face.angle, !kdefAngles.contains(angle) {
+            placement.excluded = "KDEF angle \(angle) (kept: \(kdefAngles.sorted().joined(separator: ", ")); choose with --angles)"
+        }
+        return placement
     }
 }

@@ -15,6 +15,8 @@ public enum CrossEvalStage: Stage {
         public var others: [String] = []
         /// A file of `name,target` lines mapping foreign label names to classes (or `ignore`).
         public var labelMap: String?
+        /// How every OTHER lays out faces and labels; nil detects it for each.
+        public var layout: Layout?
         /// A regular expression on each file's path whose first group names its subject or sequence.
         public var groups: String?
         /// The folder under which each report folder goes (default WORKSPACE/reports).
@@ -24,7 +26,7 @@ public enum CrossEvalStage: Stage {
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case others, labelMap = "label-map", groups, reports, tta }
+        enum CodingKeys: String, CodingKey, CaseIterable { case others, labelMap = "label-map", layout, groups, reports, tta }
         public static let keys = codingKeyNames(CodingKeys.self)
 
         public func validate() throws {
@@ -53,7 +55,7 @@ public enum CrossEvalStage: Stage {
             folders.append(folder.path)
         }
         for other in options.others {
-            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary)
+            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout)
             let predictions = classifier.predict(foreign.records, tta: options.tta)
             let evaluation = try Evaluation(
                 classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",

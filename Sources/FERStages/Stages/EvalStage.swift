@@ -16,10 +16,12 @@ public enum EvalStage: Stage {
         public var report: String?
         /// Test-time augmentation.
         public var tta = TestTimeAugmentation.none
+        /// Per-group scores: `subject`, or a regular expression on each face's source name.
+        public var groups: String?
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case split, report, tta }
+        enum CodingKeys: String, CodingKey, CaseIterable { case split, report, tta, groups }
         public static let keys = codingKeyNames(CodingKeys.self)
     }
 
@@ -31,7 +33,7 @@ public enum EvalStage: Stage {
         let folder = options.report.map { URL(fileURLWithPath: $0) } ?? context.reports
             ?? context.workspace.root.appendingPathComponent("reports/eval-\(data.name)-\(options.split.rawValue)")
         let evaluation = try Scoring.scoreDataset(classifier, records: records, data: data.name, split: options.split.rawValue, folder: folder,
-                                                  tta: options.tta)
+                                                  tta: options.tta, groups: options.groups)
         return ReportOutput(folder: folder.path, reports: [folder.path], evaluations: [evaluation])
     }
 }

@@ -18,6 +18,12 @@ public enum IngestStage: Stage {
         /// Fail on the first rejected record instead of logging it.
         public var strict = false
         public var shardSize = DatasetWriter.defaultShardSize
+        /// How the sources lay out faces and labels; nil detects it (`Layout`).
+        public var layout: Layout?
+        /// KDEF camera angles to keep (FL, HL, S, HR, FR).
+        public var angles = ["S"]
+        /// CK+: the last frames of each labelled sequence that carry its label.
+        public var peakFrames = 3
         /// This run's share of the input (`--partition I/N`); command line only.
         public var partition = Partition.whole
 
@@ -25,6 +31,7 @@ public enum IngestStage: Stage {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case sources, labelMap = "label-map", publicTestAsVal = "public-test-as-val", strict, shardSize = "shard-size"
+            case layout, angles, peakFrames = "peak-frames"
         }
 
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -32,6 +39,11 @@ public enum IngestStage: Stage {
         public func validate() throws {
             guard !sources.isEmpty else { throw FerError(.invalidArgument, "sources: give at least one CSV, archive or folder") }
             guard shardSize > 0 else { throw FerError(.invalidArgument, "shard-size must be positive, got \(shardSize)") }
+            if let bad = angles.first(where: { !JaffeKdefNames.kdefAngles.contains($0) }) {
+                throw FerError(.invalidArgument, "angles: '\(bad)' is not a KDEF angle (\(JaffeKdefNames.kdefAngles.joined(separator: ", ")))")
+            }
+            guard !angles.isEmpty else { throw FerError(.invalidArgument, "angles: name at least one KDEF angle") }
+            guard peakFrames >= 1 else { throw FerError(.invalidArgument, "peak-frames must be at least 1, got \(peakFrames)") }
         }
 
         public var inputPaths: [String] { sources + (labelMap.map { [$0] } ?? []) }
@@ -43,6 +55,9 @@ public enum IngestStage: Stage {
         settings.strict = options.strict
         settings.shardSize = options.shardSize
         settings.partition = options.partition
+        settings.layout.layout = options.layout
+        settings.layout.kdefAngles = Set(options.angles)
+        settings.layout.peakFrames = options.peakFrames
         settings.layout.usageMapping = UsageMapping(publicTestAsVal: options.publicTestAsVal)
         (settings.layout.vocabulary, settings.labelMapSHA256) = try LabelVocabulary.labelMap(options.labelMap)
         let ingestor = Ingestor(workspace: context.workspace, options: settings) { progress in

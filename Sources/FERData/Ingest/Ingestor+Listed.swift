@@ -1,0 +1,107 @@
+import FERCore
+import FERMedia
+import Foundation
+
+extension Ingestor {
+    /// The faces of one image of a listed layout, each with its place in the layout's list.
+    struct ListedImage {
+        var image: String
+        var faces: [(position: Int, face: ListedFace)]
+    }
+
+    /// Ingests a listed layout: every face its list files name is an input record, in list order
+    /// (its locator is its 1-based place in that order), ingested or rejected with a reason: a label
+    /// outside the seven classes, an image missing from the folder, a box outside its image, an image
+    /// that does not decode.
+    /// - Parameter exists: whether an image path (relative to `root`) is there.
+    func ingestListed(_ faces: [ListedFace], layout: Layout, root: URL, sourceIndex: UInt32, exists: (String) -> Bool) throws {
+        noteSource { $0.layout = layout.rawValue }
+        var batch: [ListedImage] = []
+        for (index, face) in faces.enumerated() {
+            let position = index + 1
+            let ordinal = Partition.ordinal(source: sourceIndex, position: position)
+            guard owns(ordinal) else { continue }
+            let location = InputLocation(source: face.location.source, member: face.image, line: face.location.line)
+            if case .excluded(let name) = face.label {
+                try reject(Reject(location: location, reason: .excludedLabel,
+                                  detail: "'\(name)' is \(layout.rawValue)'s own label, outside the seven classes", ordinal: ordinal))
+                noteSource { $0.excludedLabels[name, default: 0] += 1 }
+                continue
+            }
+            guard exists(face.image) else {
+                try reject(Reject(location: location, reason: .missingImage, detail: "the list names \(face.image), which is not in the folder",
+                                  ordinal: ordinal))
+                continue
+            }
+            if batch.last?.image == face.image {
+                batch[batch.count - 1].faces.append((position, face))
+            } else {
+                if batch.count == Self.decodeBatchSize {
+                    try decodeListed(batch, root: root, sourceIndex: sourceIndex)
+                    batch.removeAll(keepingCapacity: true)
+                    report(source: root.path, fraction: Double(position) / Double(faces.count))
+                }
+                batch.append(ListedImage(image: face.image, faces: [(position, face)]))
+            }
+        }
+        try decodeListed(batch, root: root, sourceIndex: sourceIndex)
+        report(source: root.path, fraction: 1)
+    }
+
+    private func decodeListed(_ batch: [ListedImage], root: URL, sourceIndex: UInt32) throws {
+        let maxPixels = options.maxImagePixels, maxBytes = options.maxEntryBytes
+        let outcomes = Parallel.map(count: batch.count) { range in
+            batch[range].flatMap { Self.decode($0, root: root, sourceIndex: sourceIndex, maxPixels: maxPixels, maxBytes: maxBytes) }
+        }
+        for outcome in outcomes { try settle(outcome) }
+    }
+
+    static func decode(_ listed: ListedImage, root: URL, sourceIndex: UInt32, maxPixels: UInt64, maxBytes: Int) -> [ItemOutcome] {
+        func rejectAll(_ reason: RejectReason, _ detail: String) -> [ItemOutcome] {
+            listed.faces.map { position, face in
+                .rejected(Reject(location: InputLocation(source: face.location.source, member: listed.image, line: face.location.line),
+                                 reason: reason, detail: detail, ordinal: Partition.ordinal(source: sourceIndex, position: position)),
+                          unknownLabel: nil)
+            }
+        }
+        let file = root.appendingPathComponent(listed.image).path
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        guard size <= maxBytes else { return rejectAll(.entryTooLarge, "file is \(size) bytes, over the \(maxBytes)-byte limit") }
+        guard let data = try? FileIO.readAll(file) else { return rejectAll(.unreadableEntry, "cannot read the file") }
+        let decoded: Result<GrayImage, FerError> = data.withUnsafeBytes { bytes in
+            guard ImageDecoder.sniff(bytes) != nil else {
+                return .failure(FerError(.unsupportedImage, "not a supported image (\(ImageDecoder.formatNames))"))
+            }
+            return Result { () throws(FerError) in try ImageDecoder.decodeGray(bytes, maxPixels: maxPixels) }
+        }
+        let image: GrayImage
+        switch decoded {
+        case .success(let full): image = full
+        case .failure(let error):
+            let reason: RejectReason = switch error.code {
+            case .imageTooLarge: .imageTooLarge
+            case .unsupportedImage where !error.message.contains(":"): .notAnImage
+            default: .undecodableImage
+            }
+            return rejectAll(reason, error.message)
+        }
+        return listed.faces.map { position, face in
+            let ordinal = Partition.ordinal(source: sourceIndex, position: position)
+            let location = InputLocation(source: face.location.source, member: listed.image, line: face.location.line)
+            var crop = image
+            if let box = face.box {
+                guard let inside = image.cropped(x: box.x, y: box.y, width: box.width, height: box.height) else {
+                    let detail = "box x \(box.x) y \(box.y) w \(box.width) h \(box.height) is outside the \(image.width)x\(image.height) image or empty"
+                    return .rejected(Reject(location: location, reason: .badBox, detail: detail, ordinal: ordinal), unknownLabel: nil)
+                }
+                crop = inside
+            }
+            guard case .emotion(let emotion) = face.label else { preconditionFailure("excluded labels are rejected before decoding") }
+            let record = FaceRecord(
+                pixels: crop.faceSized().pixels, label: emotion, split: face.split, sourceIndex: sourceIndex,
+                locator: UInt64(position), recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(position)),
+                sourceName: listed.image)
+            return .face(EncodedRecord(record), ordinal: ordinal)
+        }
+    }
+}

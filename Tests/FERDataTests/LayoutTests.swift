@@ -1,0 +1,237 @@
+import FERCore
+import FERTestSupport
+import Foundation
+import Testing
+
+@testable import FERData
+
+/// The public FER datasets as they ship, each a miniature built here in its exact layout and file
+/// formats (TIFF for JAFFE, PNG for CK+, JPEG for the others) with its real quirks: counts, labels,
+/// splits, subjects, excluded labels and crop boxes, detected without `--layout` and forced with it.
+@Suite struct LayoutTests {
+    /// A `width` x `height` gray picture of value 30 with each box filled with its own value: a face
+    /// cropped by its box is uniformly that value.
+    static func picture(width: Int, height: Int, boxes: [(FaceBox, UInt8)] = []) -> [UInt8] {
+        var pixels = [UInt8](repeating: 30, count: width * height)
+        for (box, value) in boxes {
+            for y in box.y..<(box.y + box.height) { for x in box.x..<(box.x + box.width) { pixels[y * width + x] = value } }
+        }
+        return pixels
+    }
+
+    /// Whether a cropped face is its box's value (JPEG rings a little at the box's edges).
+    static func uniform(_ pixels: [UInt8], _ value: Int) -> Bool {
+        let mean = Double(pixels.reduce(0) { $0 + Int($1) }) / Double(pixels.count)
+        return abs(mean - Double(value)) < 3 && pixels.allSatisfy { abs(Int($0) - value) <= 16 }
+    }
+
+    static func write(_ files: [(String, [UInt8])], under root: URL) throws {
+        for (path, bytes) in files {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+        }
+    }
+
+    func ingest(_ source: URL, layout: Layout? = nil, configure: (inout IngestOptions) -> Void = { _ in }) throws
+        -> (IngestSummary, [FaceRecord]) {
+        var options = IngestOptions()
+        options.layout.layout = layout
+        configure(&options)
+        let workspace = Workspace(root: source.deletingLastPathComponent().appendingPathComponent("work-\(UUID().uuidString)"))
+        let (dataset, summary) = try Ingestor(workspace: workspace, options: options).run([source.path])
+        return (summary, try dataset.allRecords())
+    }
+
+    @Test func jaffeDottedNamesInTIFF() throws {
+        let root = Fixtures.temporaryDirectory().appendingPathComponent("jaffe")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let tiff = { (seed: Int) in ImageFiles.tiff(Fixtures.face(seed: seed), width: 48, height: 48, compression: .lzw) }
+        try Self.write([("KA.AN1.39.tiff", tiff(1)), ("KA.HA2.41.tiff", tiff(2)), ("YM.NE1.50.tiff", tiff(3)),
+                        ("YM.SU3.61.tiff", tiff(4)), ("README_FIRST.txt", Array("JAFFE".utf8))], under: root)
+        #expect(Layout.detect(members: Ingestor.regularFiles(under: root)) == .jaffe)
+        let (summary, records) = try ingest(root)
+        #expect(summary.sources[0].layout == "jaffe")
+        #expect(records.map(\.label) == [.angry, .happy, .neutral, .surprise])
+        #expect(records.allSatisfy { $0.split == .train } && records[0].pixels == Fixtures.face(seed: 1))
+        #expect(summary.sources[0].rejected == ["not-an-image": 1])
+        #expect(JaffeKdefNames.jaffe("KA.AN1.39.tiff") == .init(label: .emotion(.angry), subject: "KA", angle: nil))
+        #expect(JaffeKdefNames.jaffe("YM.NE1.50.tiff")?.subject == "YM" && JaffeKdefNames.jaffe("KA.XX1.39.tiff") == nil)
+        // Forced to class folders, nothing has a class: a clear error, not zeros.
+        #expect(throws: FerError.self) { try ingest(root, layout: .folders) }
+    }
+
+    @Test func kdefFrontFacingByDefaultAndAnglesOnRequest() throws {
+        let root = Fixtures.temporaryDirectory().appendingPathComponent("KDEF")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let jpeg = { (seed: Int) in
+            Fixtures.jpeg((0..<(56 * 76)).map { UInt8(truncatingIfNeeded: $0 * seed / 7) }, width: 56, height: 76)
+        }
+        try Self.write([("AF01/AF01ANS.JPG", jpeg(1)), ("AF01/AF01ANHL.JPG", jpeg(2)), ("AF01/AF01AFFR.JPG", jpeg(3)),
+                        ("BM12/BM12SUS.JPG", jpeg(4)), ("BM12/BM12DIS.JPG", jpeg(5))], under: root)
+        #expect(Layout.detect(members: Ingestor.regularFiles(under: root)) == .kdef)
+        let (summary, records) = try ingest(root)
+        #expect(Set(records.map(\.label)) == [.angry, .surprise, .disgust] && records.count == 3)
+        #expect(summary.sources[0].rejected == ["excluded-view": 2] && summary.sources[0].layout == "kdef")
+        let (_, more) = try ingest(root, layout: .kdef) { $0.layout.kdefAngles = ["S", "HL", "FR"] }
+        #expect(more.count == 5 && more.contains { $0.label == .fear })
+        #expect(JaffeKdefNames.kdef("AF01AFFR.JPG") == .init(label: .emotion(.fear), subject: "F01", angle: "FR"))
+        #expect(JaffeKdefNames.kdef("BM12SUS.JPG")?.subject == "M12" && JaffeKdefNames.kdef("CF01ANS.JPG") == nil)
+    }
+
+    @Test func rafdbAlignedNamesSplitsAndAMissingImage() throws {
+        let root = Fixtures.temporaryDirectory().appendingPathComponent("basic")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let list = "train_00001.jpg 5\ntrain_00002.jpg 1\ntest_0001.jpg 7\r\ntest_0002.jpg 4\n"
+        let jpeg = { (seed: Int) in Fixtures.jpeg(Fixtures.face(seed: seed)) }
+        try Self.write([("EmoLabel/list_patition_label.txt", Array(list.utf8)),
+                        ("Image/aligned/train_00001_aligned.jpg", jpeg(1)), ("Image/aligned/train_00002_aligned.jpg", jpeg(2)),
+                        ("Image/aligned/test_0001_aligned.jpg", jpeg(3)),
+                        ("Image/original/train_00001.jpg", jpeg(9))], under: root)
+        let (summary, records) = try ingest(root)
+        #expect(summary.sources[0].layout == "raf-db")
+        #expect(records.map(\.label) == [.sad, .surprise, .neutral] && records.map(\.split) == [.train, .train, .test])
+        #expect(records.map(\.sourceName) == ["Image/aligned/train_00001_aligned.jpg", "Image/aligned/train_00002_aligned.jpg",
+                                              "Image/aligned/test_0001_aligned.jpg"])
+        #expect(records.map(\.locator) == [1, 2, 3])
+        #expect(summary.sources[0].rejected == ["missing-image": 1])
+
+        // The list without its images: every face rejected, and so an error naming why.
+        try FileManager.default.removeItem(at: root.appendingPathComponent("Image"))
+        #expect { try ingest(root) } throws: { ($0 as? FerError)?.message.contains("0 of 4 records read: 4 missing-image") == true }
+        // The images without their list, forced: a one-line error.
+        try FileManager.default.removeItem(at: root.appendingPathComponent("EmoLabel"))
+        try Self.write([("Image/aligned/train_00001_aligned.jpg", jpeg(1))], under: root)
+        #expect { try ingest(root, layout: .rafdb) } throws: { ($0 as? FerError)?.code == .sourceMissing }
+    }
+
+    @Test func affectnetBoxesLandmarksAndCodesSevenToTen() throws {
+        let root = Fixtures.temporaryDirectory().appendingPathComponent("AffectNet")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let happy = FaceBox(x: 20, y: 10, width: 96, height: 96), angry = FaceBox(x: 40, y: 30, width: 60, height: 60)
+        let header = "subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,valence,arousal\n"
+        let landmarks = "\"21.5;40.2;22.8;52.9;25.1;65.3\""
+        let training = header + "101/a.jpg,20,10,96,96,\(landmarks),1,0.78,0.21\n"
+            + "101/b.jpg,0,0,50,50,\(landmarks),7,-0.2,0.3\n" + "101/b.jpg,0,0,50,50,1.0;2.0,10,-2,-2\n"
+        let validation = header + "102/c.jpg,40,30,60,60,\(landmarks),6,-0.5,0.7\n" + "102/c.jpg,40,30,60,60,\(landmarks),8,0,0\n"
+        try Self.write([
+            ("training.csv", Array(training.utf8)), ("validation.csv", Array(validation.utf8)),
+            ("Manually_Annotated_Images/101/a.jpg", Fixtures.jpeg(Self.picture(width: 160, height: 120, boxes: [(happy, 220)]), width: 160, height: 120)),
+            ("Manually_Annotated_Images/101/b.jpg", Fixtures.jpeg(Fixtures.face(seed: 1))),
+            ("Manually_Annotated_Images/102/c.jpg", Fixtures.jpeg(Self.picture(width: 120, height: 100, boxes: [(angry, 120)]), width: 120, height: 100)),
+        ], under: root)
+        let (summary, records) = try ingest(root)
+        #expect(summary.sources[0].layout == "affectnet")
+        #expect(records.map(\.label) == [.happy, .angry] && records.map(\.split) == [.train, .test])
+        #expect(Self.uniform(records[0].pixels, 220), "the happy face is its box, cropped")
+        #expect(Self.uniform(records[1].pixels, 120), "the angry face is its box, cropped")
+        #expect(summary.sources[0].excludedLabels == ["contempt": 1, "non-face": 1, "none": 1])
+        #expect(summary.sources[0].rejected == ["excluded-label": 3])
+    }
+
+    @Test func expwSeveralFacesPerImage() throws {
+        let root = Fixtures.temporaryDirectory().appendingPathComponent("ExpW")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let left = FaceBox(x: 10, y: 20, width: 70, height: 70), right = FaceBox(x: 120, y: 40, width: 50, height: 50)
+        // image face top left right bottom confidence label
+        let list = "party_1.jpg 0 20 10 80 90 71.2 3\nparty_1.jpg 1 40 120 170 90 52.0 0\nalone_2.jpg 0 0 0 48 48 80.1 6\n"
+            + "party_1.jpg 2 500 500 560 560 12.0 4\n"
+        try Self.write([
+            ("label/label.lst", Array(list.utf8)),
+            ("image/origin/party_1.jpg", Fixtures.jpeg(Self.picture(width: 200, height: 120, boxes: [(left, 200), (right, 90)]), width: 200, height: 120)),
+            ("image/origin/alone_2.jpg", Fixtures.jpeg(Fixtures.face(seed: 2))),
+        ], under: root)
+        let (summary, records) = try ingest(root)
+        #expect(summary.sources[0].layout == "expw")
+        #expect(records.map(\.label) == [.happy, .angry, .neutral] && records.map(\.locator) == [1, 2, 3])
+        #expect(Self.uniform(records[0].pixels, 200) && Self.uniform(records[1].pixels, 90))
+        #expect(summary.sources[0].rejected == ["bad-box": 1])
+    }
+
+    @Test func ckplusPeakFramesNeutralFirstFramesAndContempt() throws {
+        let root = Fixtures.temporaryDirectory().appendingPathComponent("CK+")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        var files: [(String, [UInt8])] = []
+        for (sequence, frames) in [("S005/001", 6), ("S010/002", 5), ("S011/001", 4)] {
+            let stem = sequence.replacingOccurrences(of: "/", with: "_")
+            for frame in 1...frames {
+                let name = String(format: "cohn-kanade-images/%@/%@_%08d.png", sequence, stem, frame)
+                files.append((name, Fixtures.png(Fixtures.face(seed: frame + 10 * frames))))
+            }
+        }
+        files.append(("Emotion/S005/001/S005_001_00000006_emotion.txt", Array("   3.0000000e+00\n".utf8)))
+        files.append(("Emotion/S010/002/S010_002_00000005_emotion.txt", Array("   2.0000000e+00\n".utf8)))
+        try Self.write(files, under: root)
+        let (summary, records) = try ingest(root)
+        #expect(summary.sources[0].layout == "ck+")
+        #expect(records.map(\.label) == [.neutral, .disgust, .disgust, .disgust, .neutral])
+        #expect(records.map(\.sourceName) == [
+            "cohn-kanade-images/S005/001/S005_001_00000001.png", "cohn-kanade-images/S005/001/S005_001_00000004.png",
+            "cohn-kanade-images/S005/001/S005_001_00000005.png", "cohn-kanade-images/S005/001/S005_001_00000006.png",
+            "cohn-kanade-images/S010/002/S010_002_00000001.png",
+        ])
+        #expect(summary.sources[0].excludedLabels == ["contempt": 3])
+        let faces = try CKPlusList.faces(root: root, members: Ingestor.regularFiles(under: root), peakFrames: 1)
+        #expect(faces.map(\.subject) == ["S005", "S005", "S010", "S010"])
+        let (_, one) = try ingest(root) { $0.layout.peakFrames = 1 }
+        #expect(one.count == 3)
+    }
+
+    @Test func aManifestForEverythingElse() throws {
+        let root = Fixtures.temporaryDirectory().appendingPathComponent("mine")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let box = FaceBox(x: 8, y: 8, width: 40, height: 40)
+        let manifest = "path,label,split,subject,x,y,w,h\nphotos/a.png,happy,test,p1,8,8,40,40\nphotos/b.jpg,4,,p2,,,,\n"
+            + "\"photos/c, d.png\",contempt,train,p1,,,,\nphotos/missing.png,sad,train,p3,,,,\n"
+        try Self.write([("manifest.csv", Array(manifest.utf8)),
+                        ("photos/a.png", Fixtures.png(Self.picture(width: 64, height: 64, boxes: [(box, 180)]), width: 64, height: 64)),
+                        ("photos/b.jpg", Fixtures.jpeg(Fixtures.face(seed: 4))),
+                        ("photos/c, d.png", Fixtures.png(Fixtures.face(seed: 5)))], under: root)
+        for source in [root, root.appendingPathComponent("manifest.csv")] {
+            let (summary, records) = try ingest(source)
+            #expect(summary.sources[0].layout == "manifest")
+            #expect(records.map(\.label) == [.happy, .sad] && records.map(\.split) == [.test, .train])
+            #expect(Self.uniform(records[0].pixels, 180))
+            #expect(summary.sources[0].rejected == ["excluded-label": 1, "missing-image": 1])
+            #expect(summary.sources[0].excludedLabels == ["contempt": 1])
+        }
+        #expect(Ingestor.SourceKind.manifest == (try Ingestor.kind(of: root.appendingPathComponent("manifest.csv").path)))
+    }
+
+    /// A listed layout inside an archive is not read from it: nothing is read, and the error says to unpack.
+    @Test func aListedLayoutInAnArchiveSaysToUnpackIt() throws {
+        let folder = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let zip = folder.appendingPathComponent("basic.zip")
+        Fixtures.writeArchive(.zip, to: zip, entries: [("basic/EmoLabel/list_patition_label.txt", Array("train_00001.jpg 5\n".utf8)),
+                                                       ("basic/Image/aligned/train_00001_aligned.jpg", Fixtures.jpeg(Fixtures.face(seed: 1)))])
+        #expect { try ingest(zip) } throws: { ($0 as? FerError)?.message.contains("unpack it and ingest the folder") == true }
+        #expect { try ingest(zip, layout: .rafdb) } throws: { ($0 as? FerError)?.message.contains("unpack the archive") == true }
+    }
+
+    /// Split keeps each person on one side, and cross-validation folds keep each person in one fold
+    /// (subjects from JAFFE, KDEF and CK+ file names); dedup does not group by person.
+    @Test func splitAndFoldsKeepAPersonTogether() throws {
+        let codes = ["AN", "DI", "FE", "HA", "NE", "SA", "SU"]
+        var records: [FaceRecord] = []
+        for subject in 0..<10 {
+            let name = String(UnicodeScalar(UInt8(65 + subject))) + "Z"
+            for (c, code) in codes.enumerated() {
+                records.append(FaceRecord(pixels: Fixtures.face(seed: 100 * subject + c), label: Emotion(rawValue: UInt8(c))!, split: .train,
+                                          sourceName: "jaffe/\(name).\(code)1.\(subject * 10 + c).tiff"))
+            }
+        }
+        #expect(SubjectKey.of("jaffe/KA.AN1.39.tiff") == "KA" && SubjectKey.of("x/S005_001_00000011.png") == "S005")
+        #expect(SubjectKey.of("AF01/AF01ANS.JPG") == "F01" && SubjectKey.of("train/happy/Training_12.jpg") == nil)
+        var options = StratifiedSplit.Options()
+        options.valFraction = 0.2
+        let (split, _) = try StratifiedSplit(options: options).run(records)
+        var sides: [String: Set<Split>] = [:]
+        for record in split { sides[SubjectKey.of(record.sourceName)!, default: []].insert(record.split) }
+        #expect(sides.values.allSatisfy { $0.count == 1 } && sides.values.contains([.val]) && sides.values.contains([.train]))
+        let folds = CrossValidationFolds.assign(records, folds: 3, seed: 1)
+        var foldsOf: [String: Set<Int>] = [:]
+        for (record, fold) in zip(records, folds) { foldsOf[SubjectKey.of(record.sourceName)!, default: []].insert(fold) }
+        #expect(foldsOf.values.allSatisfy { $0.count == 1 } && Set(folds).count == 3)
+    }
+}
