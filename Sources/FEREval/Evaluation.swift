@@ -74,9 +74,9 @@ public struct Evaluation: Sendable, Codable {
     }
 
     static func groupScores(_ predictions: [Prediction], pattern: String) throws -> [GroupScore] {
-        let group: (String) -> String?
+        let group: (Prediction) -> String?
         if pattern == "subject" {
-            group = SubjectKey.of
+            group = \.subject
         } else {
             let expression: NSRegularExpression
             do {
@@ -84,7 +84,8 @@ public struct Evaluation: Sendable, Codable {
             } catch {
                 throw FerError(.invalidArgument, "--groups: '\(pattern)' is not a regular expression")
             }
-            group = { source in
+            group = { prediction in
+                let source = prediction.source
                 let range = NSRange(source.startIndex..., in: source)
                 guard let match = expression.firstMatch(in: source, range: range) else { return nil }
                 let groupRange = match.numberOfRanges > 1 && match.range(at: 1).location != NSNotFound ? match.range(at: 1) : match.range
@@ -93,7 +94,7 @@ public struct Evaluation: Sendable, Codable {
         }
         var tallies: [String: (count: Int, correct: Int)] = [:]
         for prediction in predictions {
-            guard let truth = prediction.truth, let group = group(prediction.source) else { continue }
+            guard let truth = prediction.truth, let group = group(prediction) else { continue }
             tallies[group, default: (0, 0)].count += 1
             if truth == prediction.predicted { tallies[group, default: (0, 0)].correct += 1 }
         }

@@ -54,6 +54,7 @@ import Testing
         #expect(summary.sources[0].layout == "jaffe")
         #expect(records.map(\.label) == [.angry, .happy, .neutral, .surprise])
         #expect(records.allSatisfy { $0.split == .train } && records[0].pixels == Fixtures.face(seed: 1))
+        #expect(records.map(\.subject) == ["KA", "KA", "YM", "YM"])
         #expect(summary.sources[0].rejected == ["not-an-image": 1])
         #expect(JaffeKdefNames.jaffe("KA.AN1.39.tiff") == .init(label: .emotion(.angry), subject: "KA", angle: nil))
         #expect(JaffeKdefNames.jaffe("YM.NE1.50.tiff")?.subject == "YM" && JaffeKdefNames.jaffe("KA.XX1.39.tiff") == nil)
@@ -75,6 +76,7 @@ import Testing
         #expect(summary.sources[0].rejected == ["excluded-view": 2] && summary.sources[0].layout == "kdef")
         let (_, more) = try ingest(root, layout: .kdef) { $0.layout.kdefAngles = ["S", "HL", "FR"] }
         #expect(more.count == 5 && more.contains { $0.label == .fear })
+        #expect(Set(more.compactMap(\.subject)) == ["F01", "M12"] && more.allSatisfy { $0.subject != nil })
         #expect(JaffeKdefNames.kdef("AF01AFFR.JPG") == .init(label: .emotion(.fear), subject: "F01", angle: "FR"))
         #expect(JaffeKdefNames.kdef("BM12SUS.JPG")?.subject == "M12" && JaffeKdefNames.kdef("CF01ANS.JPG") == nil)
     }
@@ -126,6 +128,7 @@ import Testing
         #expect(Self.uniform(records[0].pixels, 220), "the happy face is its box, cropped")
         #expect(Self.uniform(records[1].pixels, 120), "the angry face is its box, cropped")
         #expect(summary.sources[0].excludedLabels == ["contempt": 1, "non-face": 1, "none": 1])
+        #expect(records.map(\.valence) == [0.78, -0.5] && records.map(\.arousal) == [0.21, 0.7] && records[0].subject == nil)
         #expect(summary.sources[0].rejected == ["excluded-label": 3])
     }
 
@@ -171,6 +174,7 @@ import Testing
             "cohn-kanade-images/S010/002/S010_002_00000001.png",
         ])
         #expect(summary.sources[0].excludedLabels == ["contempt": 3])
+        #expect(records.map(\.subject) == ["S005", "S005", "S005", "S005", "S010"])
         let faces = try CKPlusList.faces(root: root, members: Ingestor.regularFiles(under: root), peakFrames: 1)
         #expect(faces.map(\.subject) == ["S005", "S005", "S010", "S010"])
         let (_, one) = try ingest(root) { $0.layout.peakFrames = 1 }
@@ -191,6 +195,7 @@ import Testing
             let (summary, records) = try ingest(source)
             #expect(summary.sources[0].layout == "manifest")
             #expect(records.map(\.label) == [.happy, .sad] && records.map(\.split) == [.test, .train])
+            #expect(records.map(\.subject) == ["p1", "p2"])
             #expect(Self.uniform(records[0].pixels, 180))
             #expect(summary.sources[0].rejected == ["excluded-label": 1, "missing-image": 1])
             #expect(summary.sources[0].excludedLabels == ["contempt": 1])

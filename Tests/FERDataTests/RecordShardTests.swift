@@ -20,20 +20,67 @@ import Testing
     }
 
     @Test func recordRoundTrip() throws {
-        var buffer = [UInt8](repeating: 0, count: RecordLayout.recordSize)
-        let original = Self.record(5)
-        buffer.withUnsafeMutableBytes { RecordLayout.encode(original, into: $0) }
-        let decoded = try buffer.withUnsafeBytes { try RecordLayout.decode($0) }
+        let format = RecordFormat.current
+        #expect(format.recordSize == 2496)
+        var buffer = [UInt8](repeating: 0, count: format.recordSize)
+        var original = Self.record(5)
+        original.subject = "S005"
+        original.valence = -0.25
+        original.arousal = 0.5
+        buffer.withUnsafeMutableBytes { format.encode(original, into: $0) }
+        let decoded = try buffer.withUnsafeBytes { try format.decode($0) }
         #expect(decoded == original)
-        #expect(buffer.withUnsafeBytes { RecordLayout.crcMatches($0) })
+        #expect(buffer.withUnsafeBytes { format.crcMatches($0) })
+        var plain = Self.record(6)
+        plain.subject = String(repeating: "é", count: 20)  // 40 bytes: cut to 32 at a character boundary
+        buffer.withUnsafeMutableBytes { format.encode(plain, into: $0) }
+        let cut = try buffer.withUnsafeBytes { try format.decode($0) }
+        #expect(cut.subject == String(repeating: "é", count: 16) && cut.valence == nil && cut.arousal == nil)
+    }
+
+    /// A version-1 shard and manifest, written here byte by byte as docs/format.md's version 1 says,
+    /// read as they were: the same records, with no subject.
+    @Test func versionOneDatasetsStayReadable() throws {
+        let records = (0..<3).map { Self.record($0) }
+        var shard = [UInt8](repeating: 0, count: 64)
+        shard.replaceSubrange(0..<8, with: Array("FERSHARD".utf8))
+        func put32(_ value: UInt32, _ at: Int, in bytes: inout [UInt8]) { for i in 0..<4 { bytes[at + i] = UInt8(value >> (8 * UInt32(i)) & 0xFF) } }
+        put32(1, 8, in: &shard)
+        put32(2432, 12, in: &shard)
+        put32(UInt32(records.count), 16, in: &shard)
+        put32(RecordLayout.checksum(UnsafeRawBufferPointer(start: shard, count: 28)), 28, in: &shard)
+        for record in records {
+            // Version 2's bytes up to the source name are version 1's; then 52 name bytes and the CRC.
+            var v2 = [UInt8](repeating: 0, count: RecordFormat.current.recordSize)
+            v2.withUnsafeMutableBytes { RecordFormat.current.encode(record, into: $0) }
+            var v1 = Array(v2[0..<2428]) + [0, 0, 0, 0]
+            put32(v1.withUnsafeBytes { RecordLayout.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<2428])) }, 2428, in: &v1)
+            shard += v1
+        }
+        let folder = Fixtures.temporaryDirectory().appendingPathComponent("datasets/0001-ingest")
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent().deletingLastPathComponent()) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(shard).write(to: folder.appendingPathComponent("shard-00000.frs"))
+        let manifest = """
+            {"classes":["angry","disgust","fear","happy","sad","surprise","neutral"],\
+            "counts":{"train":{"angry":1,"disgust":1,"fear":1}},"format":"ferdata-dataset",\
+            "formatVersion":1,"inputs":[],"parameters":{},"recordCount":3,"recordSize":2432,"rejected":{},\
+            "shards":[{"bytes":\(shard.count),"file":"shard-00000.frs","records":3,"sha256":"\(SHA256Digest.hex(shard))"}],\
+            "sources":[],"stage":"ingest"}
+            """
+        try Data(manifest.utf8).write(to: folder.appendingPathComponent("manifest.json"))
+        let dataset = try Dataset(directory: folder)
+        #expect(dataset.manifest.recordFormat == .version1)
+        #expect(try dataset.allRecords() == records)
+        #expect(DatasetVerifier.verify(dataset).problems.isEmpty)
     }
 
     @Test func longSourceNamesKeepTheirTail() throws {
         var record = Self.record(1)
         record.sourceName = String(repeating: "x", count: 80) + "/Training_123.jpg"
-        var buffer = [UInt8](repeating: 0, count: RecordLayout.recordSize)
-        buffer.withUnsafeMutableBytes { RecordLayout.encode(record, into: $0) }
-        let decoded = try buffer.withUnsafeBytes { try RecordLayout.decode($0) }
+        var buffer = [UInt8](repeating: 0, count: RecordFormat.current.recordSize)
+        buffer.withUnsafeMutableBytes { RecordFormat.current.encode(record, into: $0) }
+        let decoded = try buffer.withUnsafeBytes { try RecordFormat.current.decode($0) }
         #expect(decoded.sourceName.count == RecordLayout.sourceNameBytes)
         #expect(decoded.sourceName.hasSuffix("/Training_123.jpg"))
     }
@@ -63,7 +110,7 @@ import Testing
         let path = dataset.shardPath(dataset.manifest.shards[0])
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         // A pixel of record 3.
-        bytes[RecordLayout.shardHeaderSize + 3 * RecordLayout.recordSize + 100] ^= 0x01
+        bytes[RecordLayout.shardHeaderSize + 3 * RecordFormat.current.recordSize + 100] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         do {
             try dataset.forEachRecord { _ in }

@@ -28,7 +28,7 @@ import Testing
 
     @Test func aFlippedPixelNamesItsShardAndRecord() throws {
         let dataset = try Self.dataset()
-        try Self.damage(dataset, shard: 1) { $0[RecordLayout.shardHeaderSize + 2 * RecordLayout.recordSize + 500] ^= 0x10 }
+        try Self.damage(dataset, shard: 1) { $0[RecordLayout.shardHeaderSize + 2 * RecordFormat.current.recordSize + 500] ^= 0x10 }
         let report = DatasetVerifier.verify(dataset)
         #expect(!report.intact)
         #expect(report.problems.contains { $0.file == "shard-00001.frs" && $0.record == 2 && $0.message.contains("CRC") })

@@ -51,7 +51,7 @@ import Testing
         let path = dataset.shardPath(shard)
         let index = try dataset.load(shard).records().firstIndex { $0.split == .train }!
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        bytes[RecordLayout.shardHeaderSize + index * RecordLayout.recordSize + 200] ^= 0x10
+        bytes[RecordLayout.shardHeaderSize + index * RecordFormat.current.recordSize + 200] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         var options = Trainer.Options()
         options.epochs = 1

@@ -3,7 +3,7 @@ import os
 
 import numpy as np
 
-from .shards import PIXELS, SPLITS, UNLABELED, Manifest, Shard
+from .shards import SPLITS, UNLABELED, Manifest, Shard
 
 try:  # torch is optional: without it images are NumPy arrays and workers/ranks are given by hand
     import torch
@@ -16,10 +16,12 @@ except ImportError:  # pragma: no cover - exercised where torch is absent
 DTYPES = ("float32", "uint8")
 
 
-def _images(rows, dtype):
-    """The images of records' rows (n, record size), shape (n, 1, 48, 48): float32 pixels / 255 (the
-    model's input), or uint8 pixels as stored; a tensor when torch is there."""
-    pixels = rows[:, :PIXELS].reshape(-1, 1, 48, 48)
+def _images(rows, dtype, shape):
+    """The images of records' rows (n, record size), shape (n, channels, height, width): float32 pixels
+    / 255 (the model's input), or uint8 pixels as stored; a tensor when torch is there. Records store
+    height x width x channels, so colour images are transposed to channels first."""
+    channels, height, width = shape
+    pixels = rows[:, :channels * height * width].reshape(-1, height, width, channels).transpose(0, 3, 1, 2)
     if dtype == "float32":
         pixels = pixels.astype(np.float32)
         pixels /= np.float32(255)
@@ -43,6 +45,10 @@ class _Records:
         if split is not None and split not in SPLITS:
             raise ValueError(f"split must be one of {', '.join(SPLITS)} or None, got {split!r}")
         self.shards = [Shard(os.path.join(self.manifest.directory, name)) for name in self.manifest.shards]
+        for shard in self.shards:
+            if shard.shape != self.manifest.shape:
+                raise ValueError(f"{shard.path}: images of {shard.shape}, the manifest says {self.manifest.shape}")
+        self.label_at = self.shards[0].pixels if self.shards else 0
         self.places = []  # per shard: the record indexes wanted, in file order
         for shard in self.shards:
             labels, splits = shard.labels_and_splits()
@@ -55,21 +61,22 @@ class _Records:
 
     def item(self, shard, record, transform):
         row = self.shards[shard].raw(record)
-        image = _images(row[None], self.dtype)[0]
+        image = _images(row[None], self.dtype, self.manifest.shape)[0]
         if transform is not None:
             image = transform(image)
-        return image, _label(row[2304])
+        return image, _label(row[self.label_at])
 
     def batch(self, places, transform):
-        """Records at `places` ((shard, record) pairs) as one batch: images (n, 1, 48, 48) and labels (n,).
+        """Records at `places` ((shard, record) pairs) as one batch: images (n, channels, height, width)
+        and labels (n,).
         The records of each shard are gathered at once (an epoch's order visits shard after shard)."""
         starts = np.flatnonzero(np.r_[True, places[1:, 0] != places[:-1, 0]])
         ends = np.r_[starts[1:], len(places)]
         rows = np.concatenate([self.shards[places[a, 0]].rows(places[a:b, 1]) for a, b in zip(starts, ends)])
-        images = _images(rows, self.dtype)
+        images = _images(rows, self.dtype, self.manifest.shape)
         if transform is not None:
             images = transform(images)
-        labels = rows[:, 2304].astype(np.int64)
+        labels = rows[:, self.label_at].astype(np.int64)
         labels[labels == UNLABELED] = -1
         return images, (torch.from_numpy(labels) if torch is not None else labels)
 

@@ -6,9 +6,8 @@ import zlib
 
 import numpy as np
 
-RECORD_SIZE = 2432
 HEADER_SIZE = 64
-PIXELS = 48 * 48
+METADATA_SIZE = {1: 128, 2: 192}
 CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 SPLITS = {"train": 0, "val": 1, "test": 2}
 UNLABELED = 255
@@ -35,10 +34,13 @@ class Manifest:
             self.raw = json.load(f)
         if self.raw.get("format") != "ferdata-dataset":
             raise ValueError(f"{path}: not a ferdata manifest")
-        if self.raw.get("formatVersion") != 1 or self.raw.get("recordSize") != RECORD_SIZE:
-            raise ValueError(f"{path}: format version {self.raw.get('formatVersion')} is not one this reader knows (1)")
+        version = self.raw.get("formatVersion")
+        shape = self.raw.get("shape") or {"height": 48, "width": 48, "channels": 1}
+        height, width, channels = shape["height"], shape["width"], shape["channels"]
+        if version not in METADATA_SIZE or self.raw.get("recordSize") != height * width * channels + METADATA_SIZE[version]:
+            raise ValueError(f"{path}: format version {version} is not one this reader knows (1, 2)")
         self.classes = list(self.raw.get("classes", CLASSES))
-        self.shape = (1, 48, 48)
+        self.shape = (channels, height, width)
         self.record_count = int(self.raw["recordCount"])
         self.shards = [entry["file"] for entry in self.raw["shards"]]
         self.shard_records = [int(entry["records"]) for entry in self.raw["shards"]]
@@ -55,20 +57,24 @@ class Shard:
             raise CorruptRecord(self.path, None, "not a ferdata shard (bad magic or short header)")
         version, record_size, count, _ = struct.unpack_from("<IIQI", header, 8)
         (crc,) = struct.unpack_from("<I", header, 28)
-        if zlib.crc32(header[:28]) != crc:
+        if zlib.crc32(header[:28] if version == 1 else header[:28] + header[32:64]) != crc:
             raise CorruptRecord(self.path, None, "header CRC mismatch")
-        if version != 1 or record_size != RECORD_SIZE:
-            raise CorruptRecord(self.path, None, f"format version {version}, record size {record_size}: not version 1")
-        if os.path.getsize(self.path) != HEADER_SIZE + count * RECORD_SIZE:
+        height, width, channels = (48, 48, 1) if version == 1 else struct.unpack_from("<HHB", header, 32)
+        if version not in METADATA_SIZE or record_size != height * width * channels + METADATA_SIZE[version]:
+            raise CorruptRecord(self.path, None, f"format version {version}, record size {record_size}: not one this reader knows")
+        if os.path.getsize(self.path) != HEADER_SIZE + count * record_size:
             raise CorruptRecord(self.path, None, f"{os.path.getsize(self.path)} bytes for {count} records")
         self.count = count
+        self.shape = (channels, height, width)
+        self.pixels = height * width * channels  # the metadata block starts here: label, split, ...
+        self.crc_at = record_size - 4
         # A plain ndarray view of the map: indexing a np.memmap subclass costs more per record.
-        self.records = np.asarray(np.memmap(self.path, dtype=np.uint8, mode="r", offset=HEADER_SIZE, shape=(count, RECORD_SIZE)))
+        self.records = np.asarray(np.memmap(self.path, dtype=np.uint8, mode="r", offset=HEADER_SIZE, shape=(count, record_size)))
 
     def raw(self, record):
         """The checked bytes of record `record` (0-based) as a uint8 array."""
         row = self.records[record]
-        if zlib.crc32(row[:2428]) != int.from_bytes(row[2428:2432].tobytes(), "little"):
+        if zlib.crc32(row[:self.crc_at]) != int.from_bytes(row[self.crc_at:].tobytes(), "little"):
             raise CorruptRecord(self.path, record, "record CRC mismatch")
         return row
 
@@ -76,16 +82,15 @@ class Shard:
         """The checked bytes of the records at indexes `records` (0-based, any order) as one (n, record
         size) uint8 array: one gather, then each row's CRC against the CRCs stored in the rows."""
         rows = self.records[records]
-        stored = rows[:, 2428:2432].copy().view("<u4").ravel()
+        stored = rows[:, self.crc_at:].copy().view("<u4").ravel()
         for i, (row, crc) in enumerate(zip(rows, stored.tolist())):
-            if zlib.crc32(row[:2428]) != crc:
+            if zlib.crc32(row[:self.crc_at]) != crc:
                 raise CorruptRecord(self.path, int(records[i]), "record CRC mismatch")
         return rows
 
     def labels_and_splits(self):
         """Every record's label byte and split byte, unchecked (for indexing; reads check each record)."""
-        return np.asarray(self.records[:, 2304]), np.asarray(self.records[:, 2305])
+        return np.asarray(self.records[:, self.pixels]), np.asarray(self.records[:, self.pixels + 1])
 
-
-def record_id(row):
-    return struct.unpack("<Q", row[2320:2328].tobytes())[0]
+    def record_id(self, row):
+        return struct.unpack("<Q", row[self.pixels + 16:self.pixels + 24].tobytes())[0]

@@ -103,7 +103,7 @@ def test_a_flipped_byte_names_its_shard_and_record(dataset, tmp_path):
     shutil.copytree(dataset, damaged)
     shard = damaged / "shard-00002.frs"
     data = bytearray(shard.read_bytes())
-    data[64 + 7 * 2432 + 100] ^= 0x20
+    data[64 + 7 * 2496 + 100] ^= 0x20
     shard.write_bytes(bytes(data))
     reader = ferdata.Dataset(str(damaged))
     with pytest.raises(ferdata.CorruptRecord) as raised:

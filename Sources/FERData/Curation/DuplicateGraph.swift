@@ -22,7 +22,7 @@ struct DuplicateGraph {
         if subjects {
             var firstOfSubject: [String: Int] = [:]
             for index in candidates {
-                guard let subject = SubjectKey.of(records[index].sourceName) else { continue }
+                guard let subject = SubjectKey.of(records[index]) else { continue }
                 let key = "\(records[index].sourceIndex)/\(subject)"
                 if let first = firstOfSubject[key] { sets.union(first, index) } else { firstOfSubject[key] = index }
             }

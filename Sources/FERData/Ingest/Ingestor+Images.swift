@@ -158,7 +158,7 @@ extension Ingestor {
                 pixels: face.pixels, label: label, split: placement.split, usage: placement.usage,
                 sourceIndex: sourceIndex, locator: UInt64(image.ordinal),
                 recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal)),
-                sourceName: image.member)
+                sourceName: image.member, subject: placement.subject)
         }
         guard layout.readsLabels else { return .face(EncodedRecord(record(nil)), ordinal: ordinal) }
         if let excluded = placement.excluded {

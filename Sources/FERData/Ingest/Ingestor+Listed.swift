@@ -97,10 +97,12 @@ extension Ingestor {
                 crop = inside
             }
             guard case .emotion(let emotion) = face.label else { preconditionFailure("excluded labels are rejected before decoding") }
-            let record = FaceRecord(
+            var record = FaceRecord(
                 pixels: crop.faceSized().pixels, label: emotion, split: face.split, sourceIndex: sourceIndex,
                 locator: UInt64(position), recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(position)),
-                sourceName: listed.image)
+                sourceName: listed.image, subject: face.subject)
+            record.valence = face.valence
+            record.arousal = face.arousal
             return .face(EncodedRecord(record), ordinal: ordinal)
         }
     }

@@ -6,8 +6,10 @@ import Foundation
 /// same bytes (and the same manifest hash).
 public struct DatasetManifest: Codable, Sendable, Equatable {
     public var format = "ferdata-dataset"
-    public var formatVersion: UInt32 = RecordLayout.formatVersion
-    public var recordSize: Int = RecordLayout.recordSize
+    public var formatVersion: UInt32 = RecordFormat.current.version
+    public var recordSize: Int = RecordFormat.current.recordSize
+    /// The records' image shape (version 2; version 1 is 48x48x1).
+    public var shape: ImageShape? = RecordFormat.current.shape
     /// The stage that wrote it: ingest, dedup, split, balance, augment, ...
     public var stage: String
     /// The stage's parameters, as the user gave them or as defaulted.
@@ -77,12 +79,17 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         guard manifest.format == "ferdata-dataset" else {
             throw FerError(.badManifest, "not a ferdata manifest (format '\(manifest.format)')", at: InputLocation(source: source))
         }
-        guard manifest.formatVersion == RecordLayout.formatVersion, manifest.recordSize == RecordLayout.recordSize else {
+        guard manifest.recordFormat != nil else {
             throw FerError(
                 .badManifest,
-                "format version \(manifest.formatVersion) with \(manifest.recordSize)-byte records; this ferdata reads version \(RecordLayout.formatVersion) with \(RecordLayout.recordSize)-byte records",
+                "format version \(manifest.formatVersion) with \(manifest.recordSize)-byte records; this ferdata reads version 1 (2432-byte records) and version 2",
                 at: InputLocation(source: source))
         }
         return manifest
+    }
+
+    /// The record format the manifest names (nil for one this ferdata does not read).
+    public var recordFormat: RecordFormat? {
+        RecordFormat(version: formatVersion, recordSize: recordSize, shape: shape)
     }
 }

@@ -23,6 +23,12 @@ public struct FaceRecord: Sendable, Equatable {
     public var augmentation: AugmentationParameters
     /// The member name or CSV source name, tail-truncated to `RecordLayout.sourceNameBytes`.
     public var sourceName: String
+    /// The person, where the dataset says (a layout's file names or list, a manifest's column); at most
+    /// `RecordLayout.subjectBytes` bytes of UTF-8 are kept.
+    public var subject: String?
+    /// AffectNet's valence and arousal (-1 to 1), where the dataset gives them.
+    public var valence: Float?
+    public var arousal: Float?
 
     public struct Flags: OptionSet, Sendable, Hashable {
         public var rawValue: UInt8
@@ -36,7 +42,7 @@ public struct FaceRecord: Sendable, Equatable {
     public init(
         pixels: [UInt8], label: Emotion?, split: Split, usage: Usage = .unspecified, flags: Flags = [],
         sourceIndex: UInt32 = 0, locator: UInt64 = 0, recordID: UInt64 = 0, parentID: UInt64 = 0,
-        augmentation: AugmentationParameters = .identity, sourceName: String = ""
+        augmentation: AugmentationParameters = .identity, sourceName: String = "", subject: String? = nil
     ) {
         precondition(pixels.count == FaceSize.pixelCount, "a record holds 48x48 pixels")
         self.pixels = pixels
@@ -50,6 +56,7 @@ public struct FaceRecord: Sendable, Equatable {
         self.parentID = parentID
         self.augmentation = augmentation
         self.sourceName = sourceName
+        self.subject = subject
     }
 
     public var image: GrayImage {

@@ -80,6 +80,10 @@ public struct PartMerger {
                 throw FerError(.badManifest, "unreadable part ledger", at: InputLocation(source: ledgerPath), cause: error)
             }
             try check(ledger, of: dataset, as: partition, at: ledgerPath)
+            guard dataset.manifest.recordFormat == .current else {
+                throw FerError(.badManifest, "\(stage) part \(partition) was written in another record format: rerun it with this ferdata",
+                               at: InputLocation(source: dataset.directory.path))
+            }
             return Part(partition: partition, dataset: dataset, ledger: ledger)
         }
     }

@@ -39,9 +39,9 @@ public enum DatasetVerifier {
             if digest != shard.sha256 { problem("SHA-256 \(digest) does not match the manifest's \(shard.sha256)") }
             let bytes = [UInt8](data)
             bytes.withUnsafeBytes { buffer in
-                let count: Int
+                let count: Int, format: RecordFormat
                 do {
-                    count = try RecordShard.validateHeader(buffer, path: path)
+                    (count, format) = try RecordShard.validateHeader(buffer, path: path)
                 } catch let error as FerError {
                     problem(error.message)
                     return
@@ -50,14 +50,15 @@ public enum DatasetVerifier {
                     return
                 }
                 if count != shard.records { problem("holds \(count) records; the manifest says \(shard.records)") }
+                if format != dataset.manifest.recordFormat { problem("holds \(format.shape) records of version \(format.version); the manifest says otherwise") }
                 for index in 0..<count {
-                    let start = RecordLayout.shardHeaderSize + index * RecordLayout.recordSize
-                    let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + RecordLayout.recordSize)])
-                    guard RecordLayout.crcMatches(slice) else {
+                    let start = RecordLayout.shardHeaderSize + index * format.recordSize
+                    let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + format.recordSize)])
+                    guard format.crcMatches(slice) else {
                         problem("CRC mismatch (byte offset \(start))", record: index)
                         continue
                     }
-                    guard let record = try? RecordLayout.decode(slice) else {
+                    guard let record = try? format.decode(slice) else {
                         problem("does not decode (byte offset \(start))", record: index)
                         continue
                     }

@@ -19,7 +19,7 @@ import Glibc
 /// stage producing records is not held up by I/O.
 public final class DatasetWriter {
     static let partialPrefix = ".partial-"
-    /// 8,192 records of 2,432 bytes: about 20 MB per shard.
+    /// 8,192 records of 2,496 bytes (48x48 gray): about 20 MB per shard.
     public static let defaultShardSize = 8192
 
     /// Where the dataset goes: the workspace given, or the part's own workspace.
@@ -62,7 +62,7 @@ public final class DatasetWriter {
         guard mkdir(partial.path, 0o755) == 0 else {  // (mkdir for the system's one-line reason: read-only, no space)
             throw FileIO.systemError("cannot create a dataset folder in the workspace:", partial.path)
         }
-        pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordLayout.recordSize)
+        pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordFormat.current.recordSize)
     }
 
     deinit {
@@ -173,7 +173,7 @@ public final class DatasetWriter {
         ledger.append(DatasetManifest.Shard(file: name, records: pendingCount, bytes: shard.count, sha256: ""))
         pending = ledger.takeSpareBuffer() ?? []
         pending.removeAll(keepingCapacity: true)
-        pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordLayout.recordSize)
+        pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordFormat.current.recordSize)
         pendingCount = 0
         inFlight.wait()
         let bytes = shard

@@ -40,11 +40,18 @@ enum AffectNetList {
                 else {
                     throw ListFile.bad("AffectNet: expected \(columns.count) fields with a numeric box and an expression 0-10", path, line: number)
                 }
+                func float(_ name: String) -> Float? {
+                    index[name].flatMap { $0 < fields.count ? Float(fields[$0].trimmingCharacters(in: .whitespaces)) : nil }
+                }
                 let relative = fields[index["subDirectory_filePath"]!]
                 let image = imageFolders.map { $0 + relative }.first(where: members.contains) ?? relative
-                faces.append(ListedFace(
+                var face = ListedFace(
                     image: image, label: label, split: file == "training.csv" ? .train : .test,
-                    box: FaceBox(x: x, y: y, width: width, height: height), location: InputLocation(source: path, line: number)))
+                    box: FaceBox(x: x, y: y, width: width, height: height), location: InputLocation(source: path, line: number))
+                // -2 marks "no value" (the non-face rows).
+                face.valence = float("valence").flatMap { (-1...1).contains($0) ? $0 : nil }
+                face.arousal = float("arousal").flatMap { (-1...1).contains($0) ? $0 : nil }
+                faces.append(face)
             }
         }
         return faces

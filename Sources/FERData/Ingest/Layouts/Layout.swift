@@ -66,6 +66,9 @@ public struct ListedFace: Sendable, Equatable {
     public var box: FaceBox?
     /// The list file and line the face comes from, for rejects.
     public var location: InputLocation
+    /// AffectNet's valence and arousal.
+    public var valence: Float?
+    public var arousal: Float?
 
     public init(image: String, label: LayoutLabel, split: Split, subject: String? = nil, box: FaceBox? = nil, location: InputLocation) {
         self.image = image

@@ -1,9 +1,14 @@
-/// The person a face shows, where its dataset names it in the file name: JAFFE (`KA.AN1.39.tiff`:
-/// KA), KDEF (`AF01ANS.JPG`: F01, the same in both sessions) and CK+ (`S005_001_00000011.png`: S005).
-/// Read from a record's source name (whose tail, the file name, a record always keeps), so split keeps
-/// each person's faces on one side, cross-validation folds keep them in one fold, and `eval` and
+/// The person a face shows: the record's subject (kept by ingest from a layout or a manifest's column),
+/// or, for records without one, what JAFFE (`KA.AN1.39.tiff`: KA), KDEF (`AF01ANS.JPG`: F01, the same
+/// in both sessions) and CK+ (`S005_001_00000011.png`: S005) file names say. Split keeps each person's
+/// faces on one side, cross-validation folds keep them in one fold, and `eval` and
 /// `crosseval --groups subject` score per person.
 public enum SubjectKey {
+    /// The record's subject as ingest kept it, else what its source name says.
+    public static func of(_ record: FaceRecord) -> String? {
+        record.subject ?? of(record.sourceName)
+    }
+
     public static func of(_ sourceName: String) -> String? {
         let fileName = sourceName.split(separator: "/").last.map(String.init) ?? sourceName
         if let face = JaffeKdefNames.jaffe(fileName) ?? JaffeKdefNames.kdef(fileName) { return face.subject }
