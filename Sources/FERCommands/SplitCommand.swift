@@ -8,10 +8,10 @@ struct SplitCommand: StageCommand {
     static let stage = RegisteredStage(SplitStage.self)
     static let configuration = CommandConfiguration(
         commandName: "split",
-        abstract: "Move a stratified share of train to val, keeping duplicate groups together.",
+        abstract: "Move a stratified share of train to val, keeping duplicate groups and persons together.",
         discussion: """
-            Per class, groups of exact or near duplicates (pHash, as dedup) go wholly to train or to val; \
-            test is untouched.
+            Per class, groups of exact or near duplicates (pHash, as dedup) and each person's faces (the \
+            subject JAFFE, KDEF, CK+ or a manifest names) go wholly to train or to val; test is untouched.
 
             Example:
               ferdata split --val 0.1 --seed 1
@@ -36,7 +36,7 @@ struct SplitCommand: StageCommand {
         let result = try CommandIO.run(SplitStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)
         if output.json { return try CommandIO.printJSON(result.report) }
         guard !output.quiet else { return }
-        print("split: moved \(result.report.movedToVal) train records to val (\(result.report.groupsKeptTogether) duplicate groups kept whole) -> \(result.directory)\n")
+        print("split: moved \(result.report.movedToVal) train records to val (\(result.report.groupsKeptTogether) groups of copies or of one person kept whole) -> \(result.directory)\n")
         print(SummaryTable.counts(result.counts))
     }
 }

@@ -11,7 +11,7 @@ struct SuspectsCommand: StageCommand {
         abstract: "Find label-noise suspects by confident learning on out-of-fold probabilities.",
         discussion: """
             Trains --folds models (the train command's options; --max-minutes is the budget of all folds), \
-            each on the other folds (stratified by label, duplicate groups kept in one fold), and predicts the \
+            each on the other folds (stratified by label, duplicate groups and each person kept in one fold), and predicts the \
             fold it did not see. From those out-of-fold probabilities, confident learning (Northcutt et al., \
             JAIR 2021; computed as the cleanlab library does) estimates the noise matrix and finds the label \
             issues (--filter), ranked worst first (--rank). The train and val splits are examined; the test \

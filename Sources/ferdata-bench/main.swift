@@ -1,5 +1,7 @@
 // Benchmarks that are programs rather than tests (run through scripts/bench-*).
 //   ferdata-bench near-duplicates [--count N] [--threshold T]
+//   ferdata-bench inference MODEL DATASET [--runs N]
+//   ferdata-bench train-step [--batches N]
 import FERCore
 import FERData
 import FERNet
@@ -23,6 +25,24 @@ func trainStep(batches: Int) {
     }
     let median = times.sorted()[times.count / 2]
     print("train step, batch 64: median \(String(format: "%.1f", median * 1000)) ms = \(Int(64 / median)) samples/s")
+}
+
+/// Scores a dataset's test split with a model file through `CNNRNN.probabilities` (the one inference
+/// path of eval, crosseval and annotate; 256 faces a batch, every core), the faces already in memory:
+/// prints the median faces/s of `runs` timed passes after one untimed pass, as JSON.
+func inference(model path: String, dataset directory: String, runs: Int) throws {
+    let (model, _) = try CNNRNN.load(path)
+    let dataset = try Dataset(directory: URL(fileURLWithPath: directory))
+    let faces = try dataset.allRecords().filter { $0.split == .test }.map(\.pixels)
+    _ = model.probabilities(faces)
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = Date()
+        _ = model.probabilities(faces)
+        times.append(Date().timeIntervalSince(start))
+    }
+    let median = times.sorted()[times.count / 2]
+    print("{\"faces\": \(faces.count), \"facesPerSecond\": \(Double(faces.count) / median), \"cores\": \(Parallel.coreCount)}")
 }
 
 func nearDuplicates(count: Int, threshold: Int) {
@@ -75,9 +95,16 @@ case "model-io":
     print("wrote \(directory)/model.safetensors and \(directory)/io.safetensors")
 case "train-step":
     trainStep(batches: option("--batches", 20))
+case "inference":
+    let positional = arguments.dropFirst().prefix { !$0.hasPrefix("--") }
+    guard positional.count == 2 else {
+        print("usage: ferdata-bench inference MODEL DATASET [--runs N]")
+        exit(2)
+    }
+    try inference(model: positional.first!, dataset: positional.last!, runs: option("--runs", 5))
 case "near-duplicates":
     nearDuplicates(count: option("--count", 1_000_000), threshold: option("--threshold", 4))
 default:
-    print("usage: ferdata-bench near-duplicates [--count N] [--threshold T]")
+    print("usage: ferdata-bench near-duplicates|inference|train-step|model-io ...")
     exit(2)
 }
