@@ -23,7 +23,15 @@ public struct GrayImage: Sendable, Equatable {
     }
 }
 
-/// The size every record holds: 48x48, as FER2013.
+extension GrayImage {
+    /// BT.601 luma of 8-bit RGB, as Pillow's convert("L") and the C decoders compute it.
+    public static func luma(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> UInt8 {
+        let red: UInt32 = 19595 * UInt32(r), green: UInt32 = 38470 * UInt32(g), blue: UInt32 = 7471 * UInt32(b)
+        return UInt8((red + green + blue + 32768) >> 16)
+    }
+}
+
+/// FER2013's 48x48, the CNN-RNN's input and ingest's default size.
 public enum FaceSize {
     public static let side = 48
     public static let pixelCount = side * side

@@ -81,6 +81,19 @@ public struct StageInput: Sendable {
         return dataset
     }
 
+    /// The input dataset, which must hold the CNN-RNN's 48x48 gray faces (train, eval, suspects,
+    /// annotate --suspects): another shape is a clear error, not a crash or a silent resize.
+    func requireModelSizedDataset(_ stage: String) throws -> Dataset {
+        let dataset = try requireDataset(stage)
+        let shape = dataset.manifest.recordFormat?.shape ?? .face48
+        guard shape == .face48 else {
+            throw FerError(
+                .invalidArgument,
+                "\(stage): the CNN-RNN takes 48x48 gray faces and \(dataset.name) holds \(shape.height)x\(shape.width) \(shape.channels == 3 ? "colour" : "gray") faces; ingest with --size 48 --color gray for it")
+        }
+        return dataset
+    }
+
     func requireModel(_ stage: String) throws -> String {
         guard let model else { throw FerError(.invalidArgument, "\(stage) needs a MODEL file") }
         return model

@@ -1,10 +1,12 @@
 import FERCore
 import FERMedia
 
-/// One 48x48 face with its label, split and provenance: the unit every stage reads and writes.
+/// One face with its label, split and provenance: the unit every stage reads and writes.
 public struct FaceRecord: Sendable, Equatable {
-    /// 2,304 grayscale pixels, row-major.
+    /// `shape.byteCount` pixels, row-major, channels interleaved (48x48 gray: 2,304).
     public var pixels: [UInt8]
+    /// The image's height, width and channels (a dataset's records all share one).
+    public var shape: ImageShape
     /// nil for unlabeled records (stored as 255).
     public var label: Emotion?
     public var split: Split
@@ -42,10 +44,12 @@ public struct FaceRecord: Sendable, Equatable {
     public init(
         pixels: [UInt8], label: Emotion?, split: Split, usage: Usage = .unspecified, flags: Flags = [],
         sourceIndex: UInt32 = 0, locator: UInt64 = 0, recordID: UInt64 = 0, parentID: UInt64 = 0,
-        augmentation: AugmentationParameters = .identity, sourceName: String = "", subject: String? = nil
+        augmentation: AugmentationParameters = .identity, sourceName: String = "", subject: String? = nil,
+        shape: ImageShape = .face48
     ) {
-        precondition(pixels.count == FaceSize.pixelCount, "a record holds 48x48 pixels")
+        precondition(pixels.count == shape.byteCount, "a record of \(shape) holds \(shape.byteCount) pixel bytes")
         self.pixels = pixels
+        self.shape = shape
         self.label = label
         self.split = split
         self.usage = usage
@@ -59,8 +63,34 @@ public struct FaceRecord: Sendable, Equatable {
         self.subject = subject
     }
 
+    /// The face in gray at its own size (BT.601 luma of a colour record).
     public var image: GrayImage {
-        GrayImage(width: FaceSize.side, height: FaceSize.side, pixels: pixels)
+        guard shape.channels == 3 else { return GrayImage(width: shape.width, height: shape.height, pixels: pixels) }
+        let gray = (0..<(shape.width * shape.height)).map { i in
+            GrayImage.luma(pixels[3 * i], pixels[3 * i + 1], pixels[3 * i + 2])
+        }
+        return GrayImage(width: shape.width, height: shape.height, pixels: gray)
+    }
+
+    /// The face as its channels (one plane for gray, red, green and blue for colour).
+    public var planes: [GrayImage] {
+        guard shape.channels == 3 else { return [image] }
+        return (0..<3).map { channel in
+            GrayImage(width: shape.width, height: shape.height,
+                      pixels: stride(from: channel, to: pixels.count, by: 3).map { pixels[$0] })
+        }
+    }
+
+    /// Interleaves planes of one size into a record's pixels and shape.
+    public static func pixels(of planes: [GrayImage]) -> (pixels: [UInt8], shape: ImageShape) {
+        let first = planes[0]
+        let shape = ImageShape(height: first.height, width: first.width, channels: planes.count)
+        guard planes.count > 1 else { return (first.pixels, shape) }
+        var pixels = [UInt8](repeating: 0, count: shape.byteCount)
+        for (channel, plane) in planes.enumerated() {
+            for index in 0..<plane.pixels.count { pixels[index * planes.count + channel] = plane.pixels[index] }
+        }
+        return (pixels, shape)
     }
 
     /// The record id ingest gives the record at `locator` of source `sourceIndex`.

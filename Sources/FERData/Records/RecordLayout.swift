@@ -48,7 +48,7 @@ public struct RecordFormat: Sendable, Hashable {
     public let version: UInt32
     public let shape: ImageShape
 
-    /// What every writer writes: version 2, 48x48 gray.
+    /// Version 2 of 48x48 gray, the CNN-RNN's input (writers write version 2 of their records' shape).
     public static let current = RecordFormat(version: RecordLayout.formatVersion, shape: .face48)
     /// Version 1: 2,432-byte records of 48x48 gray.
     public static let version1 = RecordFormat(version: 1, shape: .face48)
@@ -93,7 +93,7 @@ public struct RecordFormat: Sendable, Hashable {
 
     /// Writes `record` into `buffer` (exactly `recordSize` bytes), CRC included. Version 2 only.
     public func encode(_ record: FaceRecord, into buffer: UnsafeMutableRawBufferPointer) {
-        precondition(version == 2 && buffer.count == recordSize && record.pixels.count == shape.byteCount)
+        precondition(version == 2 && buffer.count == recordSize && record.shape == shape)
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
         record.pixels.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: shape.byteCount) }
         buffer[labelOffset] = record.label?.rawValue ?? RecordLayout.unlabeled
@@ -172,7 +172,7 @@ public struct RecordFormat: Sendable, Hashable {
             flags: FaceRecord.Flags(rawValue: buffer[flagsOffset]),
             sourceIndex: load(sourceIndexOffset, UInt32.self), locator: load(locatorOffset, UInt64.self),
             recordID: load(recordIDOffset, UInt64.self), parentID: load(parentIDOffset, UInt64.self),
-            augmentation: augmentation, sourceName: text(sourceNameOffset, RecordLayout.sourceNameBytes))
+            augmentation: augmentation, sourceName: text(sourceNameOffset, RecordLayout.sourceNameBytes), shape: shape)
         if version >= 2 {
             let subject = text(subjectOffset, RecordLayout.subjectBytes)
             record.subject = subject.isEmpty ? nil : subject
@@ -184,26 +184,29 @@ public struct RecordFormat: Sendable, Hashable {
     }
 }
 
-/// A record already in its on-disk form (CRC included, `RecordFormat.current`), so that encoding can
-/// run on worker threads and writing is a copy.
+/// A record already in its on-disk form (version 2, CRC included), so that encoding can run on worker
+/// threads and writing is a copy.
 public struct EncodedRecord: Sendable {
     public let bytes: [UInt8]
+    public let format: RecordFormat
 
     public init(_ record: FaceRecord) {
-        let format = RecordFormat.current
+        let format = RecordFormat(version: RecordLayout.formatVersion, shape: record.shape)
+        self.format = format
         bytes = [UInt8](unsafeUninitializedCapacity: format.recordSize) { buffer, initialized in
             format.encode(record, into: UnsafeMutableRawBufferPointer(buffer))
             initialized = format.recordSize
         }
     }
 
-    /// A record copied as it is from a shard of the current format (`ShardRecords.withRecordBytes`).
-    init(copying raw: UnsafeRawBufferPointer) {
-        precondition(raw.count == RecordFormat.current.recordSize)
+    /// A record copied as it is from a version-2 shard (`ShardRecords.withRecordBytes`).
+    init(copying raw: UnsafeRawBufferPointer, format: RecordFormat) {
+        precondition(format.version == RecordLayout.formatVersion && raw.count == format.recordSize)
+        self.format = format
         bytes = [UInt8](raw)
     }
 
-    public var split: Split { Split(rawValue: bytes[RecordFormat.current.splitOffset]) ?? .train }
+    public var split: Split { Split(rawValue: bytes[format.splitOffset]) ?? .train }
     /// The label byte: an `Emotion` raw value, or `RecordLayout.unlabeled`.
-    public var labelByte: UInt8 { bytes[RecordFormat.current.labelOffset] }
+    public var labelByte: UInt8 { bytes[format.labelOffset] }
 }

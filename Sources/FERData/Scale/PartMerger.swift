@@ -80,7 +80,7 @@ public struct PartMerger {
                 throw FerError(.badManifest, "unreadable part ledger", at: InputLocation(source: ledgerPath), cause: error)
             }
             try check(ledger, of: dataset, as: partition, at: ledgerPath)
-            guard dataset.manifest.recordFormat == .current else {
+            guard dataset.manifest.recordFormat?.version == RecordLayout.formatVersion else {
                 throw FerError(.badManifest, "\(stage) part \(partition) was written in another record format: rerun it with this ferdata",
                                at: InputLocation(source: dataset.directory.path))
             }
@@ -215,7 +215,8 @@ public struct PartMerger {
                 shardIndex += 1
                 offset = 0
             }
-            let record = shard!.withRecordBytes(offset) { EncodedRecord(copying: $0) }
+            let format = shard!.format
+            let record = shard!.withRecordBytes(offset) { EncodedRecord(copying: $0, format: format) }
             offset += 1
             position += 1
             return record

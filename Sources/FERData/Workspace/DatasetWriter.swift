@@ -28,6 +28,8 @@ public final class DatasetWriter {
     public let shardSize: Int
     public let partition: Partition
     private var ordinals: [UInt64] = []
+    /// The records' format, set by the first record (or `shape` at init): every record must share it.
+    private var format: RecordFormat
     private var rowOrdinals: [String: [UInt64]] = [:]
     private let partial: URL
     private var pending: [UInt8] = []
@@ -43,8 +45,10 @@ public final class DatasetWriter {
     private let ledger = ShardLedger()
 
     public init(
-        workspace: Workspace, stage: String, shardSize: Int = DatasetWriter.defaultShardSize, partition: Partition = .whole
+        workspace: Workspace, stage: String, shardSize: Int = DatasetWriter.defaultShardSize, partition: Partition = .whole,
+        shape: ImageShape = .face48
     ) throws {
+        format = RecordFormat(version: RecordLayout.formatVersion, shape: shape)
         guard shardSize > 0 else { throw FerError(.invalidArgument, "shard size must be positive") }
         self.workspace = partition.isWhole ? workspace : workspace.part(partition, of: stage)
         self.stage = stage
@@ -62,7 +66,7 @@ public final class DatasetWriter {
         guard mkdir(partial.path, 0o755) == 0 else {  // (mkdir for the system's one-line reason: read-only, no space)
             throw FileIO.systemError("cannot create a dataset folder in the workspace:", partial.path)
         }
-        pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordFormat.current.recordSize)
+        pending.reserveCapacity(RecordLayout.shardHeaderSize + min(shardSize, 1 << 16) * format.recordSize)
     }
 
     deinit {
@@ -75,11 +79,16 @@ public final class DatasetWriter {
     }
 
     public func append(_ record: EncodedRecord, ordinal: UInt64? = nil) throws {
+        if recordCount == 0 {
+            format = record.format
+        } else if record.format != format {
+            throw FerError(.invalidArgument, "a \(record.format.shape) record among \(format.shape) records: a dataset holds one image shape")
+        }
         if !partition.isWhole {
             guard let ordinal else { preconditionFailure("a part's records need their ordinals") }
             ordinals.append(ordinal)
         }
-        if pending.isEmpty { pending.append(contentsOf: RecordShard.header(count: 0, index: ledger.shards.count)) }
+        if pending.isEmpty { pending.append(contentsOf: RecordShard.header(count: 0, index: ledger.shards.count, format: format)) }
         pending.append(contentsOf: record.bytes)
         pendingCount += 1
         recordCount += 1
@@ -135,9 +144,11 @@ public final class DatasetWriter {
                 rowOrdinals: rowOrdinals.isEmpty ? nil : rowOrdinals)
             try attach(PartLedger.fileName, contents: try StageIO.json(ledger))
         }
-        let manifest = DatasetManifest(
+        var manifest = DatasetManifest(
             stage: stage, parameters: parameters, inputs: inputs, sources: sources,
             recordCount: recordCount, counts: counts, shards: ledger.shards, rejected: rejects?.countsByReason ?? [:])
+        manifest.recordSize = format.recordSize
+        manifest.shape = format.shape
         try FileIO.writeDurably(try manifest.encoded(), to: partial.appendingPathComponent("manifest.json").path)
         try FileIO.syncDirectory(partial.path)
         for _ in 0..<100 {
@@ -167,13 +178,13 @@ public final class DatasetWriter {
         let index = ledger.shards.count
         var shard = pending
         pending = []
-        shard.replaceSubrange(0..<RecordLayout.shardHeaderSize, with: RecordShard.header(count: pendingCount, index: index))
+        shard.replaceSubrange(0..<RecordLayout.shardHeaderSize, with: RecordShard.header(count: pendingCount, index: index, format: format))
         let name = RecordShard.fileName(index: index)
         let path = partial.appendingPathComponent(name).path
         ledger.append(DatasetManifest.Shard(file: name, records: pendingCount, bytes: shard.count, sha256: ""))
         pending = ledger.takeSpareBuffer() ?? []
         pending.removeAll(keepingCapacity: true)
-        pending.reserveCapacity(RecordLayout.shardHeaderSize + shardSize * RecordFormat.current.recordSize)
+        pending.reserveCapacity(RecordLayout.shardHeaderSize + min(shardSize, 1 << 16) * format.recordSize)
         pendingCount = 0
         inFlight.wait()
         let bytes = shard

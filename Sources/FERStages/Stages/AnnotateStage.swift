@@ -138,7 +138,7 @@ public enum AnnotateStage: Stage {
     }
 
     private static func findSuspects(_ classifier: Classifier, options: Options, input: StageInput, context: StageContext) throws -> Output {
-        let dataset = try input.requireDataset(name)
+        let dataset = try input.requireModelSizedDataset(name)
         let records = try dataset.allRecords().filter { $0.label != nil }
         let predictions = classifier.predict(records)
         let found = Annotation.suspects(predictions, classes: classifier.classes, minConfidence: options.minConfidence)

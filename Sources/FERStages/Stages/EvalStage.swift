@@ -26,7 +26,7 @@ public enum EvalStage: Stage {
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> ReportOutput {
-        let data = try input.requireDataset(name)
+        let data = try input.requireModelSizedDataset(name)
         let classifier = try Classifier(path: try input.requireModel(name))
         let records = try Scoring.labelledRecords(of: data, split: options.split.split)
         guard !records.isEmpty else { throw FerError(.invalidArgument, "\(data.name) has no labelled \(options.split.rawValue) records") }

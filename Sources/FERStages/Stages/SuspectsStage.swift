@@ -132,7 +132,7 @@ public enum SuspectsStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
         try options.validate()
-        let dataset = try input.requireDataset(name)
+        let dataset = try input.requireModelSizedDataset(name)
         let all = try dataset.allRecords()
         var notExamined: [String: Int] = [:]
         let examined = all.indices.filter { index in

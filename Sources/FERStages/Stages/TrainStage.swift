@@ -97,7 +97,7 @@ public enum TrainStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> TrainOutput {
         try options.validate()
-        let trainer = try Trainer(workspace: context.workspace, dataset: try input.requireDataset(name), options: options.trainer)
+        let trainer = try Trainer(workspace: context.workspace, dataset: try input.requireModelSizedDataset(name), options: options.trainer)
         return try train(trainer, context: context)
     }
 
