@@ -7,7 +7,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var image = fer_image()
     var message = [CChar](repeating: 0, count: 256)
     let status = message.withUnsafeMutableBufferPointer { buffer in
-        fer_bmp_decode_gray(data, size, 1 << 22, &image, buffer.baseAddress, buffer.count)
+        fer_bmp_decode(data, size, 1 << 22, UInt32(size % 2 == 0 ? 1 : 3), &image, buffer.baseAddress, buffer.count)
     }
     if status == 0 {
         precondition(image.pixels != nil && image.width > 0 && image.height > 0 && UInt64(image.width) * UInt64(image.height) <= 1 << 22)

@@ -31,7 +31,7 @@ static uint8_t fer_bmp_component(uint32_t pixel, fer_bmp_channel channel) {
     return (uint8_t)((value * 255u + channel.max / 2) / channel.max);
 }
 
-int fer_bmp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_bmp_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                         fer_image *out, char *message, size_t message_capacity) {
     memset(out, 0, sizeof(*out));
     if (size < 26 || data[0] != 'B' || data[1] != 'M') {
@@ -126,11 +126,11 @@ int fer_bmp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
         snprintf(message, message_capacity, "truncated BMP pixel data");
         return FER_CORRUPT;
     }
-    uint8_t *gray = malloc((size_t)width * (size_t)height);
+    uint8_t *gray = malloc((size_t)width * (size_t)height * channels);
     if (gray == NULL) return FER_NO_MEMORY;
     for (int64_t y = 0; y < height; y++) {
         const uint8_t *row = data + pixel_offset + (size_t)(top_down ? y : height - 1 - y) * stride;
-        uint8_t *target = gray + (size_t)y * (size_t)width;
+        uint8_t *target = gray + (size_t)y * (size_t)width * channels;
         for (int64_t x = 0; x < width; x++) {
             uint8_t r, g, b;
             if (bits <= 8) {
@@ -150,12 +150,18 @@ int fer_bmp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
                 g = fer_bmp_component(pixel, green);
                 b = fer_bmp_component(pixel, blue);
             }
-            target[x] = fer_luma(r, g, b);
+            if (channels == 1) {
+                target[x] = fer_luma(r, g, b);
+            } else {
+                target[3 * x] = r;
+                target[3 * x + 1] = g;
+                target[3 * x + 2] = b;
+            }
         }
     }
     out->pixels = gray;
     out->width = (uint32_t)width;
     out->height = (uint32_t)height;
-    out->channels = 1;
+    out->channels = channels;
     return FER_OK;
 }

@@ -34,7 +34,7 @@ static void fer_copy_message(char *destination, size_t capacity, const char *sou
     snprintf(destination, capacity, "%s", source);
 }
 
-int fer_jpeg_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                          fer_image *out, char *message, size_t message_capacity) {
     struct jpeg_decompress_struct info;
     fer_jpeg_error error;
@@ -63,14 +63,14 @@ int fer_jpeg_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
         return FER_TOO_LARGE;
     }
     int cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
-    info.out_color_space = cmyk ? JCS_CMYK : JCS_GRAYSCALE;
+    info.out_color_space = cmyk ? JCS_CMYK : channels == 3 ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_start_decompress(&info);
 
     uint32_t width = info.output_width, height = info.output_height;
     uint32_t components = (uint32_t)info.output_components;
-    pixels = malloc((size_t)width * height);
-    if (components != 1) row = malloc((size_t)width * components);
-    if (pixels == NULL || (components != 1 && row == NULL)) {
+    pixels = malloc((size_t)width * height * channels);
+    if (components != channels) row = malloc((size_t)width * components);
+    if (pixels == NULL || (components != channels && row == NULL)) {
         fer_copy_message(message, message_capacity, "out of memory");
         jpeg_destroy_decompress(&info);
         free(pixels);
@@ -78,16 +78,22 @@ int fer_jpeg_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
         return FER_NO_MEMORY;
     }
     while (info.output_scanline < height) {
-        uint8_t *target = pixels + (size_t)info.output_scanline * width;
-        JSAMPROW rows[1] = { components == 1 ? target : row };
+        uint8_t *target = pixels + (size_t)info.output_scanline * width * channels;
+        JSAMPROW rows[1] = { components == channels ? target : row };
         jpeg_read_scanlines(&info, rows, 1);
         if (components == 4) {
             /* Adobe CMYK JPEGs store inverted values: R = C*K/255 on the stored samples. */
             for (uint32_t x = 0; x < width; x++) {
                 const uint8_t *p = row + 4 * x;
                 uint8_t k = p[3];
-                target[x] = fer_luma((uint8_t)(p[0] * k / 255), (uint8_t)(p[1] * k / 255),
-                                     (uint8_t)(p[2] * k / 255));
+                uint8_t r = (uint8_t)(p[0] * k / 255), g = (uint8_t)(p[1] * k / 255), b = (uint8_t)(p[2] * k / 255);
+                if (channels == 1) {
+                    target[x] = fer_luma(r, g, b);
+                } else {
+                    target[3 * x] = r;
+                    target[3 * x + 1] = g;
+                    target[3 * x + 2] = b;
+                }
             }
         }
     }
@@ -102,7 +108,7 @@ int fer_jpeg_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
     out->pixels = pixels;
     out->width = width;
     out->height = height;
-    out->channels = 1;
+    out->channels = channels;
     return FER_OK;
 }
 

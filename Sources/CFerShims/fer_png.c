@@ -54,7 +54,7 @@ static void fer_png_write(png_structp png, png_bytep source, png_size_t count) {
 
 static void fer_png_flush(png_structp png) { (void)png; }
 
-int fer_png_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                         fer_image *out, char *message, size_t message_capacity) {
     fer_png_stream stream = { .data = data, .size = size };
     png_structp png = NULL;
@@ -101,12 +101,13 @@ int fer_png_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (color_type & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
+    if (channels == 3 && !(color_type & PNG_COLOR_MASK_COLOR)) png_set_gray_to_rgb(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
 
-    size_t channels = png_get_channels(png, info);
+    size_t decoded = png_get_channels(png, info);
     size_t row_bytes = png_get_rowbytes(png, info);
-    if (channels != 1 && channels != 3) png_error(png, "unexpected channel count after transforms");
+    if (decoded != 1 && decoded != 3) png_error(png, "unexpected channel count after transforms");
     rgb = malloc(row_bytes * height);
     rows = malloc(sizeof(png_bytep) * height);
     if (rgb == NULL || rows == NULL) png_error(png, "out of memory");
@@ -116,7 +117,7 @@ int fer_png_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
     png_destroy_read_struct(&png, &info, NULL);
     free(rows);
 
-    if (channels == 1) {
+    if (decoded == channels) {
         gray = rgb;
     } else {
         gray = malloc((size_t)width * height);
@@ -131,7 +132,7 @@ int fer_png_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
     out->pixels = gray;
     out->width = width;
     out->height = height;
-    out->channels = 1;
+    out->channels = channels;
     return FER_OK;
 }
 

@@ -83,7 +83,7 @@ static void fer_tiff_unmap(thandle_t handle, void *base, toff_t size) {
     (void)size;
 }
 
-int fer_tiff_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                          fer_image *out, char *message, size_t message_capacity) {
     fer_tiff_stream stream = { .data = data, .size = size };
     memset(out, 0, sizeof(*out));
@@ -120,7 +120,7 @@ int fer_tiff_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
         return FER_UNSUPPORTED;
     }
     uint32_t *raster = malloc((size_t)width * height * sizeof(uint32_t));
-    uint8_t *gray = malloc((size_t)width * height);
+    uint8_t *gray = malloc((size_t)width * height * channels);
     if (raster == NULL || gray == NULL) {
         free(raster);
         free(gray);
@@ -137,12 +137,19 @@ int fer_tiff_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
     }
     for (size_t i = 0; i < (size_t)width * height; i++) {
         uint32_t pixel = raster[i];
-        gray[i] = fer_luma((uint8_t)TIFFGetR(pixel), (uint8_t)TIFFGetG(pixel), (uint8_t)TIFFGetB(pixel));
+        uint8_t r = (uint8_t)TIFFGetR(pixel), g = (uint8_t)TIFFGetG(pixel), b = (uint8_t)TIFFGetB(pixel);
+        if (channels == 1) {
+            gray[i] = fer_luma(r, g, b);
+        } else {
+            gray[3 * i] = r;
+            gray[3 * i + 1] = g;
+            gray[3 * i + 2] = b;
+        }
     }
     free(raster);
     out->pixels = gray;
     out->width = width;
     out->height = height;
-    out->channels = 1;
+    out->channels = channels;
     return FER_OK;
 }

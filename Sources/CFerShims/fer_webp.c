@@ -18,7 +18,7 @@ static const char *fer_webp_status(VP8StatusCode status) {
     }
 }
 
-int fer_webp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_webp_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                          fer_image *out, char *message, size_t message_capacity) {
     memset(out, 0, sizeof(*out));
     WebPDecoderConfig config;
@@ -45,7 +45,7 @@ int fer_webp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
         WebPFreeDecBuffer(&config.output);
         return status == VP8_STATUS_OUT_OF_MEMORY ? FER_NO_MEMORY : FER_CORRUPT;
     }
-    uint8_t *gray = malloc((size_t)width * height);
+    uint8_t *gray = malloc((size_t)width * height * channels);
     if (gray == NULL) {
         WebPFreeDecBuffer(&config.output);
         return FER_NO_MEMORY;
@@ -53,6 +53,10 @@ int fer_webp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
     const WebPRGBABuffer *rgb = &config.output.u.RGBA;
     for (uint32_t y = 0; y < height; y++) {
         const uint8_t *row = rgb->rgba + (size_t)y * (size_t)rgb->stride;
+        if (channels == 3) {
+            memcpy(gray + (size_t)y * width * 3, row, (size_t)width * 3);
+            continue;
+        }
         for (uint32_t x = 0; x < width; x++)
             gray[(size_t)y * width + x] = fer_luma(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
     }
@@ -60,6 +64,6 @@ int fer_webp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
     out->pixels = gray;
     out->width = width;
     out->height = height;
-    out->channels = 1;
+    out->channels = channels;
     return FER_OK;
 }

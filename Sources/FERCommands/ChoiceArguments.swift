@@ -21,6 +21,7 @@ extension Balancer.Target: ExpressibleByArgument {
 }
 
 extension Layout: ExpressibleByArgument {}
+extension FaceColor: ExpressibleByArgument {}
 extension ConfidentLearning.Filter: ExpressibleByArgument {}
 extension ConfidentLearning.Ranking: ExpressibleByArgument {}
 extension SuspectsStage.Apply: ExpressibleByArgument {}

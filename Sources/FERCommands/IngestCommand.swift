@@ -16,8 +16,8 @@ struct IngestCommand: StageCommand {
             ships: JAFFE and KDEF (labels in file names), and from their unpacked folders RAF-DB, AffectNet, \
             ExpW and CK+ (labels in list files; boxes cropped), or a manifest CSV \
             (path,label[,split][,subject][,x,y,w,h]). The layout is detected; --layout names it. Labels \
-            outside the seven classes are counted as excluded. Images of any size and colour become 48x48 \
-            grayscale. Every input record is ingested or written to rejects.csv with a reason; see \
+            outside the seven classes are counted as excluded. Images of any size and colour become square \
+            faces of --size pixels (48) in --color gray or rgb (gray). Every input record is ingested or written to rejects.csv with a reason; see \
             docs/datasets.md.
 
             Examples:
@@ -26,6 +26,7 @@ struct IngestCommand: StageCommand {
               ferdata ingest faces/ --label-map labels.txt --strict
               ferdata ingest RAF-DB/basic/          # EmoLabel/ and Image/aligned/ detected
               ferdata ingest KDEF/ --angles S,HL,HR
+              ferdata ingest AffectNet/ --size 112 --color rgb   # for a ResNet-sized model
               ferdata ingest fer2013.csv.gz --partition 2/4   # part 2 of 4; then: ferdata merge ingest
             """)
 
@@ -40,6 +41,8 @@ struct IngestCommand: StageCommand {
     @Option(help: ArgumentHelp("KDEF camera angles to keep, comma-separated (FL, HL, S, HR, FR).", valueName: "LIST"))
     var angles = defaults.angles.joined(separator: ",")
     @Option(help: "CK+: the last frames of each labelled sequence that carry its label.") var peakFrames = defaults.peakFrames
+    @Option(help: "The faces' side in pixels, 8-255 (48: FER2013's and the CNN-RNN's input).") var size = defaults.size
+    @Option(help: "The faces' colour (gray: the CNN-RNN's input).") var color = defaults.color
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
@@ -54,6 +57,8 @@ struct IngestCommand: StageCommand {
         options.layout = layout
         options.angles = angles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
         options.peakFrames = peakFrames
+        options.size = size
+        options.color = color
         options.partition = partition.partition
         return options
     }

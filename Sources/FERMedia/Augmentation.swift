@@ -55,11 +55,11 @@ public struct AugmentationParameters: Sendable, Equatable, Codable {
         flipped || rotation != 0 || translateX != 0 || translateY != 0 || scale != 1
     }
 
-    /// Applies the transform to a 48x48 image: flip, rotation, scale and translation about the centre
-    /// (bilinear, edges replicated), then brightness and contrast, noise, and erasing.
+    /// Applies the transform to a `side` x `side` gray image (48x48 by default; one plane of a colour
+    /// face): flip, rotation, scale and translation about the centre (bilinear, edges replicated), then
+    /// brightness and contrast, noise, and erasing.
     /// - Complexity: O(pixels).
-    public func apply(to pixels: [UInt8]) -> [UInt8] {
-        let side = FaceSize.side
+    public func apply(to pixels: [UInt8], side: Int = FaceSize.side) -> [UInt8] {
         precondition(pixels.count == side * side)
         var values = [Float](repeating: 0, count: pixels.count)
         let centre = Float(side - 1) / 2
@@ -74,7 +74,7 @@ public struct AugmentationParameters: Sendable, Equatable, Codable {
                     var sx = (c * dx - s * dy) / scale
                     let sy = (s * dx + c * dy) / scale
                     if flipped { sx = -sx }
-                    values[y * side + x] = Self.sample(pixels, sx + centre, sy + centre)
+                    values[y * side + x] = Self.sample(pixels, side, sx + centre, sy + centre)
                 }
             }
         } else {
@@ -98,8 +98,7 @@ public struct AugmentationParameters: Sendable, Equatable, Codable {
     }
 
     /// Bilinear sample with the border replicated.
-    private static func sample(_ pixels: [UInt8], _ x: Float, _ y: Float) -> Float {
-        let side = FaceSize.side
+    private static func sample(_ pixels: [UInt8], _ side: Int, _ x: Float, _ y: Float) -> Float {
         let cx = min(max(x, 0), Float(side - 1)), cy = min(max(y, 0), Float(side - 1))
         let x0 = Int(cx), y0 = Int(cy)
         let x1 = min(x0 + 1, side - 1), y1 = min(y0 + 1, side - 1)
@@ -155,13 +154,16 @@ public struct AugmentationPolicy: Sendable, Equatable, Codable {
         self.eraseMaxSide = eraseMaxSide
     }
 
-    public func sample(using random: inout SeededGenerator) -> AugmentationParameters {
+    /// One draw of the transform for a `side` x `side` face: the translation and erasing ranges, in
+    /// pixels of a 48x48 face, are scaled to the side.
+    public func sample(using random: inout SeededGenerator, side: Int = FaceSize.side) -> AugmentationParameters {
+        let ratio = Float(side) / Float(FaceSize.side)
         func symmetric(_ bound: Float) -> Float { bound > 0 ? Float.random(in: -bound...bound, using: &random) : 0 }
         var parameters = AugmentationParameters.identity
         parameters.flipped = Float.random(in: 0..<1, using: &random) < flipProbability
         parameters.rotation = symmetric(rotationDegrees)
-        parameters.translateX = symmetric(translatePixels)
-        parameters.translateY = symmetric(translatePixels)
+        parameters.translateX = symmetric(translatePixels * ratio)
+        parameters.translateY = symmetric(translatePixels * ratio)
         parameters.scale = 1 + symmetric(scaleRange)
         parameters.brightness = symmetric(brightness)
         parameters.contrast = 1 + symmetric(contrast)
@@ -170,9 +172,9 @@ public struct AugmentationPolicy: Sendable, Equatable, Codable {
             parameters.noiseSeed = UInt32.random(in: 1...UInt32.max, using: &random)
         }
         if eraseMaxSide > 0, Float.random(in: 0..<1, using: &random) < eraseProbability {
-            let side = FaceSize.side
-            let width = Int.random(in: 4...eraseMaxSide, using: &random)
-            let height = Int.random(in: 4...eraseMaxSide, using: &random)
+            let largest = side == FaceSize.side ? eraseMaxSide : max(4, min(side, Int((Float(eraseMaxSide) * ratio).rounded())))
+            let width = Int.random(in: 4...largest, using: &random)
+            let height = Int.random(in: 4...largest, using: &random)
             parameters.eraseWidth = UInt8(width)
             parameters.eraseHeight = UInt8(height)
             parameters.eraseX = UInt8(Int.random(in: 0...(side - width), using: &random))

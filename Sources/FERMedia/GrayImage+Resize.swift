@@ -50,9 +50,10 @@ extension GrayImage {
         return GrayImage(width: side, height: side, pixels: out)
     }
 
-    /// Centre crop to square, then resize to 48x48: how every input becomes a record.
-    public func faceSized() -> GrayImage {
-        centreSquare().resizedSquare(to: FaceSize.side)
+    /// Centre crop to square, then resize to `side` x `side` (48 by default): how every input becomes
+    /// a record.
+    public func faceSized(_ side: Int = FaceSize.side) -> GrayImage {
+        centreSquare().resizedSquare(to: side)
     }
 
     private struct Tap {

@@ -34,19 +34,30 @@ public enum ImageDecoder {
     public static func decodeGray(
         _ bytes: UnsafeRawBufferPointer, maxPixels: UInt64 = defaultMaxPixels
     ) throws(FerError) -> GrayImage {
+        try decode(bytes, channels: 1, maxPixels: maxPixels)[0]
+    }
+
+    /// Decodes to full resolution as `channels` planes: one, gray (BT.601 luma), or three, red, green
+    /// and blue (a gray source repeated). JPEG EXIF orientation is applied.
+    /// - Throws: `FerError` with code `.corruptImage`, `.imageTooLarge` or `.unsupportedImage`.
+    public static func decode(
+        _ bytes: UnsafeRawBufferPointer, channels: Int, maxPixels: UInt64 = defaultMaxPixels
+    ) throws(FerError) -> [GrayImage] {
+        precondition(channels == 1 || channels == 3)
         guard let format = sniff(bytes), let base = bytes.baseAddress else {
             throw FerError(.unsupportedImage, "not a supported image (\(formatNames))")
         }
         var image = fer_image()
         var message = [CChar](repeating: 0, count: 256)
         let data = base.assumingMemoryBound(to: UInt8.self)
+        let wanted = UInt32(channels)
         let status = message.withUnsafeMutableBufferPointer { buffer in
             switch format {
-            case .jpeg: fer_jpeg_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
-            case .png: fer_png_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
-            case .tiff: fer_tiff_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
-            case .webp: fer_webp_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
-            case .bmp: fer_bmp_decode_gray(data, bytes.count, maxPixels, &image, buffer.baseAddress, buffer.count)
+            case .jpeg: fer_jpeg_decode(data, bytes.count, maxPixels, wanted, &image, buffer.baseAddress, buffer.count)
+            case .png: fer_png_decode(data, bytes.count, maxPixels, wanted, &image, buffer.baseAddress, buffer.count)
+            case .tiff: fer_tiff_decode(data, bytes.count, maxPixels, wanted, &image, buffer.baseAddress, buffer.count)
+            case .webp: fer_webp_decode(data, bytes.count, maxPixels, wanted, &image, buffer.baseAddress, buffer.count)
+            case .bmp: fer_bmp_decode(data, bytes.count, maxPixels, wanted, &image, buffer.baseAddress, buffer.count)
             }
         }
         guard status == Int32(FER_OK.rawValue) else {
@@ -59,10 +70,15 @@ public enum ImageDecoder {
             }
         }
         defer { fer_free(image.pixels) }
-        let count = Int(image.width) * Int(image.height)
-        let pixels = [UInt8](UnsafeBufferPointer(start: image.pixels, count: count))
-        let decoded = GrayImage(width: Int(image.width), height: Int(image.height), pixels: pixels)
-        return format == .jpeg ? ExifOrientation.of(jpeg: bytes).apply(to: decoded) : decoded
+        let width = Int(image.width), height = Int(image.height), count = width * height
+        let samples = UnsafeBufferPointer(start: image.pixels, count: count * channels)
+        let planes = (0..<channels).map { channel in
+            GrayImage(width: width, height: height,
+                      pixels: channels == 1 ? [UInt8](samples) : (0..<count).map { samples[$0 * channels + channel] })
+        }
+        guard format == .jpeg else { return planes }
+        let orientation = ExifOrientation.of(jpeg: bytes)
+        return planes.map { orientation.apply(to: $0) }
     }
 
     /// Decodes and brings the image to the 48x48 face size (see `GrayImage.faceSized()`).

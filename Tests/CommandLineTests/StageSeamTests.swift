@@ -57,8 +57,8 @@ import Testing
         }
         // optimizer, schedule, class-weights, augment (train); conflicts (dedup); split (eval, export, show);
         // format (export); votes (annotate); tta (train, eval, crosseval); copies, filter, rank, apply and
-        // the five of train (suspects); layout (ingest, crosseval).
-        #expect(choices == 24)
+        // the five of train (suspects); layout (ingest, crosseval); color (ingest).
+        #expect(choices == 25)
     }
 
     @Test func aBadChoiceIsAUsageErrorThatNamesTheValues() throws {

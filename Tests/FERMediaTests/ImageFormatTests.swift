@@ -46,6 +46,36 @@ import Testing
         #expect(try decode(ImageFiles.bmp(narrow, width: 47, height: 3, bits: bits)).pixels == narrow)
     }
 
+    /// Colour decoding: every lossless format gives back the RGB samples written, a gray file its
+    /// samples repeated in three planes, and JPEG stays close.
+    @Test func rgbDecodesExactlyInEveryLosslessFormat() throws {
+        let rgb = (0..<(48 * 48 * 3)).map { UInt8(truncatingIfNeeded: $0 * 7 + $0 / 3) }
+        func planes(_ bytes: [UInt8]) throws -> [GrayImage] {
+            try bytes.withUnsafeBytes { try ImageDecoder.decode($0, channels: 3) }
+        }
+        func interleaved(_ planes: [GrayImage]) -> [UInt8] {
+            (0..<(48 * 48)).flatMap { i in planes.map { $0.pixels[i] } }
+        }
+        let files: [(String, [UInt8])] = [
+            ("png", Fixtures.png(rgb, channels: 3)), ("tiff", ImageFiles.tiff(rgb, width: 48, height: 48, pixels: .rgb, compression: .lzw)),
+            ("webp", ImageFiles.webp(rgb, width: 48, height: 48)), ("bmp", ImageFiles.bmp(rgb, width: 48, height: 48, bits: 24)),
+        ]
+        for (name, file) in files {
+            let decoded = try planes(file)
+            let exact = decoded.count == 3 && interleaved(decoded) == rgb
+            #expect(exact, "\(name): the RGB samples differ")
+            // The gray decode of the same file is the luma of those samples.
+            let gray = try decode(file).pixels
+            let luma = gray == (0..<(48 * 48)).map { GrayImage.luma(rgb[3 * $0], rgb[3 * $0 + 1], rgb[3 * $0 + 2]) }
+            #expect(luma, "\(name): the gray decode is not the luma")
+        }
+        let fromGray = try planes(Fixtures.png(Self.face))
+        #expect(fromGray.allSatisfy { $0.pixels == Self.face })
+        let jpeg = try planes(Fixtures.jpeg(rgb, channels: 3, quality: 100))
+        let error = zip(interleaved(jpeg), rgb).map { abs(Int($0) - Int($1)) }.reduce(0, +) / rgb.count
+        #expect(error <= 8, "JPEG mean absolute error \(error)")
+    }
+
     @Test func webpDecodesLosslessExactlyAndLossyClosely() throws {
         #expect(try decode(ImageFiles.webp(Self.face, width: 48, height: 48)).pixels == Self.face)
         let lossy = try decode(ImageFiles.webp(Self.face, width: 48, height: 48, lossless: false, quality: 95))

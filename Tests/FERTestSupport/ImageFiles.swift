@@ -157,12 +157,14 @@ package enum ImageFiles {
         for row in 0..<height {
             let y = topDown ? row : height - 1 - row
             var line: [UInt8] = []
+            let colour = samples.count == width * height * 3  // RGB samples (24 and 32 bits), else gray
             for x in 0..<width {
-                let value = samples[y * width + x]
+                let i = y * width + x
+                let (r, g, b) = colour ? (samples[3 * i], samples[3 * i + 1], samples[3 * i + 2]) : (samples[i], samples[i], samples[i])
                 switch bits {
-                case 8: line.append(value)
-                case 24: line += [value, value, value]
-                default: line += [value, value, value, 0xFF]
+                case 8: line.append(r)
+                case 24: line += [b, g, r]
+                default: line += [b, g, r, 0xFF]
                 }
             }
             file += line + Array(repeating: 0, count: stride - line.count)
@@ -170,9 +172,10 @@ package enum ImageFiles {
         return file
     }
 
-    /// A WebP of gray `samples` (as RGB) from libwebp's encoder: lossless, or lossy at `quality`.
+    /// A WebP of gray `samples` (as RGB), or of RGB samples (three per pixel), from libwebp's encoder:
+    /// lossless, or lossy at `quality`.
     package static func webp(_ samples: [UInt8], width: Int, height: Int, lossless: Bool = true, quality: Float = 90) -> [UInt8] {
-        let rgb = samples.flatMap { [$0, $0, $0] }
+        let rgb = samples.count == width * height * 3 ? samples : samples.flatMap { [$0, $0, $0] }
         var output: UnsafeMutablePointer<UInt8>?
         let size = lossless
             ? WebPEncodeLosslessRGB(rgb, Int32(width), Int32(height), Int32(width * 3), &output)

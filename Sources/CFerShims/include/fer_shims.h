@@ -28,31 +28,34 @@ typedef struct {
     uint32_t channels;
 } fer_image;
 
-/* Decodes a JPEG to 8-bit grayscale (BT.601 luma; CMYK/YCCK converted first).
+/* Every decoder below writes `channels` 8-bit samples per pixel: 1, grayscale (BT.601 luma of colour
+ * sources), or 3, RGB (gray sources repeated). */
+
+/* Decodes a JPEG (CMYK/YCCK converted first).
  * Refuses images whose width*height exceeds max_pixels before decoding any pixel data.
  * A truncated stream ("premature end of JPEG file") is FER_CORRUPT. */
-int fer_jpeg_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                          fer_image *out, char *message, size_t message_capacity);
 
-/* Decodes a PNG of any colour type and bit depth to 8-bit grayscale (BT.601 luma, alpha ignored,
+/* Decodes a PNG of any colour type and bit depth (alpha ignored,
  * 16-bit scaled with rounding). Same limits and error rules as the JPEG decoder. */
-int fer_png_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                         fer_image *out, char *message, size_t message_capacity);
 
 /* Decodes the first page of a TIFF (8 or 16 bit; gray, RGB, palette, ...; uncompressed, LZW, deflate,
  * PackBits, JPEG) to 8-bit grayscale through libtiff's RGBA conversion. libtiff's messages go to a
  * handler of this decode only. Same limits and error rules as the JPEG decoder. */
-int fer_tiff_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                          fer_image *out, char *message, size_t message_capacity);
 
 /* Decodes a still WebP (lossy or lossless; alpha ignored) to 8-bit grayscale. Animated files are
  * FER_UNSUPPORTED. Same limits and error rules as the JPEG decoder. */
-int fer_webp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_webp_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                          fer_image *out, char *message, size_t message_capacity);
 
 /* Decodes a BMP (1/4/8-bit palette, 16/24/32-bit, uncompressed or bit fields; bottom-up or top-down)
  * to 8-bit grayscale. RLE-compressed files are FER_UNSUPPORTED. Same limits and error rules. */
-int fer_bmp_decode_gray(const uint8_t *data, size_t size, uint64_t max_pixels,
+int fer_bmp_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t channels,
                         fer_image *out, char *message, size_t message_capacity);
 
 /* Reads only the header: width and height, for either format. Returns FER_UNSUPPORTED for others. */

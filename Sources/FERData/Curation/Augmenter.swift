@@ -12,18 +12,25 @@ public enum Variants {
         from parent: FaceRecord, variant: Int, policy: AugmentationPolicy, seed: UInt64, stage: String
     ) -> FaceRecord {
         var random = SeededGenerator(seed: seed ^ parent.recordID, stream: UInt64(variant) &+ 1)
-        var parameters = policy.sample(using: &random)
-        var pixels = parameters.apply(to: parent.pixels)
+        let side = parent.shape.height
+        // A colour face: the same transform on each channel.
+        func transform(_ parameters: AugmentationParameters) -> [UInt8] {
+            guard parent.shape.channels == 3 else { return parameters.apply(to: parent.pixels, side: side) }
+            let planes = parent.planes.map { GrayImage(width: side, height: side, pixels: parameters.apply(to: $0.pixels, side: side)) }
+            return FaceRecord.pixels(of: planes).pixels
+        }
+        var parameters = policy.sample(using: &random, side: side)
+        var pixels = transform(parameters)
         var attempts = 0
         while pixels == parent.pixels {
             attempts += 1
-            parameters = policy.sample(using: &random)
+            parameters = policy.sample(using: &random, side: side)
             if attempts > 8 {
                 // A policy that cannot change the image (all ranges zero): a little noise always does.
                 parameters.noiseSigma = 2
                 parameters.noiseSeed = UInt32(truncatingIfNeeded: random.next() | 1)
             }
-            pixels = parameters.apply(to: parent.pixels)
+            pixels = transform(parameters)
         }
         var record = parent
         record.pixels = pixels

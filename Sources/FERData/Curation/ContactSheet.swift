@@ -8,8 +8,9 @@ public enum ContactSheet {
         /// A frame colour (for example kept or removed), or none.
         public var frame: Canvas.Color?
 
+        /// A face of any size is drawn at 48x48 (gray), as every sheet's cells are.
         public init(_ image: GrayImage, frame: Canvas.Color? = nil) {
-            self.image = image
+            self.image = image.width == FaceSize.side && image.height == FaceSize.side ? image : image.faceSized()
             self.frame = frame
         }
     }

@@ -7,10 +7,13 @@ import Foundation
 /// - `webdataset`: tar shards per split (`SPLIT-000000.tar`, up to `shardSize` faces each) with
 ///   `KEY.png`, `KEY.cls` (the class index, labelled faces only) and `KEY.json` (label, split, record
 ///   and parent ids, source, flags) per face; KEY is the record id in hex.
-/// - `npz`: `SPLIT.npz` per split with `x` (uint8 [N, 48, 48]) and `y` (int64 [N], -1 unlabeled).
-/// - `csv`: `fer2013.csv` in the FER2013 layout (emotion, pixels, Usage); Usage is the record's
-///   original one, else Training / PublicTest / PrivateTest for train / val / test. Unlabeled faces
-///   have no row there and are counted as skipped.
+/// - `npz`: `SPLIT.npz` per split with `x` (uint8 [N, H, W] for gray, [N, H, W, 3] for colour) and
+///   `y` (int64 [N], -1 unlabeled).
+/// - `csv`: `fer2013.csv` in the FER2013 layout (emotion, pixels, Usage), for 48x48 gray datasets only;
+///   Usage is the record's original one, else Training / PublicTest / PrivateTest for train / val /
+///   test. Unlabeled faces have no row there and are counted as skipped.
+///
+/// Images keep the dataset's size and colour (PNG gray or RGB).
 /// - `folder`: `SPLIT/CLASS/KEY.png` (`unlabeled` for faces without a label).
 ///
 /// The output folder is written beside its final name and renamed when complete (`FileIO.writeFolder`).
@@ -31,6 +34,13 @@ public enum Exporter {
         guard !FileManager.default.fileExists(atPath: output.path) else {
             throw FerError(.invalidArgument, "\(output.path) exists: export writes a new folder")
         }
+        let shape = dataset.manifest.recordFormat?.shape ?? .face48
+        if format == .csv && shape != .face48 {
+            throw FerError(.invalidArgument, "the FER2013 CSV holds 48x48 gray faces and \(dataset.name) holds \(shape): export it as webdataset, npz or folder")
+        }
+        func png(_ record: FaceRecord) throws -> [UInt8] {
+            try ImageEncoder.png(record.pixels, width: shape.width, height: shape.height, channels: shape.channels)
+        }
         return try FileIO.writeFolder(output) { partial in
             var records: [FaceRecord] = []
             try dataset.forEachRecord { if split == nil || $0.split == split { records.append($0) } }
@@ -45,7 +55,7 @@ public enum Exporter {
                         let writer = try ArchiveWriter(path: partial.appendingPathComponent(name).path, format: .tar)
                         for record in faces[start..<min(faces.count, start + shardSize)] {
                             let key = String(format: "%016llx", record.recordID)
-                            try writer.add(key + ".png", try ImageEncoder.png(record.image))
+                            try writer.add(key + ".png", try png(record))
                             if let label = record.label { try writer.add(key + ".cls", Array(String(label.rawValue).utf8)) }
                             try writer.add(key + ".json", [UInt8](try StageIO.json(Metadata(record, sources: dataset.manifest.sources))))
                         }
@@ -57,7 +67,9 @@ public enum Exporter {
                 for (split, faces) in bySplit.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                     let name = split.name + ".npz"
                     let writer = try ArchiveWriter(path: partial.appendingPathComponent(name).path, format: .zip)
-                    try writer.add("x.npy", NumPy.array(faces.flatMap(\.pixels), type: "|u1", shape: [faces.count, 48, 48]))
+                    let dimensions = shape.channels == 1 ? [faces.count, shape.height, shape.width]
+                        : [faces.count, shape.height, shape.width, shape.channels]
+                    try writer.add("x.npy", NumPy.array(faces.flatMap(\.pixels), type: "|u1", shape: dimensions))
                     let labels = faces.map { Int64($0.label.map { Int($0.rawValue) } ?? -1) }
                     try writer.add("y.npy", NumPy.array(labels.flatMap(NumPy.littleEndianBytes), type: "<i8", shape: [faces.count]))
                     try writer.close()
@@ -76,7 +88,7 @@ public enum Exporter {
                     let folder = partial.appendingPathComponent(record.split.name).appendingPathComponent(record.label?.name ?? "unlabeled")
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                     let name = String(format: "%016llx.png", record.recordID)
-                    try FileIO.writeDurably(Data(try ImageEncoder.png(record.image)), to: folder.appendingPathComponent(name).path)
+                    try FileIO.writeDurably(Data(try png(record)), to: folder.appendingPathComponent(name).path)
                 }
                 files = bySplit.keys.map(\.name).sorted()
             }
@@ -105,6 +117,7 @@ public enum Exporter {
         var member: String
         var augmented: Bool
         var pseudoLabel: Bool
+        var subject: String?
 
         init(_ record: FaceRecord, sources: [DatasetManifest.Source]) {
             label = record.label?.name
@@ -116,6 +129,7 @@ public enum Exporter {
             member = record.sourceName
             augmented = record.flags.contains(.augmented)
             pseudoLabel = record.flags.contains(.pseudoLabel)
+            subject = record.subject
         }
     }
 }

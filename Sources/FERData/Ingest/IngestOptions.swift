@@ -32,6 +32,7 @@ public struct IngestOptions: Sendable {
         if let forced = layout.layout { parameters["layout"] = forced.rawValue }
         if layout.kdefAngles != ["S"] { parameters["angles"] = layout.kdefAngles.sorted().joined(separator: ",") }
         if layout.peakFrames != 3 { parameters["peakFrames"] = String(layout.peakFrames) }
+        if layout.shape != .face48 { parameters["shape"] = layout.shape.description }
         return parameters
     }
 }

@@ -71,6 +71,7 @@ extension Ingestor {
         sourceIndex: UInt32
     ) throws {
         let vocabulary = options.layout.vocabulary
+        let layout = options.layout
         let mapping = options.layout.usageMapping
         let base = rows.startIndex
         let maxRowBytes = options.maxRowBytes
@@ -101,11 +102,15 @@ extension Ingestor {
                         return .rejected(Reject(location: location, reason: reason, detail: detail, ordinal: ordinal), unknownLabel: nil)
                     case .face(let resolution, let labelText, let usage, let pixels):
                         return Self.outcome(resolution, name: labelText, location: location, ordinal: ordinal) { label in
-                            FaceRecord(
-                                pixels: pixels, label: label, split: mapping.split(for: usage) ?? .train, usage: usage,
+                            var face: (pixels: [UInt8], shape: ImageShape) = (pixels, ImageShape.face48)
+                            if layout.shape != ImageShape.face48 {
+                                face = layout.facePixels([GrayImage(width: FaceSize.side, height: FaceSize.side, pixels: pixels)])
+                            }
+                            return FaceRecord(
+                                pixels: face.pixels, label: label, split: mapping.split(for: usage) ?? .train, usage: usage,
                                 sourceIndex: sourceIndex, locator: UInt64(span.line),
                                 recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(span.line)),
-                                sourceName: sourceName)
+                                sourceName: sourceName, shape: face.shape)
                         }
                     }
                 }

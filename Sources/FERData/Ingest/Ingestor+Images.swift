@@ -142,13 +142,13 @@ extension Ingestor {
             return .rejected(bad, unknownLabel: nil)
         }
         let placement = layout.place(memberPath: image.member)
-        let decoded: Result<GrayImage, FerError> = image.bytes.withUnsafeBytes { bytes in
-            Result { () throws(FerError) in try ImageDecoder.decodeFace(bytes, maxPixels: maxPixels) }
+        let decoded: Result<[GrayImage], FerError> = image.bytes.withUnsafeBytes { bytes in
+            Result { () throws(FerError) in try ImageDecoder.decode(bytes, channels: layout.shape.channels, maxPixels: maxPixels) }
         }
-        let face: GrayImage
+        let face: (pixels: [UInt8], shape: ImageShape)
         switch decoded {
-        case .success(let image):
-            face = image
+        case .success(let planes):
+            face = layout.facePixels(planes)
         case .failure(let error):
             let reason: RejectReason = error.code == .imageTooLarge ? .imageTooLarge : .undecodableImage
             return .rejected(Reject(location: location, reason: reason, detail: error.message, ordinal: ordinal), unknownLabel: nil)
@@ -158,7 +158,7 @@ extension Ingestor {
                 pixels: face.pixels, label: label, split: placement.split, usage: placement.usage,
                 sourceIndex: sourceIndex, locator: UInt64(image.ordinal),
                 recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal)),
-                sourceName: image.member, subject: placement.subject)
+                sourceName: image.member, subject: placement.subject, shape: face.shape)
         }
         guard layout.readsLabels else { return .face(EncodedRecord(record(nil)), ordinal: ordinal) }
         if let excluded = placement.excluded {

@@ -49,14 +49,18 @@ extension Ingestor {
     }
 
     private func decodeListed(_ batch: [ListedImage], root: URL, sourceIndex: UInt32) throws {
-        let maxPixels = options.maxImagePixels, maxBytes = options.maxEntryBytes
+        let maxPixels = options.maxImagePixels, maxBytes = options.maxEntryBytes, layout = options.layout
         let outcomes = Parallel.map(count: batch.count) { range in
-            batch[range].flatMap { Self.decode($0, root: root, sourceIndex: sourceIndex, maxPixels: maxPixels, maxBytes: maxBytes) }
+            batch[range].flatMap {
+                Self.decode($0, root: root, sourceIndex: sourceIndex, layout: layout, maxPixels: maxPixels, maxBytes: maxBytes)
+            }
         }
         for outcome in outcomes { try settle(outcome) }
     }
 
-    static func decode(_ listed: ListedImage, root: URL, sourceIndex: UInt32, maxPixels: UInt64, maxBytes: Int) -> [ItemOutcome] {
+    static func decode(
+        _ listed: ListedImage, root: URL, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64, maxBytes: Int
+    ) -> [ItemOutcome] {
         func rejectAll(_ reason: RejectReason, _ detail: String) -> [ItemOutcome] {
             listed.faces.map { position, face in
                 .rejected(Reject(location: InputLocation(source: face.location.source, member: listed.image, line: face.location.line),
@@ -68,15 +72,15 @@ extension Ingestor {
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         guard size <= maxBytes else { return rejectAll(.entryTooLarge, "file is \(size) bytes, over the \(maxBytes)-byte limit") }
         guard let data = try? FileIO.readAll(file) else { return rejectAll(.unreadableEntry, "cannot read the file") }
-        let decoded: Result<GrayImage, FerError> = data.withUnsafeBytes { bytes in
+        let decoded: Result<[GrayImage], FerError> = data.withUnsafeBytes { bytes in
             guard ImageDecoder.sniff(bytes) != nil else {
                 return .failure(FerError(.unsupportedImage, "not a supported image (\(ImageDecoder.formatNames))"))
             }
-            return Result { () throws(FerError) in try ImageDecoder.decodeGray(bytes, maxPixels: maxPixels) }
+            return Result { () throws(FerError) in try ImageDecoder.decode(bytes, channels: layout.shape.channels, maxPixels: maxPixels) }
         }
-        let image: GrayImage
+        let planes: [GrayImage]
         switch decoded {
-        case .success(let full): image = full
+        case .success(let full): planes = full
         case .failure(let error):
             let reason: RejectReason = switch error.code {
             case .imageTooLarge: .imageTooLarge
@@ -88,19 +92,21 @@ extension Ingestor {
         return listed.faces.map { position, face in
             let ordinal = Partition.ordinal(source: sourceIndex, position: position)
             let location = InputLocation(source: face.location.source, member: listed.image, line: face.location.line)
-            var crop = image
+            var crop = planes
             if let box = face.box {
-                guard let inside = image.cropped(x: box.x, y: box.y, width: box.width, height: box.height) else {
-                    let detail = "box x \(box.x) y \(box.y) w \(box.width) h \(box.height) is outside the \(image.width)x\(image.height) image or empty"
+                let inside = planes.compactMap { $0.cropped(x: box.x, y: box.y, width: box.width, height: box.height) }
+                guard inside.count == planes.count else {
+                    let detail = "box x \(box.x) y \(box.y) w \(box.width) h \(box.height) is outside the \(planes[0].width)x\(planes[0].height) image or empty"
                     return .rejected(Reject(location: location, reason: .badBox, detail: detail, ordinal: ordinal), unknownLabel: nil)
                 }
                 crop = inside
             }
+            let pixels = layout.facePixels(crop)
             guard case .emotion(let emotion) = face.label else { preconditionFailure("excluded labels are rejected before decoding") }
             var record = FaceRecord(
-                pixels: crop.faceSized().pixels, label: emotion, split: face.split, sourceIndex: sourceIndex,
+                pixels: pixels.pixels, label: emotion, split: face.split, sourceIndex: sourceIndex,
                 locator: UInt64(position), recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(position)),
-                sourceName: listed.image, subject: face.subject)
+                sourceName: listed.image, subject: face.subject, shape: pixels.shape)
             record.valence = face.valence
             record.arousal = face.arousal
             return .face(EncodedRecord(record), ordinal: ordinal)

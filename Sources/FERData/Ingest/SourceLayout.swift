@@ -1,4 +1,15 @@
 import FERCore
+import FERMedia
+
+/// The colour of a dataset's faces (`ingest --color`).
+public enum FaceColor: String, StageChoice {
+    /// One channel, BT.601 luma of colour sources: FER2013's, and the CNN-RNN's input.
+    case gray
+    /// Three channels, red, green and blue (gray sources repeated).
+    case rgb
+
+    public var channels: Int { self == .gray ? 1 : 3 }
+}
 
 /// Reads label, split and usage from an image's path inside an archive or folder, and holds how the
 /// listed layouts are read (`Layout`).
@@ -22,6 +33,17 @@ public struct SourceLayout: Sendable {
     public var kdefAngles: Set<String> = ["S"]
     /// CK+: how many last frames of a labelled sequence carry its label (`--peak-frames`).
     public var peakFrames = 3
+    /// The records' image shape (`--size`, `--color`): 48x48 gray by default.
+    public var shape = ImageShape.face48
+
+    /// A decoded image (one plane for gray, three for RGB, as `shape.channels` asked) as a record's
+    /// pixels: each plane centre-cropped to square and resized to the shape's side; a gray plane is
+    /// repeated for an RGB shape (FER2013 CSV rows).
+    public func facePixels(_ planes: [GrayImage]) -> (pixels: [UInt8], shape: ImageShape) {
+        var sized = planes.map { $0.faceSized(shape.height) }
+        if shape.channels == 3 && sized.count == 1 { sized = [sized[0], sized[0], sized[0]] }
+        return FaceRecord.pixels(of: sized)
+    }
 
     public init(vocabulary: LabelVocabulary = LabelVocabulary(), usageMapping: UsageMapping = UsageMapping()) {
         self.vocabulary = vocabulary

@@ -24,6 +24,10 @@ public enum IngestStage: Stage {
         public var angles = ["S"]
         /// CK+: the last frames of each labelled sequence that carry its label.
         public var peakFrames = 3
+        /// The faces' side in pixels (square); 48 is FER2013's and the CNN-RNN's.
+        public var size = 48
+        /// The faces' colour: gray (the CNN-RNN's input) or rgb.
+        public var color = FaceColor.gray
         /// This run's share of the input (`--partition I/N`); command line only.
         public var partition = Partition.whole
 
@@ -31,7 +35,7 @@ public enum IngestStage: Stage {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case sources, labelMap = "label-map", publicTestAsVal = "public-test-as-val", strict, shardSize = "shard-size"
-            case layout, angles, peakFrames = "peak-frames"
+            case layout, angles, peakFrames = "peak-frames", size, color
         }
 
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -43,6 +47,7 @@ public enum IngestStage: Stage {
                 throw FerError(.invalidArgument, "angles: '\(bad)' is not a KDEF angle (\(JaffeKdefNames.kdefAngles.joined(separator: ", ")))")
             }
             guard !angles.isEmpty else { throw FerError(.invalidArgument, "angles: name at least one KDEF angle") }
+            guard (8...255).contains(size) else { throw FerError(.invalidArgument, "size must be 8 to 255 pixels, got \(size)") }
             guard peakFrames >= 1 else { throw FerError(.invalidArgument, "peak-frames must be at least 1, got \(peakFrames)") }
         }
 
@@ -58,6 +63,7 @@ public enum IngestStage: Stage {
         settings.layout.layout = options.layout
         settings.layout.kdefAngles = Set(options.angles)
         settings.layout.peakFrames = options.peakFrames
+        settings.layout.shape = ImageShape(height: options.size, width: options.size, channels: options.color.channels)
         settings.layout.usageMapping = UsageMapping(publicTestAsVal: options.publicTestAsVal)
         (settings.layout.vocabulary, settings.labelMapSHA256) = try LabelVocabulary.labelMap(options.labelMap)
         let ingestor = Ingestor(workspace: context.workspace, options: settings) { progress in
