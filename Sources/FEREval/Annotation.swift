@@ -60,15 +60,7 @@ public enum Annotation {
 
     /// A contact sheet of suspects, one row per (given, predicted) pair, up to ten faces each.
     public static func suspectSheet(_ suspects: [Suspect], records: [FaceRecord]) -> Canvas? {
-        guard !suspects.isEmpty else { return nil }
-        var order: [String] = []
-        var rows: [String: [ContactSheet.Face]] = [:]
-        for suspect in suspects {
-            let key = "LABELLED \(suspect.given), MODEL SAYS \(suspect.predicted)"
-            if rows[key] == nil { order.append(key) }
-            if rows[key, default: []].count < 10 { rows[key, default: []].append(ContactSheet.Face(records[suspect.index].image)) }
-        }
-        return ContactSheet.render(order.prefix(12).map { ContactSheet.Row(caption: $0, faces: rows[$0]!) }, scale: 2,
-                                   title: "LABEL-NOISE SUSPECTS (MOST CONFIDENT FIRST)")
+        let faces = suspects.map { (caption: "LABELLED \($0.given), MODEL SAYS \($0.predicted)", image: records[$0.index].image) }
+        return ContactSheet.grouped(faces, largestFirst: false, title: "LABEL-NOISE SUSPECTS (MOST CONFIDENT FIRST)")
     }
 }

@@ -124,19 +124,11 @@ public struct LabelIssueReport: Codable, Sendable {
 
     /// The top suspects of each confused pair (the most frequent pairs first), ten faces a row.
     public static func suspectSheet(_ issues: [Int], records: [FaceRecord], learning: ConfidentLearning, classes: [String]) -> Canvas? {
-        guard !issues.isEmpty else { return nil }
-        var rows: [String: [ContactSheet.Face]] = [:]
-        var counts: [String: Int] = [:]
-        var firstSeen: [String: Int] = [:]
-        for (rank, face) in issues.enumerated() {
-            let key = "LABELLED \(classes[learning.labels[face]].uppercased()), LIKELY \(classes[learning.likely(face)].uppercased())"
-            counts[key, default: 0] += 1
-            if firstSeen[key] == nil { firstSeen[key] = rank }
-            if rows[key, default: []].count < 10 { rows[key, default: []].append(ContactSheet.Face(records[face].image)) }
+        let faces = issues.map { face in
+            (caption: "LABELLED \(classes[learning.labels[face]].uppercased()), LIKELY \(classes[learning.likely(face)].uppercased())",
+             image: records[face].image)
         }
-        let order = counts.keys.sorted { counts[$0]! != counts[$1]! ? counts[$0]! > counts[$1]! : firstSeen[$0]! < firstSeen[$1]! }
-        return ContactSheet.render(order.prefix(12).map { ContactSheet.Row(caption: "\($0) (\(counts[$0]!))", faces: rows[$0]!) },
-                                   scale: 2, title: "LABEL-ISSUE SUSPECTS BY CONFUSION (WORST FIRST)")
+        return ContactSheet.grouped(faces, largestFirst: true, title: "LABEL-ISSUE SUSPECTS BY CONFUSION (WORST FIRST)")
     }
 }
 

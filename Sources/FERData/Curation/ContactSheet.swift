@@ -29,6 +29,29 @@ public enum ContactSheet {
     public static let removed = Canvas.Color(219, 68, 55)
 
     /// One row per `Row`: the caption on the left, then the faces at `scale` x 48 pixels.
+    /// Faces grouped by caption, a row per group of up to `perRow` faces, at most `maxRows` rows: the
+    /// groups in the order they first appear, or the largest first (`largestFirst`, ties by first
+    /// appearance) with each group's size in its caption. Nil for no faces.
+    public static func grouped(
+        _ faces: [(caption: String, image: GrayImage)], largestFirst: Bool, title: String, perRow: Int = 10, maxRows: Int = 12
+    ) -> Canvas? {
+        guard !faces.isEmpty else { return nil }
+        var order: [String] = []
+        var rows: [String: [Face]] = [:]
+        var counts: [String: Int] = [:]
+        for (caption, image) in faces {
+            if counts[caption] == nil { order.append(caption) }
+            counts[caption, default: 0] += 1
+            if rows[caption, default: []].count < perRow { rows[caption, default: []].append(Face(image)) }
+        }
+        if largestFirst {
+            let first = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+            order.sort { counts[$0]! != counts[$1]! ? counts[$0]! > counts[$1]! : first[$0]! < first[$1]! }
+        }
+        return render(order.prefix(maxRows).map { Row(caption: largestFirst ? "\($0) (\(counts[$0]!))" : $0, faces: rows[$0]!) },
+                      scale: 2, title: title)
+    }
+
     public static func render(_ rows: [Row], scale: Int = 2, title: String? = nil) -> Canvas {
         let cell = 48 * scale + 6
         let captionWidth = max(60, (rows.map { Canvas.textWidth($0.caption, scale: 2) }.max() ?? 0) + 16)
