@@ -73,8 +73,12 @@ public enum ImageDecoder {
         let width = Int(image.width), height = Int(image.height), count = width * height
         let samples = UnsafeBufferPointer(start: image.pixels, count: count * channels)
         let planes = (0..<channels).map { channel in
-            GrayImage(width: width, height: height,
-                      pixels: channels == 1 ? [UInt8](samples) : (0..<count).map { samples[$0 * channels + channel] })
+            guard channels > 1 else { return GrayImage(width: width, height: height, pixels: [UInt8](samples)) }
+            let plane = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+                for index in 0..<count { out[index] = samples[index * channels + channel] }
+                initialized = count
+            }
+            return GrayImage(width: width, height: height, pixels: plane)
         }
         guard format == .jpeg else { return planes }
         let orientation = ExifOrientation.of(jpeg: bytes)
