@@ -25,7 +25,9 @@ public final class DatasetWriter {
     /// Where the dataset goes: the workspace given, or the part's own workspace.
     public let workspace: Workspace
     public let stage: String
-    public let shardSize: Int
+    /// Records per shard. The default (8,192 records of 48x48 gray, about 20 MB) is scaled to the
+    /// records' size for other shapes, so that shards stay about 20 MB.
+    public private(set) var shardSize: Int
     public let partition: Partition
     private var ordinals: [UInt64] = []
     /// The records' format, set by the first record (or `shape` at init): every record must share it.
@@ -81,6 +83,9 @@ public final class DatasetWriter {
     public func append(_ record: EncodedRecord, ordinal: UInt64? = nil) throws {
         if recordCount == 0 {
             format = record.format
+            if shardSize == Self.defaultShardSize && format.shape != .face48 {
+                shardSize = max(64, Self.defaultShardSize * RecordFormat.current.recordSize / format.recordSize)
+            }
         } else if record.format != format {
             throw FerError(.invalidArgument, "a \(record.format.shape) record among \(format.shape) records: a dataset holds one image shape")
         }
