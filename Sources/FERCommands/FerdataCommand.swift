@@ -33,7 +33,10 @@ public struct FerdataCommand: ParsableCommand {
               ferdata eval ferdata-work/runs/0001-train/best.safetensors
               ferdata crosseval ferdata-work/runs/0001-train/best.safetensors other-faces/ --baseline 0003-split
             or all of it from one file: ferdata run pipelines/sample.yaml
-            Ingest and augment can run as N parts on N machines (--partition I/N), then: ferdata merge
+            Foreign datasets are read as they ship (JAFFE, KDEF, RAF-DB, AffectNet, ExpW, CK+, a manifest; \
+            see ingest --help), at any --size and --color.
+            Ingest, augment and annotate can run as N parts on N machines (--partition I/N, or the task of a \
+            Slurm array job: deploy/slurm), then: ferdata merge
             The workspace is ./ferdata-work, or --workspace DIR, or $FERDATA_WORKSPACE.
 
             Exit status: 0 done; 1 a data or I/O error (the message starts with its [code]; --verbose adds \
