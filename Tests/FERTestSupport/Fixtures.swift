@@ -20,14 +20,23 @@ package enum Fixtures {
         "\(emotion),\(pixels.map(String.init).joined(separator: " ")),\(usage)"
     }
 
-    /// A fresh empty folder under the temporary directory.
+    /// A fresh empty folder under this test process's own temporary folder, which is removed when the
+    /// process exits (`FERDATA_KEEP_TEST_FILES=1` keeps it, to look at what a failing test wrote).
     package static func temporaryDirectory(_ name: String = #function) -> URL {
         let safe = name.filter { $0.isLetter || $0.isNumber }
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ferdata-tests-\(safe)-\(UUID().uuidString.prefix(8))")
+        let url = processFolder.appendingPathComponent("\(safe)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+
+    private static let processFolder: URL = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ferdata-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if ProcessInfo.processInfo.environment["FERDATA_KEEP_TEST_FILES"] != "1" {
+            atexit { try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("ferdata-tests-\(getpid())")) }
+        }
+        return folder
+    }()
 
     package static func write(_ text: String, to url: URL) throws {
         try Data(text.utf8).write(to: url)
