@@ -150,13 +150,7 @@ int fer_bmp_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32
                 g = fer_bmp_component(pixel, green);
                 b = fer_bmp_component(pixel, blue);
             }
-            if (channels == 1) {
-                target[x] = fer_luma(r, g, b);
-            } else {
-                target[3 * x] = r;
-                target[3 * x + 1] = g;
-                target[3 * x + 2] = b;
-            }
+            fer_store_pixel(target, (size_t)x, channels, r, g, b);
         }
     }
     out->pixels = gray;

@@ -86,14 +86,8 @@ int fer_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint3
             for (uint32_t x = 0; x < width; x++) {
                 const uint8_t *p = row + 4 * x;
                 uint8_t k = p[3];
-                uint8_t r = (uint8_t)(p[0] * k / 255), g = (uint8_t)(p[1] * k / 255), b = (uint8_t)(p[2] * k / 255);
-                if (channels == 1) {
-                    target[x] = fer_luma(r, g, b);
-                } else {
-                    target[3 * x] = r;
-                    target[3 * x + 1] = g;
-                    target[3 * x + 2] = b;
-                }
+                fer_store_pixel(target, x, channels, (uint8_t)(p[0] * k / 255), (uint8_t)(p[1] * k / 255),
+                                (uint8_t)(p[2] * k / 255));
             }
         }
     }

@@ -137,14 +137,7 @@ int fer_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint3
     }
     for (size_t i = 0; i < (size_t)width * height; i++) {
         uint32_t pixel = raster[i];
-        uint8_t r = (uint8_t)TIFFGetR(pixel), g = (uint8_t)TIFFGetG(pixel), b = (uint8_t)TIFFGetB(pixel);
-        if (channels == 1) {
-            gray[i] = fer_luma(r, g, b);
-        } else {
-            gray[3 * i] = r;
-            gray[3 * i + 1] = g;
-            gray[3 * i + 2] = b;
-        }
+        fer_store_pixel(gray, i, channels, (uint8_t)TIFFGetR(pixel), (uint8_t)TIFFGetG(pixel), (uint8_t)TIFFGetB(pixel));
     }
     free(raster);
     out->pixels = gray;

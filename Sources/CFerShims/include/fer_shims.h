@@ -92,4 +92,15 @@ static inline uint8_t fer_luma(uint8_t r, uint8_t g, uint8_t b) {
     return (uint8_t)((19595u * r + 38470u * g + 7471u * b + 32768u) >> 16);
 }
 
+/* Stores pixel `index` of an image of `channels` samples per pixel: its luma (1) or its RGB (3). */
+static inline void fer_store_pixel(uint8_t *pixels, size_t index, uint32_t channels, uint8_t r, uint8_t g, uint8_t b) {
+    if (channels == 1) {
+        pixels[index] = fer_luma(r, g, b);
+    } else {
+        pixels[3 * index] = r;
+        pixels[3 * index + 1] = g;
+        pixels[3 * index + 2] = b;
+    }
+}
+
 #endif
