@@ -31,7 +31,7 @@ public struct Classifier {
         let probabilities = model.probabilities(records.map(\.pixels), tta: tta)
         return zip(records, probabilities).map { record, probabilities in
             Prediction(recordID: record.recordID, source: record.sourceName, locator: record.locator,
-                       truth: record.label.flatMap { outputIndex[$0] }, probabilities: probabilities, subject: SubjectKey.of(record))
+                       truth: record.label.flatMap { outputIndex[$0] }, probabilities: probabilities)
         }
     }
 }
@@ -45,8 +45,6 @@ public struct Prediction: Sendable {
     /// The true output index, when the record is labelled with a class the model knows.
     public var truth: Int?
     public var probabilities: [Float]
-    /// The person (`SubjectKey`), where known.
-    public var subject: String?
 
     public var predicted: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
     public var confidence: Float { probabilities.max() ?? 0 }

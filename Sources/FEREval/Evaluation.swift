@@ -70,13 +70,14 @@ public struct Evaluation: Sendable, Codable {
         }
         self.excludedLabels = excluded
         self.rejected = rejected
-        if let groupPattern { groups = try Self.groupScores(predictions, pattern: groupPattern) }
+        if let groupPattern { groups = try Self.groupScores(predictions, records: records, pattern: groupPattern) }
     }
 
-    static func groupScores(_ predictions: [Prediction], pattern: String) throws -> [GroupScore] {
-        let group: (Prediction) -> String?
+    /// Per-group scores; `records` are the scored faces, in the predictions' order.
+    static func groupScores(_ predictions: [Prediction], records: [FaceRecord], pattern: String) throws -> [GroupScore] {
+        let group: (Int) -> String?
         if pattern == "subject" {
-            group = \.subject
+            group = { SubjectKey.of(records[$0]) }
         } else {
             let expression: NSRegularExpression
             do {
@@ -84,8 +85,8 @@ public struct Evaluation: Sendable, Codable {
             } catch {
                 throw FerError(.invalidArgument, "--groups: '\(pattern)' is not a regular expression")
             }
-            group = { prediction in
-                let source = prediction.source
+            group = { index in
+                let source = predictions[index].source
                 let range = NSRange(source.startIndex..., in: source)
                 guard let match = expression.firstMatch(in: source, range: range) else { return nil }
                 let groupRange = match.numberOfRanges > 1 && match.range(at: 1).location != NSNotFound ? match.range(at: 1) : match.range
@@ -93,8 +94,8 @@ public struct Evaluation: Sendable, Codable {
             }
         }
         var tallies: [String: (count: Int, correct: Int)] = [:]
-        for prediction in predictions {
-            guard let truth = prediction.truth, let group = group(prediction) else { continue }
+        for (index, prediction) in predictions.enumerated() {
+            guard let truth = prediction.truth, let group = group(index) else { continue }
             tallies[group, default: (0, 0)].count += 1
             if truth == prediction.predicted { tallies[group, default: (0, 0)].correct += 1 }
         }

@@ -24,6 +24,33 @@ public struct GrayImage: Sendable, Equatable {
 }
 
 extension GrayImage {
+    /// The planes of interleaved samples (`channels` per pixel, row-major): one image per channel.
+    public static func planes(interleaved samples: UnsafeBufferPointer<UInt8>, width: Int, height: Int, channels: Int) -> [GrayImage] {
+        let count = width * height
+        precondition(samples.count == count * channels)
+        guard channels > 1 else { return [GrayImage(width: width, height: height, pixels: [UInt8](samples))] }
+        return (0..<channels).map { channel in
+            let plane = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+                for index in 0..<count { out[index] = samples[index * channels + channel] }
+                initialized = count
+            }
+            return GrayImage(width: width, height: height, pixels: plane)
+        }
+    }
+
+    /// Planes of one size interleaved into samples, `planes.count` per pixel: the inverse of `planes`.
+    public static func interleaved(_ planes: [GrayImage]) -> [UInt8] {
+        guard planes.count > 1 else { return planes[0].pixels }
+        let count = planes[0].pixels.count, channels = planes.count
+        return [UInt8](unsafeUninitializedCapacity: count * channels) { out, initialized in
+            for (channel, plane) in planes.enumerated() {
+                precondition(plane.pixels.count == count)
+                for index in 0..<count { out[index * channels + channel] = plane.pixels[index] }
+            }
+            initialized = count * channels
+        }
+    }
+
     /// BT.601 luma of 8-bit RGB, as Pillow's convert("L") and the C decoders compute it.
     public static func luma(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> UInt8 {
         let red: UInt32 = 19595 * UInt32(r), green: UInt32 = 38470 * UInt32(g), blue: UInt32 = 7471 * UInt32(b)

@@ -70,16 +70,9 @@ public enum ImageDecoder {
             }
         }
         defer { fer_free(image.pixels) }
-        let width = Int(image.width), height = Int(image.height), count = width * height
-        let samples = UnsafeBufferPointer(start: image.pixels, count: count * channels)
-        let planes = (0..<channels).map { channel in
-            guard channels > 1 else { return GrayImage(width: width, height: height, pixels: [UInt8](samples)) }
-            let plane = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-                for index in 0..<count { out[index] = samples[index * channels + channel] }
-                initialized = count
-            }
-            return GrayImage(width: width, height: height, pixels: plane)
-        }
+        let width = Int(image.width), height = Int(image.height)
+        let samples = UnsafeBufferPointer(start: image.pixels, count: width * height * channels)
+        let planes = GrayImage.planes(interleaved: samples, width: width, height: height, channels: channels)
         guard format == .jpeg else { return planes }
         let orientation = ExifOrientation.of(jpeg: bytes)
         return planes.map { orientation.apply(to: $0) }

@@ -36,6 +36,12 @@ import Testing
         buffer.withUnsafeMutableBytes { format.encode(plain, into: $0) }
         let cut = try buffer.withUnsafeBytes { try format.decode($0) }
         #expect(cut.subject == String(repeating: "é", count: 16) && cut.valence == nil && cut.arousal == nil)
+        plain.subject = "a" + String(repeating: "é", count: 20)  // 41 bytes: byte 32 is inside an é, which is dropped
+        plain.sourceName = String(repeating: "é", count: 30) + "b"  // 61 bytes: the tail's first é is cut, so dropped
+        buffer.withUnsafeMutableBytes { format.encode(plain, into: $0) }
+        let odd = try buffer.withUnsafeBytes { try format.decode($0) }
+        #expect(odd.subject == "a" + String(repeating: "é", count: 15))
+        #expect(odd.sourceName == String(repeating: "é", count: 25) + "b")
     }
 
     /// A version-1 shard and manifest, written here byte by byte as docs/format.md's version 1 says,
@@ -48,7 +54,7 @@ import Testing
         put32(1, 8, in: &shard)
         put32(2432, 12, in: &shard)
         put32(UInt32(records.count), 16, in: &shard)
-        put32(RecordLayout.checksum(UnsafeRawBufferPointer(start: shard, count: 28)), 28, in: &shard)
+        put32(shard.withUnsafeBytes { RecordLayout.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<28])) }, 28, in: &shard)
         for record in records {
             // Version 2's bytes up to the source name are version 1's; then 52 name bytes and the CRC.
             var v2 = [UInt8](repeating: 0, count: RecordFormat.current.recordSize)

@@ -131,27 +131,43 @@ extension Ingestor {
         for outcome in outcomes { try settle(outcome) }
     }
 
+    /// Why an input file gives no image: its reject reason and detail.
+    struct Refusal: Error {
+        var reason: RejectReason
+        var detail: String
+    }
+
+    /// An input file's image as the planes `layout` asks for (gray or RGB), or why there is none: not
+    /// an image (no known magic bytes), too large (from its header), or undecodable. Archive members,
+    /// folder files and listed layouts' images all go through here.
+    static func planes(of bytes: UnsafeRawBufferPointer, layout: SourceLayout, maxPixels: UInt64) -> Result<[GrayImage], Refusal> {
+        guard ImageDecoder.sniff(bytes) != nil else {
+            return .failure(Refusal(reason: .notAnImage, detail: "not a supported image (\(ImageDecoder.formatNames))"))
+        }
+        do {
+            return .success(try ImageDecoder.decode(bytes, channels: layout.shape.channels, maxPixels: maxPixels))
+        } catch {
+            return .failure(Refusal(reason: error.code == .imageTooLarge ? .imageTooLarge : .undecodableImage, detail: error.message))
+        }
+    }
+
     static func decode(
         _ image: PendingImage, path: String, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64
     ) -> ItemOutcome {
         let location = InputLocation(source: path, member: image.member)
         let ordinal = Partition.ordinal(source: sourceIndex, position: image.ordinal)
-        let isImage = image.bytes.withUnsafeBytes { ImageDecoder.sniff($0) != nil }
-        guard isImage else {
-            let bad = Reject(location: location, reason: .notAnImage, detail: "not a supported image (\(ImageDecoder.formatNames))", ordinal: ordinal)
-            return .rejected(bad, unknownLabel: nil)
+        func refuse(_ reason: RejectReason, _ detail: String) -> ItemOutcome {
+            .rejected(Reject(location: location, reason: reason, detail: detail, ordinal: ordinal), unknownLabel: nil)
         }
         let placement = layout.place(memberPath: image.member)
-        let decoded: Result<[GrayImage], FerError> = image.bytes.withUnsafeBytes { bytes in
-            Result { () throws(FerError) in try ImageDecoder.decode(bytes, channels: layout.shape.channels, maxPixels: maxPixels) }
+        // A face left out on purpose (a KDEF angle) is not decoded, once its bytes are known to be an image.
+        if layout.readsLabels, let excluded = placement.excluded, image.bytes.withUnsafeBytes({ ImageDecoder.sniff($0) != nil }) {
+            return refuse(.excludedView, excluded)
         }
         let face: (pixels: [UInt8], shape: ImageShape)
-        switch decoded {
-        case .success(let planes):
-            face = layout.facePixels(planes)
-        case .failure(let error):
-            let reason: RejectReason = error.code == .imageTooLarge ? .imageTooLarge : .undecodableImage
-            return .rejected(Reject(location: location, reason: reason, detail: error.message, ordinal: ordinal), unknownLabel: nil)
+        switch image.bytes.withUnsafeBytes({ Self.planes(of: $0, layout: layout, maxPixels: maxPixels) }) {
+        case .success(let planes): face = layout.facePixels(planes)
+        case .failure(let refusal): return refuse(refusal.reason, refusal.detail)
         }
         func record(_ label: Emotion?) -> FaceRecord {
             FaceRecord(
@@ -161,9 +177,6 @@ extension Ingestor {
                 sourceName: image.member, subject: placement.subject, shape: face.shape)
         }
         guard layout.readsLabels else { return .face(EncodedRecord(record(nil)), ordinal: ordinal) }
-        if let excluded = placement.excluded {
-            return .rejected(Reject(location: location, reason: .excludedView, detail: excluded, ordinal: ordinal), unknownLabel: nil)
-        }
         return outcome(placement.label, name: placement.labelName, location: location, ordinal: ordinal) { record($0) }
     }
 }

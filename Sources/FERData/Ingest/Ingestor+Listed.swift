@@ -72,22 +72,10 @@ extension Ingestor {
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         guard size <= maxBytes else { return rejectAll(.entryTooLarge, "file is \(size) bytes, over the \(maxBytes)-byte limit") }
         guard let data = try? FileIO.readAll(file) else { return rejectAll(.unreadableEntry, "cannot read the file") }
-        let decoded: Result<[GrayImage], FerError> = data.withUnsafeBytes { bytes in
-            guard ImageDecoder.sniff(bytes) != nil else {
-                return .failure(FerError(.unsupportedImage, "not a supported image (\(ImageDecoder.formatNames))"))
-            }
-            return Result { () throws(FerError) in try ImageDecoder.decode(bytes, channels: layout.shape.channels, maxPixels: maxPixels) }
-        }
         let planes: [GrayImage]
-        switch decoded {
+        switch data.withUnsafeBytes({ Self.planes(of: $0, layout: layout, maxPixels: maxPixels) }) {
         case .success(let full): planes = full
-        case .failure(let error):
-            let reason: RejectReason = switch error.code {
-            case .imageTooLarge: .imageTooLarge
-            case .unsupportedImage where !error.message.contains(":"): .notAnImage
-            default: .undecodableImage
-            }
-            return rejectAll(reason, error.message)
+        case .failure(let refusal): return rejectAll(refusal.reason, refusal.detail)
         }
         return listed.faces.map { position, face in
             let ordinal = Partition.ordinal(source: sourceIndex, position: position)

@@ -74,23 +74,14 @@ public struct FaceRecord: Sendable, Equatable {
 
     /// The face as its channels (one plane for gray, red, green and blue for colour).
     public var planes: [GrayImage] {
-        guard shape.channels == 3 else { return [image] }
-        return (0..<3).map { channel in
-            GrayImage(width: shape.width, height: shape.height,
-                      pixels: stride(from: channel, to: pixels.count, by: 3).map { pixels[$0] })
+        pixels.withUnsafeBufferPointer {
+            GrayImage.planes(interleaved: $0, width: shape.width, height: shape.height, channels: shape.channels)
         }
     }
 
     /// Interleaves planes of one size into a record's pixels and shape.
     public static func pixels(of planes: [GrayImage]) -> (pixels: [UInt8], shape: ImageShape) {
-        let first = planes[0]
-        let shape = ImageShape(height: first.height, width: first.width, channels: planes.count)
-        guard planes.count > 1 else { return (first.pixels, shape) }
-        var pixels = [UInt8](repeating: 0, count: shape.byteCount)
-        for (channel, plane) in planes.enumerated() {
-            for index in 0..<plane.pixels.count { pixels[index * planes.count + channel] = plane.pixels[index] }
-        }
-        return (pixels, shape)
+        (GrayImage.interleaved(planes), ImageShape(height: planes[0].height, width: planes[0].width, channels: planes.count))
     }
 
     /// The record id ingest gives the record at `locator` of source `sourceIndex`.

@@ -127,16 +127,23 @@ public struct RecordFormat: Sendable, Hashable {
     }
 
     /// UTF-8 text NUL-padded into `size` bytes: the tail kept (a path's file name) or the head, cut
-    /// between characters.
+    /// between characters (a byte of the form 10xxxxxx continues a character).
     private static func storeText(_ text: String, keepingTail: Bool, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, size: Int) {
-        var kept: [UInt8] = []
-        let scalars = keepingTail ? Array(text.unicodeScalars.reversed()) : Array(text.unicodeScalars)
-        for scalar in scalars {
-            let bytes = Array(String(scalar).utf8)
-            guard kept.count + bytes.count <= size else { break }
-            kept = keepingTail ? bytes + kept : kept + bytes
+        var text = text
+        text.withUTF8 { utf8 in
+            var start = 0, end = utf8.count
+            if utf8.count > size {
+                if keepingTail {
+                    start = utf8.count - size
+                    while start < end && utf8[start] & 0xC0 == 0x80 { start += 1 }
+                } else {
+                    end = size
+                    while end > 0 && utf8[end] & 0xC0 == 0x80 { end -= 1 }
+                }
+            }
+            UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + end - start)])
+                .copyMemory(from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<end])))
         }
-        for (index, byte) in kept.enumerated() { buffer[offset + index] = byte }
     }
 
     /// Whether the stored CRC matches the record's bytes.

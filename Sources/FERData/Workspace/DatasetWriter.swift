@@ -30,8 +30,9 @@ public final class DatasetWriter {
     public private(set) var shardSize: Int
     public let partition: Partition
     private var ordinals: [UInt64] = []
-    /// The records' format, set by the first record (or `shape` at init): every record must share it.
-    private var format: RecordFormat
+    /// The records' format, set by the first record (48x48 gray for a dataset of none): every record
+    /// must share it.
+    private var format = RecordFormat.current
     private var rowOrdinals: [String: [UInt64]] = [:]
     private let partial: URL
     private var pending: [UInt8] = []
@@ -47,10 +48,8 @@ public final class DatasetWriter {
     private let ledger = ShardLedger()
 
     public init(
-        workspace: Workspace, stage: String, shardSize: Int = DatasetWriter.defaultShardSize, partition: Partition = .whole,
-        shape: ImageShape = .face48
+        workspace: Workspace, stage: String, shardSize: Int = DatasetWriter.defaultShardSize, partition: Partition = .whole
     ) throws {
-        format = RecordFormat(version: RecordLayout.formatVersion, shape: shape)
         guard shardSize > 0 else { throw FerError(.invalidArgument, "shard size must be positive") }
         self.workspace = partition.isWhole ? workspace : workspace.part(partition, of: stage)
         self.stage = stage
