@@ -79,18 +79,12 @@ extension Ingestor {
         for (index, member) in members.enumerated() {
             let key = Partition.ordinal(source: sourceIndex, position: index + 1)
             guard owns(key) else { continue }
-            let file = root.appendingPathComponent(member).path
-            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-            if size > options.maxEntryBytes {
-                try reject(Reject(
-                    location: InputLocation(source: path, member: member), reason: .entryTooLarge,
-                    detail: "file is \(size) bytes, over the \(options.maxEntryBytes)-byte limit", ordinal: key))
-                continue
-            }
-            guard let data = try? FileIO.readAll(file) else {
-                try reject(Reject(
-                    location: InputLocation(source: path, member: member), reason: .unreadableEntry, detail: "cannot read the file",
-                    ordinal: key))
+            let data: Data
+            switch Self.readFile(root.appendingPathComponent(member).path, maxBytes: options.maxEntryBytes) {
+            case .success(let bytes): data = bytes
+            case .failure(let refusal):
+                try reject(Reject(location: InputLocation(source: path, member: member), reason: refusal.reason, detail: refusal.detail,
+                                  ordinal: key))
                 continue
             }
             batch.append(PendingImage(ordinal: index + 1, member: member, bytes: [UInt8](data)[...]))
@@ -135,6 +129,16 @@ extension Ingestor {
     struct Refusal: Error {
         var reason: RejectReason
         var detail: String
+    }
+
+    /// A folder's file, refused unread when it is over `maxBytes`.
+    static func readFile(_ path: String, maxBytes: Int) -> Result<Data, Refusal> {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maxBytes else {
+            return .failure(Refusal(reason: .entryTooLarge, detail: "file is \(size) bytes, over the \(maxBytes)-byte limit"))
+        }
+        guard let data = try? FileIO.readAll(path) else { return .failure(Refusal(reason: .unreadableEntry, detail: "cannot read the file")) }
+        return .success(data)
     }
 
     /// An input file's image as the planes `layout` asks for (gray or RGB), or why there is none: not

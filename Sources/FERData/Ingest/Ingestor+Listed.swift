@@ -68,12 +68,9 @@ extension Ingestor {
                           unknownLabel: nil)
             }
         }
-        let file = root.appendingPathComponent(listed.image).path
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-        guard size <= maxBytes else { return rejectAll(.entryTooLarge, "file is \(size) bytes, over the \(maxBytes)-byte limit") }
-        guard let data = try? FileIO.readAll(file) else { return rejectAll(.unreadableEntry, "cannot read the file") }
         let planes: [GrayImage]
-        switch data.withUnsafeBytes({ Self.planes(of: $0, layout: layout, maxPixels: maxPixels) }) {
+        let read = Self.readFile(root.appendingPathComponent(listed.image).path, maxBytes: maxBytes)
+        switch read.flatMap({ data in data.withUnsafeBytes { Self.planes(of: $0, layout: layout, maxPixels: maxPixels) } }) {
         case .success(let full): planes = full
         case .failure(let refusal): return rejectAll(refusal.reason, refusal.detail)
         }
