@@ -10,6 +10,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // Human review: the annotation store (SQLite) and the review page's local web server.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -30,13 +35,20 @@ let package = Package(
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"]),
         .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS"]),
         .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERNet"]),
+        // Human review: queues of faces to look at, the decision store (GRDB), agreement, relabelling.
+        .target(name: "FERReview", dependencies: ["FERCore", "FERData", "FEREval", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The review page: a local web server (Hummingbird) and the page's HTML, CSS and JavaScript.
+        .target(name: "FERReviewServer", dependencies: [
+            "FERReview", "FERMedia", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+        ]),
         // Every stage as a library call (options in, typed output back) and the pipeline runner (Yams).
         .target(name: "FERStages", dependencies: [
-            "FERCore", "FERData", "FERNet", "FEREval", .product(name: "Yams", package: "Yams"),
+            "FERCore", "FERData", "FERNet", "FEREval", "FERReview", .product(name: "Yams", package: "Yams"),
         ]),
         // The command line: thin adapters from argument-parser options onto the stages' options.
         .target(name: "FERCommands", dependencies: [
-            "FERStages", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "FERStages", "FERReviewServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ferdata", dependencies: ["FERCommands"]),
         .executableTarget(name: "ferdata-bench", dependencies: ["FERData", "FERNet"]),
@@ -46,6 +58,7 @@ let package = Package(
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

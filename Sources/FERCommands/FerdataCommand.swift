@@ -16,7 +16,7 @@ public struct FerdataCommand: ParsableCommand {
     static let stageCommands: [any StageCommand.Type] = [
         IngestCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
         SuspectsCommand.self, TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self,
-        MergeCommand.self, ExportCommand.self, VerifyCommand.self,
+        RelabelCommand.self, MergeCommand.self, ExportCommand.self, VerifyCommand.self,
     ]
 
     public static let configuration = CommandConfiguration(
@@ -33,6 +33,10 @@ public struct FerdataCommand: ParsableCommand {
               ferdata eval ferdata-work/runs/0001-train/best.safetensors
               ferdata crosseval ferdata-work/runs/0001-train/best.safetensors other-faces/ --baseline 0003-split
             or all of it from one file: ferdata run pipelines/sample.yaml
+            Faces whose labels need a person's eye (suspects, low-confidence pseudo-labels, split FER+ votes, \
+            dedup's conflicts) are reviewed in the browser, then applied as a stage:
+              ferdata review suspects --annotator alice
+              ferdata relabel
             Foreign datasets are read as they ship (JAFFE, KDEF, RAF-DB, AffectNet, ExpW, CK+, a manifest; \
             see ingest --help), at any --size and --color.
             Ingest, augment and annotate can run as N parts on N machines (--partition I/N, or the task of a \
@@ -44,7 +48,7 @@ public struct FerdataCommand: ParsableCommand {
             option, a bad value: the usage line follows).
             """,
         version: "0.1.0",
-        subcommands: stageCommands + [RunCommand.self, StatsCommand.self, ShowCommand.self, SynthCommand.self]
+        subcommands: stageCommands + [ReviewCommand.self, RunCommand.self, StatsCommand.self, ShowCommand.self, SynthCommand.self]
     )
 
     public init() {}

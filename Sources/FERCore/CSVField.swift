@@ -12,7 +12,8 @@ public enum CSVField {
         fields.map(quoted).joined(separator: ",")
     }
 
-    /// The lines of a CSV text, without their line breaks: a break inside a double-quoted field
+    /// The lines of a CSV text, without their line breaks (LF or CRLF, as Python's csv module and
+    /// spreadsheets write): a break inside a double-quoted field
     /// belongs to its line. A final line break ends the last line rather than starting an empty one.
     public static func lines(_ text: String) -> [Substring] {
         var lines: [Substring] = []
@@ -23,7 +24,7 @@ public enum CSVField {
             let character = text[index]
             if character == "\"" {
                 quoted.toggle()
-            } else if character == "\n" && !quoted {
+            } else if (character == "\n" || character == "\r\n") && !quoted {  // CRLF is one Character
                 lines.append(text[start..<index])
                 start = text.index(after: index)
             }

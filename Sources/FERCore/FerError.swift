@@ -31,6 +31,8 @@ public struct FerError: Error, CustomStringConvertible, Sendable {
         case strictReject = "strict-reject"
         /// A source from which not one record could be read.
         case nothingRead = "nothing-read"
+        /// The review decisions database (SQLite) cannot be opened, read or written.
+        case reviewStore = "review-store"
     }
 
     public var code: Code

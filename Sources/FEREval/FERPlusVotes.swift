@@ -93,8 +93,13 @@ public struct FERPlusVotes {
     /// The crowd's verdict on each record of `dataset` (ingested from the original fer2013.csv, or
     /// made from such a dataset by dedup, split and the like).
     public func verdicts(_ records: [FaceRecord], of dataset: Dataset) throws -> [Verdict] {
+        try voteRows(records, of: dataset).map(Self.verdict)
+    }
+
+    /// The ten vote counts of each record of `dataset` (as for `verdicts`).
+    public func voteRows(_ records: [FaceRecord], of dataset: Dataset) throws -> [[Int]] {
         try checkMatches(dataset)
-        return try records.map { Self.verdict(rows[try row(of: $0)].votes) }
+        return try records.map { rows[try row(of: $0)].votes }
     }
 
     /// The dataset's records come from one CSV with as many data rows as the votes.

@@ -93,6 +93,7 @@ import Testing
         #expect(CSVField.lines("a,b\n\"x\ny\",2\nlast") == ["a,b", "\"x\ny\",2", "last"])
         #expect(CSVField.lines("h\n1\n") == ["h", "1"])
         #expect(CSVField.lines("") == [])
+        #expect(CSVField.lines("h,x\r\n1,2\r\n") == ["h,x", "1,2"], "CRLF line ends (one Character in Swift)")
     }
 
     @Test(arguments: [2, 3, 5])

@@ -39,6 +39,9 @@ public struct FaceRecord: Sendable, Equatable {
         public static let augmented = Flags(rawValue: 1 << 0)
         /// Labelled by a model, not a person.
         public static let pseudoLabel = Flags(rawValue: 1 << 1)
+        /// Given its label by people's review decisions (`ferdata relabel`); the original label and
+        /// the decisions are in the dataset's `relabelled.csv`.
+        public static let relabelled = Flags(rawValue: 1 << 2)
     }
 
     public init(

@@ -1,0 +1,130 @@
+import ArgumentParser
+import FERCore
+import FERData
+import FERReview
+import FERReviewServer
+import Foundation
+
+/// `ferdata review QUEUE`: the labelling page for a queue of faces, or `--agreement`.
+struct ReviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review",
+        abstract: "Review a queue of faces in the browser, keyboard only; every decision is stored at once. Or --agreement.",
+        discussion: """
+            Starts a local web server (127.0.0.1 unless --host says otherwise) and prints the page's URL, \
+            which carries a random token: requests without it get 403. On the page: 1-7 set a class, 0 marks \
+            a face unusable (not a face), Enter accepts the suggestion, arrows move, Shift+arrows or \
+            Shift+click select several faces for one key, u undoes the last decision, n shows the faces of the \
+            same duplicate group or subject. Each decision is in the workspace's annotation store \
+            (review/decisions.sqlite, SQLite) before the page marks it saved; a restarted review continues \
+            where the annotator stopped. Apply the decisions with: ferdata relabel
+
+            Queues (of --from DATASET, default the latest):
+              suspects   label-noise suspects, from ferdata suspects' suspects.csv (or --file)
+              pseudo     pseudo-labels (an annotate --ingest dataset) with confidence below --below
+              ferplus    faces whose FER+ votes (--votes) split: no majority, or its share below --below
+              conflicts  dedup's duplicate groups whose members carry different labels (a dedup dataset)
+              dataset    every original face, or those of --split and --class
+
+            Examples:
+              ferdata review suspects --from 0003-split --annotator alice
+              ferdata review pseudo --below 0.5 --port 8090
+              ferdata review dataset --split train --class disgust
+              ferdata review --agreement
+            """)
+
+    @Argument(help: ArgumentHelp("The queue to review.", valueName: "QUEUE")) var queue: ReviewQueue.Kind?
+    @Option(help: ArgumentHelp("suspects: the suspects file (default: WORKSPACE/reports/suspects-DATASET/suspects.csv).", valueName: "FILE"))
+    var file: String?
+    @Option(help: ArgumentHelp("pseudo: queue confidences below this; ferplus: the crowd's largest vote shares below this.", valueName: "P"))
+    var below = ReviewQueue.Options().below
+    @Option(help: ArgumentHelp("ferplus: the FER+ votes file (fer2013new.csv).", valueName: "FILE")) var votes: String?
+    @Option(help: ArgumentHelp("dataset: only this split.", valueName: "train|val|test")) var split: String?
+    @Option(name: .customLong("class"), help: ArgumentHelp("dataset: only this class.", valueName: "CLASS")) var emotion: String?
+    @Option(help: ArgumentHelp("Who is deciding (default: $USER).", valueName: "NAME"))
+    var annotator = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "annotator"
+    @Option(help: ArgumentHelp("The address to listen on; anything but 127.0.0.1 lets other machines reach the page (with the token).", valueName: "HOST"))
+    var host = "127.0.0.1"
+    @Option(help: ArgumentHelp("The port (0: any free one; the URL printed says which).", valueName: "PORT")) var port = 8080
+    @Flag(help: "Report the agreement between annotators (Cohen's kappa for two, Fleiss' for more) instead of serving a page.")
+    var agreement = false
+    @Option(name: .customLong("queue-name"), help: ArgumentHelp("--agreement: only this stored queue (default: every queue with two or more annotators).", valueName: "NAME"))
+    var queueName: String?
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if agreement {
+            if queue != nil { throw ValidationError("--agreement reads the store's decisions; name a stored queue with --queue-name, not QUEUE") }
+            return
+        }
+        guard queue != nil else { throw ValidationError("name the QUEUE to review (\(ReviewQueue.Kind.allCases.map(\.rawValue).joined(separator: ", "))) or give --agreement") }
+        guard below > 0 && below <= 1 else { throw ValidationError("--below must be in (0, 1], got \(below)") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
+        guard !annotator.isEmpty else { throw ValidationError("--annotator must not be empty") }
+        _ = try queueOptions()
+    }
+
+    func queueOptions() throws -> ReviewQueue.Options {
+        var options = ReviewQueue.Options()
+        options.file = file
+        options.below = below
+        options.votes = votes
+        if let split {
+            guard let value = Split.allCases.first(where: { $0.name == split }) else { throw ValidationError("unknown --split '\(split)'") }
+            options.split = value
+        }
+        if let emotion {
+            guard let index = Emotion.names.firstIndex(of: emotion) else {
+                throw ValidationError("unknown --class '\(emotion)': expected one of \(Emotion.names.joined(separator: ", "))")
+            }
+            options.emotion = Emotion(rawValue: UInt8(index))
+        }
+        return options
+    }
+
+    func run() throws {
+        let workspace = input.workspace.resolved
+        let store = try ReviewStore(workspace: workspace)
+        if agreement { return try reportAgreement(store) }
+        let (built, dataset) = try ReviewQueue.build(queue!, from: try workspace.dataset(input.from), options: try queueOptions(),
+                                                     workspace: workspace)
+        let queue = try store.open(built)
+        var configuration = ReviewServer.Configuration(annotator: annotator)
+        configuration.host = host
+        configuration.port = port
+        let server = try ReviewServer(queue: queue, dataset: dataset, store: store, configuration: configuration)
+        let done = try store.standing(queue: queue.name, annotator: annotator).count
+        try CommandIO.runAsync {
+            try await server.run { url in
+                print("ferdata review: queue \(queue.name), \(queue.items.count) faces, \(done) decided by \(annotator)")
+                print("open \(url)")
+                print("decisions go to \(store.path); Ctrl-C stops")
+                fflush(stdout)
+            }
+        }
+    }
+
+    private func reportAgreement(_ store: ReviewStore) throws {
+        let decisions = try store.decisions()
+        let stored = try store.queueNames()
+        let queues = queueName.map { [$0] } ?? stored.filter { name in
+            Set(decisions.filter { $0.queue == name }.map(\.annotator)).count >= 2
+        }
+        guard !queues.isEmpty else {
+            throw FerError(.nothingRead, "no queue in \(store.path) has decisions by two or more annotators")
+        }
+        let results = try queues.map { try Agreement.of(decisions, queue: $0) }
+        if output.json { return try CommandIO.printJSON(results) }
+        for result in results {
+            let kappa = result.kappa.map { String(format: "%.4f", $0) } ?? "undefined (every decision the same label)"
+            print("\(result.queue): \(result.annotators.joined(separator: ", ")) on \(result.faces) faces all decided")
+            print("  \(result.measure == "cohen" ? "Cohen's" : "Fleiss'") kappa \(kappa), observed agreement \(String(format: "%.4f", result.observed))")
+            let rows = Decision.labels.filter { result.perLabel[$0] != nil }.map { [$0, String(format: "%.3f", result.perLabel[$0]!)] }
+            print(SummaryTable.render(header: ["label", "specific agreement"], rows: rows))
+            print("")
+        }
+    }
+}
+
+extension ReviewQueue.Kind: ExpressibleByArgument {}

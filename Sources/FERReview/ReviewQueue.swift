@@ -1,0 +1,239 @@
+import FERCore
+import FERData
+import FEREval
+import Foundation
+
+/// One face to review: the record, the label it has, what a model or the crowd suggests and how
+/// sure, and the key its neighbours share (`group:12` a duplicate group, `subject:S005` a person).
+public struct ReviewItem: Codable, Sendable, Equatable {
+    public var recordID: UInt64
+    public var given: String?
+    public var suggested: String?
+    public var score: Double?
+    public var neighbours: String?
+
+    public init(recordID: UInt64, given: String?, suggested: String? = nil, score: Double? = nil, neighbours: String? = nil) {
+        self.recordID = recordID
+        self.given = given
+        self.suggested = suggested
+        self.score = score
+        self.neighbours = neighbours
+    }
+}
+
+/// The faces a person is asked to look at, in order, from one dataset. Its name says what it is
+/// (`suspects@0003-split`, `pseudo<0.6@0005-annotate`), so a second `ferdata review` of the same
+/// queue continues it.
+public struct ReviewQueue: Sendable, Equatable {
+    public var name: String
+    /// What made it: one of `Kind`'s names.
+    public var kind: String
+    /// The dataset whose records are shown and decided on.
+    public var dataset: String
+    public var items: [ReviewItem]
+
+    public init(name: String, kind: String, dataset: String, items: [ReviewItem]) {
+        self.name = name
+        self.kind = kind
+        self.dataset = dataset
+        self.items = items
+    }
+
+    /// Where a queue's faces come from.
+    public enum Kind: String, StageChoice {
+        /// Label-noise suspects: `ferdata suspects`' suspects.csv (or `annotate --suspects`' file).
+        case suspects
+        /// Pseudo-labels (`annotate --ingest`) whose confidence is below `below`.
+        case pseudo
+        /// FER+ faces whose ten votes split: the crowd's largest share below `below`, or no majority.
+        case ferplus
+        /// Dedup's duplicate groups whose members carry different labels (all members, side by side).
+        case conflicts
+        /// Every original face of a dataset, filtered by split and class.
+        case dataset
+    }
+
+    /// What a queue is made from besides its kind and dataset.
+    public struct Options: Sendable {
+        /// suspects: the suspects file (default `WORKSPACE/reports/suspects-DATASET/suspects.csv`).
+        public var file: String?
+        /// pseudo: the confidence, ferplus: the largest vote share, below which a face is queued.
+        public var below: Double = 0.6
+        /// ferplus: the FER+ votes file.
+        public var votes: String?
+        /// dataset: only this split and class.
+        public var split: Split?
+        public var emotion: Emotion?
+
+        public init() {}
+    }
+}
+
+extension ReviewQueue {
+    /// Builds the queue of `kind` over `dataset`. Returns the queue and the dataset whose records it
+    /// shows (for conflicts, the dataset dedup read, which still holds every member).
+    /// - Throws: a missing file, a dataset that does not fit the kind, or a queue with no face.
+    public static func build(_ kind: Kind, from dataset: Dataset, options: Options, workspace: Workspace) throws -> (ReviewQueue, Dataset) {
+        var shown = dataset
+        var name = "\(kind.rawValue)@\(dataset.name)"
+        let items: [ReviewItem]
+        switch kind {
+        case .suspects:
+            let file = options.file ?? workspace.root.appendingPathComponent("reports/suspects-\(dataset.name)/suspects.csv").path
+            items = try suspects(file, dataset: dataset)
+        case .pseudo:
+            name = "pseudo<\(options.below)@\(dataset.name)"
+            items = try pseudoLabels(dataset, below: options.below)
+        case .ferplus:
+            guard let votes = options.votes else { throw FerError(.invalidArgument, "a ferplus queue needs --votes FILE (FER+'s fer2013new.csv)") }
+            name = "ferplus<\(options.below)@\(dataset.name)"
+            items = try ferplusSplits(dataset, votes: FERPlusVotes(path: votes), below: options.below)
+        case .conflicts:
+            (items, shown) = try conflicts(dataset, workspace: workspace)
+        case .dataset:
+            name = "dataset" + (options.split.map { ":" + $0.name } ?? "") + (options.emotion.map { ":" + $0.name } ?? "") + "@\(dataset.name)"
+            var found: [ReviewItem] = []
+            try dataset.forEachRecord { record in
+                guard !record.flags.contains(.augmented), options.split.map({ $0 == record.split }) ?? true,
+                      options.emotion.map({ $0 == record.label }) ?? true else { return }
+                found.append(ReviewItem(recordID: record.recordID, given: record.label?.name, neighbours: subjectKey(record)))
+            }
+            items = found
+        }
+        guard !items.isEmpty else {
+            throw FerError(.nothingRead, "the \(kind.rawValue) queue of \(dataset.name) has no face to review")
+        }
+        return (ReviewQueue(name: name, kind: kind.rawValue, dataset: shown.name, items: items), shown)
+    }
+
+    static func subjectKey(_ record: FaceRecord) -> String? { record.subject.map { "subject:" + $0 } }
+
+    /// suspects.csv of `ferdata suspects` (record_id, given, likely, score) or of `annotate
+    /// --suspects` (record_id, given, predicted, confidence), in its rank order.
+    static func suspects(_ file: String, dataset: Dataset) throws -> [ReviewItem] {
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw FerError(.sourceMissing, "no suspects file \(file): run `ferdata suspects` on \(dataset.name) first, or give --file",
+                           at: InputLocation(source: file))
+        }
+        let table = try CSVTable(path: file)
+        let id = try table.column("record_id"), given = try table.column("given")
+        let likely = try table.column(any: ["likely", "predicted"]), score = try table.column(any: ["score", "confidence"])
+        let records = try recordsByID(dataset)
+        return try table.rows.enumerated().map { index, fields in
+            guard let recordID = UInt64(fields[id]), let record = records[recordID] else {
+                throw FerError(.badDataRow, "record_id '\(fields[id])' is not a record of \(dataset.name)",
+                               at: InputLocation(source: file, line: index + 2, field: "record_id"))
+            }
+            return ReviewItem(recordID: recordID, given: fields[given].isEmpty ? nil : fields[given], suggested: fields[likely],
+                              score: Double(fields[score]), neighbours: subjectKey(record))
+        }
+    }
+
+    /// The pseudo-labelled records of an `annotate --ingest` dataset whose confidence (its
+    /// labels.csv line, same order) is below `below`, least confident first.
+    static func pseudoLabels(_ dataset: Dataset, below: Double) throws -> [ReviewItem] {
+        let file = dataset.directory.appendingPathComponent("labels.csv").path
+        guard dataset.manifest.stage == "annotate", FileManager.default.fileExists(atPath: file) else {
+            throw FerError(.invalidArgument, "a pseudo queue reads a dataset made by `ferdata annotate --ingest`; \(dataset.name) is a \(dataset.manifest.stage) dataset")
+        }
+        let table = try CSVTable(path: file)
+        let locator = try table.column("locator"), predicted = try table.column("predicted"), confidence = try table.column("confidence")
+        let records = try dataset.allRecords()
+        guard records.count == table.rows.count else {
+            throw FerError(.badManifest, "\(dataset.name) holds \(records.count) records but its labels.csv \(table.rows.count) lines")
+        }
+        var items: [ReviewItem] = []
+        for (index, record) in records.enumerated() {
+            let fields = table.rows[index]
+            guard fields[locator] == String(record.locator), let score = Double(fields[confidence]) else {
+                throw FerError(.badDataRow, "labels.csv line \(index + 2) does not match record \(record.recordID) (locator \(record.locator))",
+                               at: InputLocation(source: file, line: index + 2))
+            }
+            if score < below {
+                items.append(ReviewItem(recordID: record.recordID, given: record.label?.name, suggested: fields[predicted], score: score,
+                                        neighbours: subjectKey(record)))
+            }
+        }
+        return items.sorted { ($0.score ?? 0) < ($1.score ?? 0) }
+    }
+
+    /// Faces of a fer2013.csv dataset whose FER+ votes split: no majority emotion, or the largest
+    /// emotion's share of the ten votes below `below`. Suggested: the crowd's majority, if any.
+    static func ferplusSplits(_ dataset: Dataset, votes: FERPlusVotes, below: Double) throws -> [ReviewItem] {
+        let records = try dataset.allRecords().filter { !$0.flags.contains(.augmented) }
+        let rows = try votes.voteRows(records, of: dataset)
+        var items: [ReviewItem] = []
+        for (record, counts) in zip(records, rows) {
+            let total = counts.reduce(0, +)
+            guard total > 0 else { continue }
+            let share = Double(counts[0..<7].max()!) / Double(total)
+            var suggested: String?
+            if case .emotion(let emotion) = FERPlusVotes.verdict(counts) { suggested = emotion.name }
+            guard share < below || suggested == nil else { continue }
+            items.append(ReviewItem(recordID: record.recordID, given: record.label?.name, suggested: suggested, score: share,
+                                    neighbours: subjectKey(record)))
+        }
+        return items.sorted { ($0.score ?? 0) < ($1.score ?? 0) }
+    }
+
+    /// Every member of dedup's duplicate groups whose labels differ, group by group, shown from the
+    /// dataset dedup read.
+    static func conflicts(_ dataset: Dataset, workspace: Workspace) throws -> ([ReviewItem], Dataset) {
+        let file = dataset.directory.appendingPathComponent("duplicates.csv").path
+        guard dataset.manifest.stage == "dedup", FileManager.default.fileExists(atPath: file), let input = dataset.manifest.inputs.first else {
+            throw FerError(.invalidArgument, "a conflicts queue reads a dataset made by `ferdata dedup`; \(dataset.name) is a \(dataset.manifest.stage) dataset")
+        }
+        let source = try workspace.dataset(input.name)
+        let table = try CSVTable(path: file)
+        let group = try table.column("group"), id = try table.column("record_id"), label = try table.column("label")
+        var members: [(group: String, recordID: UInt64, label: String)] = []
+        for (index, fields) in table.rows.enumerated() {
+            guard let recordID = UInt64(fields[id]) else {
+                throw FerError(.badDataRow, "bad record_id '\(fields[id])'", at: InputLocation(source: file, line: index + 2, field: "record_id"))
+            }
+            members.append((fields[group], recordID, fields[label]))
+        }
+        let conflicting = Set(Dictionary(grouping: members, by: \.group).filter { Set($0.value.map(\.label)).count > 1 }.keys)
+        let items = members.filter { conflicting.contains($0.group) }.map {
+            ReviewItem(recordID: $0.recordID, given: $0.label.isEmpty ? nil : $0.label, neighbours: "group:" + $0.group)
+        }
+        return (items, source)
+    }
+
+    static func recordsByID(_ dataset: Dataset) throws -> [UInt64: FaceRecord] {
+        var records: [UInt64: FaceRecord] = [:]
+        try dataset.forEachRecord { records[$0.recordID] = $0 }
+        return records
+    }
+}
+
+/// A small CSV file read whole: the header's columns and the rows' fields.
+struct CSVTable {
+    let path: String
+    let header: [String]
+    let rows: [[String]]
+
+    init(path: String) throws {
+        self.path = path
+        let lines = CSVField.lines(String(decoding: try FileIO.readAll(path), as: UTF8.self)).map(String.init).filter { !$0.isEmpty }
+        guard let first = lines.first else { throw FerError(.badCSVHeader, "empty file", at: InputLocation(source: path)) }
+        header = CSVField.split(first)
+        let width = header.count
+        rows = try lines.dropFirst().enumerated().map { index, line in
+            let fields = CSVField.split(line)
+            guard fields.count == width else {
+                throw FerError(.badDataRow, "\(fields.count) fields, expected \(width)", at: InputLocation(source: path, line: index + 2))
+            }
+            return fields
+        }
+    }
+
+    func column(_ name: String) throws -> Int { try column(any: [name]) }
+
+    func column(any names: [String]) throws -> Int {
+        guard let index = header.firstIndex(where: names.contains) else {
+            throw FerError(.badCSVHeader, "no column \(names.joined(separator: " or ")) in the header", at: InputLocation(source: path, line: 1))
+        }
+        return index
+    }
+}

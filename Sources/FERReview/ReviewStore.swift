@@ -1,0 +1,246 @@
+import FERCore
+import FERData
+import Foundation
+import GRDB
+
+/// The annotation store: every review decision, one row each, in SQLite (WAL mode, `synchronous =
+/// FULL`, so a decision is on disk when `record` returns and a killed server or machine loses none),
+/// and each queue's items, so a restarted review shows the same faces in the same order.
+/// It lives in the workspace (`WORKSPACE/review/decisions.sqlite`); nothing is ever deleted: undo
+/// marks decisions as undone.
+public final class ReviewStore: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    /// The store's folder in a workspace.
+    public static func folder(in workspace: Workspace) -> URL { workspace.root.appendingPathComponent("review") }
+
+    /// Opens (creating if needed) the workspace's store.
+    public convenience init(workspace: Workspace) throws {
+        let folder = Self.folder(in: workspace)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw FerError(.reviewStore, "cannot create the review store folder \(folder.path)", cause: error)
+        }
+        try self.init(path: folder.appendingPathComponent("decisions.sqlite").path)
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        configuration.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw FerError(.reviewStore, "cannot open the review store \(path): \(Self.describe(error))", cause: error)
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE decision (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    record_id INTEGER NOT NULL,
+                    dataset TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    annotator TEXT NOT NULL,
+                    old_label TEXT,
+                    new_label TEXT NOT NULL,
+                    time TEXT NOT NULL,
+                    batch INTEGER NOT NULL,
+                    undone INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX decision_by_queue ON decision(queue, annotator, id);
+                CREATE INDEX decision_by_record ON decision(record_id);
+                CREATE TABLE queue (
+                    name TEXT PRIMARY KEY,
+                    dataset TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    created TEXT NOT NULL
+                );
+                CREATE TABLE queue_item (
+                    queue TEXT NOT NULL REFERENCES queue(name),
+                    position INTEGER NOT NULL,
+                    record_id INTEGER NOT NULL,
+                    given TEXT,
+                    suggested TEXT,
+                    score REAL,
+                    neighbours TEXT,
+                    PRIMARY KEY (queue, position)
+                );
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: - Queues
+
+    /// The queue as stored under its name if it is there (a restarted review keeps its faces and
+    /// order), else `queue`, stored now.
+    public func open(_ queue: ReviewQueue) throws -> ReviewQueue {
+        try guarded("store queue \(queue.name)") {
+            try pool.write { db in
+                if let stored = try Self.queue(named: queue.name, db) { return stored }
+                try db.execute(sql: "INSERT INTO queue (name, dataset, kind, created) VALUES (?, ?, ?, ?)",
+                               arguments: [queue.name, queue.dataset, queue.kind, Self.now()])
+                for (position, item) in queue.items.enumerated() {
+                    try db.execute(
+                        sql: "INSERT INTO queue_item (queue, position, record_id, given, suggested, score, neighbours) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [queue.name, position, Int64(bitPattern: item.recordID), item.given, item.suggested, item.score,
+                                    item.neighbours])
+                }
+                return queue
+            }
+        }
+    }
+
+    public func queue(named name: String) throws -> ReviewQueue? {
+        try guarded("read queue \(name)") { try pool.read { db in try Self.queue(named: name, db) } }
+    }
+
+    /// The names of the stored queues, oldest first.
+    public func queueNames() throws -> [String] {
+        try guarded("list queues") { try pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM queue ORDER BY created, name") } }
+    }
+
+    private static func queue(named name: String, _ db: Database) throws -> ReviewQueue? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT dataset, kind FROM queue WHERE name = ?", arguments: [name]) else { return nil }
+        let items = try Row.fetchAll(
+            db, sql: "SELECT record_id, given, suggested, score, neighbours FROM queue_item WHERE queue = ? ORDER BY position", arguments: [name]
+        ).map { row in
+            ReviewItem(recordID: UInt64(bitPattern: row["record_id"] as Int64), given: row["given"], suggested: row["suggested"],
+                       score: row["score"], neighbours: row["neighbours"])
+        }
+        return ReviewQueue(name: name, kind: row["kind"], dataset: row["dataset"], items: items)
+    }
+
+    // MARK: - Decisions
+
+    /// Stores decisions as one batch in one transaction; returns them with their ids, batch and time.
+    /// When it returns they are on disk.
+    public func record(_ decisions: [Decision]) async throws -> [Decision] {
+        try await guardedAsync("store \(decisions.count) decision(s)") {
+            try await pool.write { db in
+                let batch = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(batch), 0) + 1 FROM decision")) ?? 1
+                let time = Self.now()
+                return try decisions.map { decision in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO decision (record_id, dataset, queue, annotator, old_label, new_label, time, batch)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [Int64(bitPattern: decision.recordID), decision.dataset, decision.queue, decision.annotator,
+                                    decision.oldLabel, decision.newLabel, time, batch])
+                    var stored = decision
+                    stored.id = db.lastInsertedRowID
+                    stored.time = time
+                    stored.batch = batch
+                    return stored
+                }
+            }
+        }
+    }
+
+    /// Takes back the annotator's latest batch of decisions in the queue (marked undone, kept);
+    /// returns them, or nothing when there is none.
+    public func undo(queue: String, annotator: String) async throws -> [Decision] {
+        try await guardedAsync("undo in \(queue)") {
+            try await pool.write { db in
+                guard let batch = try Int64.fetchOne(
+                    db, sql: "SELECT MAX(batch) FROM decision WHERE queue = ? AND annotator = ? AND undone = 0",
+                    arguments: [queue, annotator]) else { return [] }
+                let taken = try Self.decisions(db, where: "batch = ? AND queue = ? AND annotator = ?", [batch, queue, annotator])
+                try db.execute(sql: "UPDATE decision SET undone = 1 WHERE batch = ? AND queue = ? AND annotator = ?",
+                               arguments: [batch, queue, annotator])
+                return taken
+            }
+        }
+    }
+
+    /// Every decision, in the order stored; undone ones only when asked.
+    public func decisions(queue: String? = nil, annotator: String? = nil, includeUndone: Bool = false) throws -> [Decision] {
+        try guarded("read decisions") {
+            try pool.read { db in
+                var conditions: [String] = []
+                var arguments: [any DatabaseValueConvertible] = []
+                if let queue { conditions.append("queue = ?"); arguments.append(queue) }
+                if let annotator { conditions.append("annotator = ?"); arguments.append(annotator) }
+                if !includeUndone { conditions.append("undone = 0") }
+                return try Self.decisions(db, where: conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), arguments)
+            }
+        }
+    }
+
+    /// Each record's standing decision by one annotator in one queue: the latest not undone.
+    public func standing(queue: String, annotator: String) throws -> [UInt64: Decision] {
+        Self.standing(try decisions(queue: queue, annotator: annotator))
+    }
+
+    /// The latest decision per record of `decisions` (in stored order).
+    public static func standing(_ decisions: [Decision]) -> [UInt64: Decision] {
+        var latest: [UInt64: Decision] = [:]
+        for decision in decisions where !decision.undone { latest[decision.recordID] = decision }
+        return latest
+    }
+
+    /// A short fingerprint of everything stored (rows, latest id, undone rows): a relabel made from
+    /// the store is current while this is unchanged.
+    public func fingerprint() throws -> String {
+        try guarded("read the store") {
+            try pool.read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS last, COALESCE(SUM(undone), 0) AS undone FROM decision")!
+                return "\(row["n"] as Int64)-\(row["last"] as Int64)-\(row["undone"] as Int64)"
+            }
+        }
+    }
+
+    private static func decisions(_ db: Database, where condition: String, _ arguments: [any DatabaseValueConvertible]) throws -> [Decision] {
+        try Row.fetchAll(
+            db, sql: """
+                SELECT id, record_id, dataset, queue, annotator, old_label, new_label, time, batch, undone
+                FROM decision WHERE \(condition) ORDER BY id
+                """, arguments: StatementArguments(arguments)
+        ).map { row in
+            Decision(id: row["id"], recordID: UInt64(bitPattern: row["record_id"] as Int64), dataset: row["dataset"], queue: row["queue"],
+                     annotator: row["annotator"], oldLabel: row["old_label"], newLabel: row["new_label"], time: row["time"],
+                     batch: row["batch"], undone: row["undone"] as Bool)
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
+    private func guarded<T>(_ doing: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FerError {
+            throw error
+        } catch {
+            throw FerError(.reviewStore, "\(doing) in \(path): \(Self.describe(error))", cause: error)
+        }
+    }
+
+    private func guardedAsync<T>(_ doing: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as FerError {
+            throw error
+        } catch {
+            throw FerError(.reviewStore, "\(doing) in \(path): \(Self.describe(error))", cause: error)
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        (error as? DatabaseError).map { $0.message ?? $0.description } ?? String(describing: error)
+    }
+}

@@ -1,0 +1,74 @@
+import FERCore
+import FERData
+import FERReview
+import Foundation
+
+/// `ferdata relabel`: a new dataset with the review decisions of the workspace's annotation store
+/// applied (`ferdata review`): relabelled records flagged, with their original labels and the
+/// decisions in `relabelled.csv`; records decided unusable left out and listed in `removed.csv`.
+/// Decisions of several annotators are combined by an explicit rule.
+public enum RelabelStage: Stage {
+    public static let name = "relabel"
+    public static let role = StageRole.dataset
+
+    public struct Options: StageOptions {
+        /// Only this queue's decisions (default: every queue's).
+        public var queue: String?
+        public var combine = DecisionCombiner.Rule.majority
+        /// With `combine: adjudicator`: whose decision wins.
+        public var adjudicator: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case queue, combine, adjudicator }
+        public static let keys = codingKeyNames(CodingKeys.self)
+
+        public func validate() throws {
+            _ = try DecisionCombiner(rule: combine, adjudicator: adjudicator)
+        }
+    }
+
+    /// The dataset written, and the state of the store it was made from: a pipeline reruns relabel
+    /// when decisions were added or undone since.
+    public struct Output: StageOutput {
+        public var written: DatasetOutput<Relabeller.Report>
+        public var storeFingerprint: String
+
+        public var location: String { written.location }
+        public var summary: String {
+            let report = written.report
+            return written.summary + ": \(report.relabelled) relabelled, \(report.removed) removed, \(report.ties) ties"
+        }
+
+        public func exists(in workspace: Workspace) -> Bool {
+            guard written.exists(in: workspace), let store = try? ReviewStore(workspace: workspace) else { return false }
+            return (try? store.fingerprint()) == storeFingerprint
+        }
+
+        public func feed(_ input: inout StageInput, workspace: Workspace) throws { try written.feed(&input, workspace: workspace) }
+    }
+
+    public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
+        try options.validate()
+        let store = try ReviewStore(workspace: context.workspace)
+        let fingerprint = try store.fingerprint()
+        let decisions = try store.decisions(queue: options.queue)
+        guard !decisions.isEmpty else {
+            throw FerError(.nothingRead, "the review store \(store.path) holds no decision"
+                + (options.queue.map { " in queue \($0)" } ?? "") + ": review faces with `ferdata review` first")
+        }
+        let relabeller = Relabeller(combiner: try DecisionCombiner(rule: options.combine, adjudicator: options.adjudicator))
+        var parameters = ["combine": options.combine.rawValue, "store": fingerprint]
+        if let queue = options.queue { parameters["queue"] = queue }
+        if let adjudicator = options.adjudicator { parameters["adjudicator"] = adjudicator }
+        let written = try Curation.run(name, input: input, context: context, parameters: parameters) { records, _ in
+            let result = try relabeller.apply(decisions, to: records)
+            return (result.records, result.report, [
+                ("relabel.json", try StageIO.json(result.report)),
+                ("relabelled.csv", Data(result.relabelledCSV.utf8)),
+                ("removed.csv", Data(result.removedCSV.utf8)),
+            ])
+        }
+        return Output(written: written, storeFingerprint: fingerprint)
+    }
+}

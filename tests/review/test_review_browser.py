@@ -1,0 +1,171 @@
+"""The review page in a real browser (Debian's headless Chromium over WebDriver): keyboard relabels,
+an undo, a bulk relabel of a selection, accepting a suggestion; the server killed with SIGKILL
+mid-session, a decision tried while it is down (not shown as saved), a restart that resumes at the
+right face; then `ferdata relabel` gives the labels and provenance decided. Every wait is for a state
+the page reports (its counter and pending requests), never a fixed sleep.
+
+Needs chromium, chromium-driver (`scripts/ensure-deps --browser`) and selenium (pip); skipped without
+them unless FERDATA_REQUIRE_BROWSER=1 (CI), then a failure. FERDATA_SCREENSHOTS=DIR keeps the
+screenshot there (docs/images/review-page.png came from it)."""
+import csv
+import json
+import os
+import shutil
+
+import pytest
+
+from reviewsite import CLASSES, Server, ferdata, records, require_binary, sample_workspace, stored
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser():
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        missing.append("selenium (pip)")
+    if missing:
+        message = f"no browser test possible here (missing: {', '.join(missing)}): scripts/ensure-deps --browser; pip install selenium"
+        if os.environ.get("FERDATA_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    require_binary()
+    os.environ["SE_AVOID_STATS"] = "true"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def page_state(driver):
+    return driver.execute_script(
+        "const d = document.body.dataset; return {ready: d.ready, done: d.done, pending: d.pending, cursor: d.cursor,"
+        " message: document.getElementById('message').textContent};")
+
+
+def wait_until(driver, what, check):
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        WebDriverWait(driver, 60).until(lambda d: check(page_state(d)))
+    except Exception as error:
+        raise AssertionError(f"page never reached: {what}; it shows {page_state(driver)}") from error
+
+
+def wait_saved(driver, done):
+    wait_until(driver, f"{done} done, nothing pending", lambda s: s["done"] == str(done) and s["pending"] == "0")
+
+
+def press(driver, *keys, shift=False):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    actions = ActionChains(driver)
+    if shift:
+        actions.key_down(Keys.SHIFT)
+    for key in keys:
+        actions.send_keys(key)
+    if shift:
+        actions.key_up(Keys.SHIFT)
+    actions.perform()
+
+
+def card(driver, index):
+    return driver.execute_script(
+        "const c = document.getElementById('grid').children[arguments[0]]; return {state: c.dataset.state, decision: c.dataset.decision};",
+        index)
+
+
+def test_review_with_the_keyboard_survives_a_killed_server_and_relabel_applies_it(browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+    workspace, dataset, suspects, faces = sample_workspace(tmp_path / "workspace")
+    given = [label for _, label, _ in faces]
+    suggested = [CLASSES[(CLASSES.index(label) + 1) % 7] for label in given]
+    ids = [record_id for record_id, _, _ in faces]
+    arguments = ("suspects", "--file", suspects, "--annotator", "alice")
+
+    server = Server(workspace, *arguments)
+    try:
+        browser.get(server.url)
+        wait_until(browser, "the queue loaded", lambda s: s["ready"] == "true" and s["done"] == "0")
+        assert page_state(browser)["cursor"] == "0"
+        # 4 happy, 5 sad, 0 unusable, 7 neutral: each face saved, the next one comes up on its own.
+        press(browser, "4", "5", "0", "7")
+        wait_saved(browser, 4)
+        assert [card(browser, i) for i in range(4)] == [
+            {"state": "saved", "decision": d} for d in ("happy", "sad", "unusable", "neutral")]
+        assert page_state(browser)["cursor"] == "4"
+        # u takes back the last decision and goes back to its face.
+        press(browser, "u")
+        wait_saved(browser, 3)
+        assert page_state(browser)["cursor"] == "3" and card(browser, 3)["decision"] == ""
+        # Shift+arrows select faces 3-5; one key relabels all three.
+        press(browser, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, shift=True)
+        selected = browser.execute_script("return [...document.querySelectorAll('figure.selected')].map(f => Number(f.dataset.index));")
+        assert selected == [3, 4, 5]
+        screenshot = tmp_path / "review-page.png"
+        browser.save_screenshot(str(screenshot))
+        press(browser, "1")
+        wait_saved(browser, 6)
+        assert [card(browser, i)["decision"] for i in (3, 4, 5)] == ["angry"] * 3
+        # Enter accepts the suggestion; arrows move past face 7 to decide face 8, then back to 7.
+        assert page_state(browser)["cursor"] == "6"
+        press(browser, Keys.ENTER)
+        wait_saved(browser, 7)
+        press(browser, Keys.ARROW_RIGHT, "3")
+        wait_saved(browser, 8)
+        press(browser, Keys.ARROW_LEFT, Keys.ARROW_LEFT)
+        assert page_state(browser)["cursor"] == "7"
+
+        server.kill()
+        # A decision while the server is down: the page says it is not saved, and nothing is stored.
+        press(browser, "2")
+        wait_until(browser, "the failed save reported", lambda s: s["pending"] == "0" and s["message"].startswith("Not saved"))
+        assert card(browser, 7)["state"] == "error"
+    finally:
+        server.stop()
+
+    rows = stored(workspace)
+    assert [(record_id, label, undone) for record_id, _, label, undone, _ in rows] == [
+        (ids[0], "happy", 0), (ids[1], "sad", 0), (ids[2], "unusable", 0), (ids[3], "neutral", 1),
+        (ids[3], "angry", 0), (ids[4], "angry", 0), (ids[5], "angry", 0), (ids[6], suggested[6], 0), (ids[8], "fear", 0)]
+    assert len({batch for *_, batch in rows[4:7]}) == 1, "the bulk relabel is one batch"
+
+    server = Server(workspace, *arguments)
+    try:
+        browser.get(server.url)
+        wait_until(browser, "the queue reloaded", lambda s: s["ready"] == "true")
+        state = page_state(browser)
+        assert state["done"] == "8" and state["cursor"] == "7", f"resumes at the first face without a decision: {state}"
+        assert browser.find_element("id", "counter").text == f"8 done · {len(faces) - 8} left"
+        press(browser, "6")
+        wait_saved(browser, 9)
+    finally:
+        server.stop()
+    if os.environ.get("FERDATA_SCREENSHOTS"):
+        shutil.copy(screenshot, os.path.join(os.environ["FERDATA_SCREENSHOTS"], "review-page.png"))
+
+    decided = {ids[0]: "happy", ids[1]: "sad", ids[3]: "angry", ids[4]: "angry", ids[5]: "angry", ids[6]: suggested[6],
+               ids[7]: "surprise", ids[8]: "fear"}
+    result = json.loads(ferdata("relabel", "--workspace", workspace, "--json").stdout)
+    report = result["written"]["report"]
+    changed = {i: label for i, label in decided.items() if label != given[ids.index(i)]}
+    assert (report["relabelled"], report["removed"], report["confirmed"]) == (len(changed), 1, len(decided) - len(changed))
+    relabelled = result["written"]["directory"]
+    after = {record_id: (label, flags) for record_id, label, flags in records(relabelled)}
+    assert ids[2] not in after, "the unusable face is removed"
+    for record_id, label, flags in records(dataset):
+        if record_id == ids[2]:
+            continue
+        expected = decided.get(record_id, label)
+        assert after[record_id] == (expected, flags | (4 if record_id in changed else 0)), record_id
+    with open(os.path.join(relabelled, "relabelled.csv")) as f:
+        lines = list(csv.DictReader(f))
+    assert {int(line["record_id"]): (line["original_label"], line["new_label"], line["annotators"]) for line in lines} == {
+        i: (given[ids.index(i)], label, "alice") for i, label in changed.items()}
+    with open(os.path.join(relabelled, "removed.csv")) as f:
+        assert [int(line["record_id"]) for line in csv.DictReader(f)] == [ids[2]]
