@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERTestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERReview", "FERTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
