@@ -266,8 +266,8 @@ document.addEventListener("keydown", event => {
     return;
   }
   if (event.key === "Escape") {
-    selection.clear(); anchor = null; moveTo(cursor);
     document.getElementById("neighbours").classList.remove("shown");
+    selection.clear(); anchor = null; moveTo(cursor);
   }
 });
 

@@ -77,3 +77,45 @@ import Testing
         #expect(abs((results[0]["kappa"] as! Double) - kappa) < 1e-12)
     }
 }
+
+extension ReviewCommandTests {
+    /// The pseudo queue holds an annotate --ingest dataset's faces below the confidence, least
+    /// confident first; the conflicts queue holds every member of dedup's groups with differing labels,
+    /// shown from the dataset dedup read.
+    @Test func pseudoLabelAndConflictQueuesComeFromAnnotateAndDedup() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let environment = ["FERDATA_WORKSPACE": folder.path]
+        var csv = "emotion,pixels,Usage\n"
+        for row in 0..<24 { csv += Fixtures.csvRow(emotion: String(row % 7), pixels: Fixtures.face(seed: row), usage: row < 20 ? "Training" : "PublicTest") + "\n" }
+        csv += Fixtures.csvRow(emotion: "3", pixels: Fixtures.face(seed: 5), usage: "Training") + "\n"  // a copy of row 5 (surprise) labelled happy
+        try Fixtures.write(csv, to: folder.appendingPathComponent("faces.csv"))
+        for arguments in [["ingest", folder.appendingPathComponent("faces.csv").path, "-q"], ["dedup", "-q"], ["train", "--epochs", "1", "-q"],
+                          ["annotate", folder.appendingPathComponent("runs/0001-train/best.safetensors").path, "samples/foreign.zip", "--ingest",
+                           "--min-confidence", "0", "-q"]] {
+            let run = try cli.ferdata(arguments, environment: environment)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+        }
+        let workspace = Workspace(root: folder)
+        let (conflicts, shown) = try ReviewQueue.build(.conflicts, from: try workspace.dataset("0002-dedup"), options: .init(), workspace: workspace)
+        #expect(shown.name == "0001-ingest")
+        let ingested = try shown.allRecords()
+        let group = try #require(conflicts.items.first { $0.recordID == ingested[5].recordID }?.neighbours)
+        let members = conflicts.items.filter { $0.neighbours == group }
+        #expect(group.hasPrefix("group:"))
+        #expect(members.map(\.recordID) == [ingested[5].recordID, ingested[24].recordID])
+        #expect(members.map(\.given) == ["surprise", "happy"])
+
+        let annotated = try workspace.dataset("0003-annotate")
+        let lines = try String(contentsOf: annotated.directory.appendingPathComponent("labels.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        var options = ReviewQueue.Options()
+        options.below = 0.3
+        let (pseudo, _) = try ReviewQueue.build(.pseudo, from: annotated, options: options, workspace: workspace)
+        let expected = lines.filter { Double($0[3])! < 0.3 }.count
+        #expect(expected > 0 && pseudo.items.count == expected && pseudo.name == "pseudo<0.3@0003-annotate")
+        #expect(pseudo.items.map { $0.score! } == pseudo.items.map { $0.score! }.sorted())
+        #expect(pseudo.items.allSatisfy { $0.suggested == $0.given && $0.score! < 0.3 })
+        #expect(throws: FerError.self) { try ReviewQueue.build(.pseudo, from: shown, options: options, workspace: workspace) }
+        #expect(throws: FerError.self) { try ReviewQueue.build(.conflicts, from: shown, options: options, workspace: workspace) }
+    }
+}

@@ -138,3 +138,29 @@ import Testing
         }
     }
 }
+
+extension ReviewQueueTests {
+    /// FER+ faces whose votes split: no majority emotion, or the majority's share below `below`.
+    @Test func theFERPlusQueueHoldsTheFacesWhoseVotesSplit() throws {
+        let root = Fixtures.temporaryDirectory()
+        var csv = "emotion,pixels,Usage\n"
+        for row in 0..<4 { csv += Fixtures.csvRow(emotion: "3", pixels: Fixtures.face(seed: row)) + "\n" }
+        try Fixtures.write(csv, to: root.appendingPathComponent("fer2013.csv"))
+        let workspace = Workspace(root: root.appendingPathComponent("work"))
+        let dataset = try Ingestor(workspace: workspace).run([root.appendingPathComponent("fer2013.csv").path]).0
+        // neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF
+        var votes = "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
+        for row in [[0, 10, 0, 0, 0, 0, 0, 0, 0, 0], [0, 5, 0, 5, 0, 0, 0, 0, 0, 0], [4, 6, 0, 0, 0, 0, 0, 0, 0, 0], [3, 0, 0, 3, 0, 0, 4, 0, 0, 0]] {
+            votes += "Training,x.png," + row.map(String.init).joined(separator: ",") + "\n"
+        }
+        try Fixtures.write(votes, to: root.appendingPathComponent("votes.csv"))
+        var options = ReviewQueue.Options()
+        options.votes = root.appendingPathComponent("votes.csv").path
+        let (queue, _) = try ReviewQueue.build(.ferplus, from: dataset, options: options, workspace: workspace)
+        let ids = try dataset.allRecords().map(\.recordID)
+        #expect(queue.items == [ReviewItem(recordID: ids[3], given: "happy", suggested: "fear", score: 0.4),
+                                ReviewItem(recordID: ids[1], given: "happy", suggested: nil, score: 0.5)])
+        options.votes = nil
+        #expect(throws: FerError.self) { try ReviewQueue.build(.ferplus, from: dataset, options: options, workspace: workspace) }
+    }
+}

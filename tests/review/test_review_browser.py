@@ -93,6 +93,13 @@ def test_review_with_the_keyboard_survives_a_killed_server_and_relabel_applies_i
         browser.get(server.url)
         wait_until(browser, "the queue loaded", lambda s: s["ready"] == "true" and s["done"] == "0")
         assert page_state(browser)["cursor"] == "0"
+        # n shows the face's neighbours on demand (the sample faces name no subject and no group); Esc closes.
+        press(browser, "n")
+        wait_until(browser, "the neighbours panel", lambda s: browser.execute_script(
+            "const p = document.getElementById('neighbours'); return p.classList.contains('shown') ? p.textContent : '';"
+        ).startswith("No duplicate group or subject"))
+        press(browser, Keys.ESCAPE)
+        assert not browser.execute_script("return document.getElementById('neighbours').classList.contains('shown');")
         # 4 happy, 5 sad, 0 unusable, 7 neutral: each face saved, the next one comes up on its own.
         press(browser, "4", "5", "0", "7")
         wait_saved(browser, 4)

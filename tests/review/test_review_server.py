@@ -93,3 +93,27 @@ def test_decisions_from_several_clients_are_each_stored_once(site):
     assert len({row[4] for row in rows[before:]}) == 400, "each post is its own batch"
     status, body = request(server.base + "/api/state", token=server.token)
     assert json.loads(body)["done"] == len({row[0] for row in rows if not row[3]})
+
+
+def test_a_conflicts_queue_shows_each_group_with_its_neighbours(tmp_path):
+    require_binary()
+    from reviewsite import ferdata
+    workspace = str(tmp_path)
+    ferdata("ingest", os.path.join(os.path.dirname(__file__), "..", "..", "samples", "faces.csv"), "--workspace", workspace, "--quiet")
+    ferdata("dedup", "--threshold", "1", "--workspace", workspace, "--quiet")
+    server = Server(workspace, "conflicts", "--annotator", "ann")
+    try:
+        state = json.loads(request(server.base + "/api/state", token=server.token)[1])
+        assert state["queue"] == "conflicts@0002-dedup" and state["dataset"] == "0001-ingest"
+        groups = {}
+        for item in state["items"]:
+            groups.setdefault(item["neighbours"], []).append(item)
+        assert groups and all(key.startswith("group:") and len(members) >= 2 for key, members in groups.items())
+        assert all(len({member["given"] for member in members}) > 1 for members in groups.values()), "only groups whose labels differ"
+        key, members = next(iter(groups.items()))
+        answer = json.loads(request(server.base + f"/api/neighbours/{members[-1]['id']}", token=server.token)[1])
+        assert answer["key"] == key
+        assert [face["id"] for face in answer["faces"]] == [members[-1]["id"]] + [m["id"] for m in members[:-1]]
+        assert [face["given"] for face in answer["faces"]] == [members[-1]["given"]] + [m["given"] for m in members[:-1]]
+    finally:
+        server.stop()
