@@ -27,11 +27,16 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Our C shims: every setjmp/longjmp of libjpeg and libpng, every error handler of libtiff, stays in here.
         .target(name: "CFerShims", dependencies: ["CJPEG", "CPNG", "CTIFF", "CWebP", "CZlib"]),
+        // Face detection: OpenCV's Haar cascades (Debian's libopencv-objdetect-dev, cascades from opencv-data)
+        // behind our C interface; every C++ exception stays in here.
+        .target(name: "CFerFaces",
+                cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+                linkerSettings: [.linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core")]),
 
         // Swift side: core types → media (codecs, resize) → data (records, shards, curation) → net (model,
         // trainer) → eval (scores, cross-dataset, annotation, reports) → stages and pipelines → CLI.
         .target(name: "FERCore"),
-        .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims"]),
+        .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims", "CFerFaces"]),
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"]),
         .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS"]),
         .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERNet"]),

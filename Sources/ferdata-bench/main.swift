@@ -2,8 +2,10 @@
 //   ferdata-bench near-duplicates [--count N] [--threshold T]
 //   ferdata-bench inference MODEL DATASET [--runs N]
 //   ferdata-bench train-step [--batches N]
+//   ferdata-bench faces SCENES [--runs N] [--scale 110] [--neighbours N] [--verify N] [--min-face PIXELS]
 import FERCore
 import FERData
+import FERMedia
 import FERNet
 import Foundation
 
@@ -75,6 +77,28 @@ func nearDuplicates(count: Int, threshold: Int) {
 }
 
 ProcessSettings.apply()  // single-threaded BLAS, as ferdata runs
+/// Face detection on the scenes of scripts/make-face-scenes.py (decoded first, untimed), on all cores,
+/// one scene per task: prints JSON with each run's seconds and the boxes found per scene file.
+func faces(scenes folder: String, settings: FaceDetector.Settings, runs: Int) throws {
+    struct Truth: Decodable { struct Scene: Decodable { var file: String }; var scenes: [Scene] }
+    let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/truth.json")))
+    let images = try truth.scenes.map { scene in
+        try Data(contentsOf: URL(fileURLWithPath: folder + "/" + scene.file)).withUnsafeBytes { try ImageDecoder.decodeGray($0) }
+    }
+    let detector = try FaceDetector(settings: settings)
+    var seconds: [Double] = []
+    var found: [[FaceBox]] = []
+    for _ in 0..<runs {
+        let started = DispatchTime.now().uptimeNanoseconds
+        found = Parallel.map(count: images.count, parts: images.count) { range in range.map { (try? detector.detect(images[$0])) ?? [] } }
+        seconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+    }
+    var boxes: [String: [[Int]]] = [:]
+    for (scene, faces) in zip(truth.scenes, found) { boxes[scene.file] = faces.map { [$0.x, $0.y, $0.width, $0.height] } }
+    struct Result: Encodable { var seconds: [Double]; var boxes: [String: [[Int]]] }
+    print(String(decoding: try JSONEncoder().encode(Result(seconds: seconds, boxes: boxes)), as: UTF8.self))
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 func option(_ name: String, _ fallback: Int) -> Int {
     guard let position = arguments.firstIndex(of: name), position + 1 < arguments.endIndex else { return fallback }
@@ -102,6 +126,17 @@ case "inference":
         exit(2)
     }
     try inference(model: positional.first!, dataset: positional.last!, runs: option("--runs", 5))
+case "faces":
+    guard let folder = arguments.dropFirst().first, !folder.hasPrefix("--") else {
+        print("usage: ferdata-bench faces SCENES [--runs N] [--scale 110] [--neighbours N] [--verify N] [--min-face PIXELS]")
+        exit(2)
+    }
+    var settings = FaceDetector.Settings()
+    settings.scaleFactor = Double(option("--scale", Int(settings.scaleFactor * 100))) / 100
+    settings.minNeighbours = option("--neighbours", settings.minNeighbours)
+    settings.verifyNeighbours = option("--verify", settings.verifyNeighbours)
+    settings.minFace = option("--min-face", settings.minFace)
+    try faces(scenes: folder, settings: settings, runs: option("--runs", 3))
 case "near-duplicates":
     nearDuplicates(count: option("--count", 1_000_000), threshold: option("--threshold", 4))
 default:

@@ -1,4 +1,5 @@
 import FERCore
+import FERMedia
 import Foundation
 
 /// AffectNet: `training.csv` and `validation.csv` (subDirectory_filePath, face_x, face_y, face_width,

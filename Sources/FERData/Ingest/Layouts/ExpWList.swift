@@ -1,4 +1,5 @@
 import FERCore
+import FERMedia
 import Foundation
 
 /// ExpW: `label/label.lst`, lines `image_name face_id top left right bottom confidence expression`

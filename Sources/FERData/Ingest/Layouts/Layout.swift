@@ -1,4 +1,5 @@
 import FERCore
+import FERMedia
 import Foundation
 
 /// How a source lays out its faces and their labels: `ferdata ingest --layout NAME`, else detected
@@ -85,21 +86,6 @@ public enum LayoutLabel: Sendable, Equatable {
     case emotion(Emotion)
     /// A label outside the seven classes (contempt, none, uncertain, non-face): counted, never ingested.
     case excluded(String)
-}
-
-/// A face's box in its image, in pixels: left, top, width and height.
-public struct FaceBox: Sendable, Equatable {
-    public var x: Int
-    public var y: Int
-    public var width: Int
-    public var height: Int
-
-    public init(x: Int, y: Int, width: Int, height: Int) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-    }
 }
 
 /// Reading list files: text with the location of each line, and errors that name the file and line.

@@ -1,4 +1,5 @@
 import FERCore
+import FERMedia
 import Foundation
 
 /// A manifest for any other dataset: a CSV (given as the source, or `manifest.csv` in a folder) with
