@@ -42,6 +42,7 @@ struct AnnotateCommand: StageCommand {
     @Option(help: "With --ferplus: the majority label only, or also the vote counts.") var votes = defaults.votes
     @Option(help: ArgumentHelp("Where labels.csv or the suspects go (default WORKSPACE/reports/annotate-NAME).", valueName: "DIR"))
     var out: String?
+    @OptionGroup var faces: FaceOptions
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
@@ -54,6 +55,8 @@ struct AnnotateCommand: StageCommand {
         options.suspects = suspects
         options.ferplus = ferplus
         options.votes = votes
+        options.faces = faces.faces
+        options.minFace = faces.minFace
         options.out = out
         options.partition = partition.partition
         return options

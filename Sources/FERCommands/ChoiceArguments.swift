@@ -26,3 +26,4 @@ extension ConfidentLearning.Filter: ExpressibleByArgument {}
 extension ConfidentLearning.Ranking: ExpressibleByArgument {}
 extension SuspectsStage.Apply: ExpressibleByArgument {}
 extension SuspectsStage.Copies: ExpressibleByArgument {}
+extension FaceMode: ExpressibleByArgument {}

@@ -41,6 +41,7 @@ struct CrossEvalCommand: StageCommand {
     @Option(help: ArgumentHelp("The folder under which each OTHER's report folder goes (default WORKSPACE/reports).", valueName: "DIR"))
     var reports: String?
     @Option(help: "Test-time augmentation: the mean of the face and its mirror (flip), or of ten crops.") var tta = CrossEvalStage.Options().tta
+    @OptionGroup var faces: FaceOptions
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
@@ -52,6 +53,8 @@ struct CrossEvalCommand: StageCommand {
         options.groups = groups
         options.reports = reports
         options.tta = tta
+        options.faces = faces.faces
+        options.minFace = faces.minFace
         return options
     }
 

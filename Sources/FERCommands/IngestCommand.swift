@@ -43,6 +43,7 @@ struct IngestCommand: StageCommand {
     @Option(help: "CK+: the last frames of each labelled sequence that carry its label.") var peakFrames = defaults.peakFrames
     @Option(help: "The faces' side in pixels, 8-255 (48: FER2013's and the CNN-RNN's input).") var size = defaults.size
     @Option(help: "The faces' colour (gray: the CNN-RNN's input).") var color = defaults.color
+    @OptionGroup var faces: FaceOptions
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
@@ -59,6 +60,8 @@ struct IngestCommand: StageCommand {
         options.peakFrames = peakFrames
         options.size = size
         options.color = color
+        options.faces = faces.faces
+        options.minFace = faces.minFace
         options.partition = partition.partition
         return options
     }

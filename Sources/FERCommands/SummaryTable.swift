@@ -44,6 +44,7 @@ enum SummaryTable {
                 line += " (" + source.rejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
             }
             lines.append(line)
+            if let faces = source.faces { lines.append("    faces: \(faces)") }
             for (name, count) in source.unknownLabels.sorted(by: { $0.key < $1.key }) {
                 lines.append("    left out \(count) records labelled '\(name)': not a FER2013 class (map it with --label-map)")
             }

@@ -56,6 +56,12 @@ extension GrayImage {
         let red: UInt32 = 19595 * UInt32(r), green: UInt32 = 38470 * UInt32(g), blue: UInt32 = 7471 * UInt32(b)
         return UInt8((red + green + blue + 32768) >> 16)
     }
+
+    /// The luma image of three planes of one size.
+    public static func luma(red: GrayImage, green: GrayImage, blue: GrayImage) -> GrayImage {
+        let pixels = (0..<red.pixels.count).map { luma(red.pixels[$0], green.pixels[$0], blue.pixels[$0]) }
+        return GrayImage(width: red.width, height: red.height, pixels: pixels)
+    }
 }
 
 /// FER2013's 48x48, the CNN-RNN's input and ingest's default size.

@@ -1,4 +1,5 @@
 import FERCore
+import FERMedia
 import FERTestSupport
 import Foundation
 import Testing

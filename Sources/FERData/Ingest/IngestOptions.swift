@@ -18,6 +18,10 @@ public struct IngestOptions: Sendable {
     public var labelMapSHA256: String?
     /// This run's share of the input (`--partition I/N`); the whole by default.
     public var partition = Partition.whole
+    /// How the face is found in each picture (`--faces`).
+    public var faces = FaceMode.auto
+    /// The smallest face the search keeps, in pixels (`--min-face`).
+    public var minFace = 48
 
     public init() {}
 
@@ -33,6 +37,8 @@ public struct IngestOptions: Sendable {
         if layout.kdefAngles != ["S"] { parameters["angles"] = layout.kdefAngles.sorted().joined(separator: ",") }
         if layout.peakFrames != 3 { parameters["peakFrames"] = String(layout.peakFrames) }
         if layout.shape != .face48 { parameters["shape"] = layout.shape.description }
+        if faces != .auto { parameters["faces"] = faces.rawValue }
+        if minFace != 48 { parameters["minFace"] = String(minFace) }
         return parameters
     }
 }
@@ -54,6 +60,9 @@ public struct IngestSummary: Sendable, Codable {
         public var damage: String?
         /// A listed layout whose list file was seen inside an archive (listed layouts are read from folders).
         public var listedLayoutInArchive: String?
+        /// How faces were found in this source's pictures (`--faces`) and why: `detect: the first image is
+        /// 640x490, larger than a face crop`.
+        public var faces: String?
 
         public var rejectedCount: Int { rejected.values.reduce(0, +) }
     }

@@ -26,6 +26,7 @@ extension Ingestor {
             switch entry {
             case .file(let name, let bytes):
                 ordinal += 1
+                try decideFaces(boxes: false) { bytes.withUnsafeBytes(Self.pictureSize) }
                 if let listed = Layout.listedLayout(ofListFile: name) { noteSource { $0.listedLayoutInArchive = listed.rawValue } }
                 guard owns(Partition.ordinal(source: sourceIndex, position: ordinal)) else { continue }
                 batch.append(PendingImage(ordinal: ordinal, member: name, bytes: bytes))
@@ -75,6 +76,11 @@ extension Ingestor {
             return try ingestListed(faces, layout: layout, root: root, sourceIndex: sourceIndex, exists: present.contains)
         }
         noteSource { $0.layout = layout.rawValue }
+        try decideFaces(boxes: false) {
+            members.lazy.compactMap { member in
+                (try? Self.readFile(root.appendingPathComponent(member).path, maxBytes: self.options.maxEntryBytes).get())?.withUnsafeBytes(Self.pictureSize)
+            }.first
+        }
         var batch: [PendingImage] = []
         for (index, member) in members.enumerated() {
             let key = Partition.ordinal(source: sourceIndex, position: index + 1)
@@ -117,7 +123,7 @@ extension Ingestor {
 
     /// Decodes a batch on all cores, then records the outcomes in input order.
     private func decodeBatch(_ batch: [PendingImage], path: String, sourceIndex: UInt32) throws {
-        let layout = options.layout
+        let layout = sourceLayout
         let maxPixels = options.maxImagePixels
         let outcomes = Parallel.map(count: batch.count) { range in
             batch[range].map { Self.decode($0, path: path, sourceIndex: sourceIndex, layout: layout, maxPixels: maxPixels) }
@@ -155,6 +161,20 @@ extension Ingestor {
         }
     }
 
+    /// The picture's face as planes: the picture itself when the source holds face crops, else the
+    /// largest face the search finds, framed (`FaceSearch`), or `no-face`.
+    static func faceOf(_ planes: [GrayImage], layout: SourceLayout) -> Result<[GrayImage], Refusal> {
+        guard let search = layout.faceSearch else { return .success(planes) }
+        do {
+            guard let found = try search.largestFace(in: planes) else {
+                return .failure(Refusal(reason: .noFace, detail: "no face of at least \(search.detector.settings.minFace) px in the \(planes[0].width)x\(planes[0].height) picture"))
+            }
+            return .success(found.planes)
+        } catch {
+            return .failure(Refusal(reason: .undecodableImage, detail: "the face search failed: \((error as? FerError)?.message ?? String(describing: error))"))
+        }
+    }
+
     static func decode(
         _ image: PendingImage, path: String, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64
     ) -> ItemOutcome {
@@ -169,7 +189,7 @@ extension Ingestor {
             return refuse(.excludedView, excluded)
         }
         let face: (pixels: [UInt8], shape: ImageShape)
-        switch image.bytes.withUnsafeBytes({ Self.planes(of: $0, layout: layout, maxPixels: maxPixels) }) {
+        switch image.bytes.withUnsafeBytes({ Self.planes(of: $0, layout: layout, maxPixels: maxPixels) }).flatMap({ Self.faceOf($0, layout: layout) }) {
         case .success(let planes): face = layout.facePixels(planes)
         case .failure(let refusal): return refuse(refusal.reason, refusal.detail)
         }

@@ -16,6 +16,12 @@ extension Ingestor {
     /// - Parameter exists: whether an image path (relative to `root`) is there.
     func ingestListed(_ faces: [ListedFace], layout: Layout, root: URL, sourceIndex: UInt32, exists: (String) -> Bool) throws {
         noteSource { $0.layout = layout.rawValue }
+        let firstPicture = faces.first { exists($0.image) }?.image
+        try decideFaces(boxes: faces.contains { $0.box != nil }) {
+            firstPicture.flatMap { image in
+                (try? Self.readFile(root.appendingPathComponent(image).path, maxBytes: self.options.maxEntryBytes).get())?.withUnsafeBytes(Self.pictureSize)
+            }
+        }
         var batch: [ListedImage] = []
         for (index, face) in faces.enumerated() {
             let position = index + 1
@@ -49,7 +55,7 @@ extension Ingestor {
     }
 
     private func decodeListed(_ batch: [ListedImage], root: URL, sourceIndex: UInt32) throws {
-        let maxPixels = options.maxImagePixels, maxBytes = options.maxEntryBytes, layout = options.layout
+        let maxPixels = options.maxImagePixels, maxBytes = options.maxEntryBytes, layout = sourceLayout
         let outcomes = Parallel.map(count: batch.count) { range in
             batch[range].flatMap {
                 Self.decode($0, root: root, sourceIndex: sourceIndex, layout: layout, maxPixels: maxPixels, maxBytes: maxBytes)
@@ -78,13 +84,19 @@ extension Ingestor {
             let ordinal = Partition.ordinal(source: sourceIndex, position: position)
             let location = InputLocation(source: face.location.source, member: listed.image, line: face.location.line)
             var crop = planes
-            if let box = face.box {
+            if let box = face.box, layout.faceSearch == nil {
                 let inside = planes.compactMap { $0.cropped(x: box.x, y: box.y, width: box.width, height: box.height) }
                 guard inside.count == planes.count else {
                     let detail = "box x \(box.x) y \(box.y) w \(box.width) h \(box.height) is outside the \(planes[0].width)x\(planes[0].height) image or empty"
                     return .rejected(Reject(location: location, reason: .badBox, detail: detail, ordinal: ordinal), unknownLabel: nil)
                 }
                 crop = inside
+            } else {
+                switch Self.faceOf(planes, layout: layout) {
+                case .success(let found): crop = found
+                case .failure(let refusal):
+                    return .rejected(Reject(location: location, reason: refusal.reason, detail: refusal.detail, ordinal: ordinal), unknownLabel: nil)
+                }
             }
             let pixels = layout.facePixels(crop)
             guard case .emotion(let emotion) = face.label else { preconditionFailure("excluded labels are rejected before decoding") }

@@ -22,6 +22,11 @@ public final class Ingestor {
     public private(set) var rejects = RejectLog()
     private var reports: [IngestSummary.SourceReport] = []
     private var recordCount = 0
+    /// The source being read's layout: the options' with its face search, decided from `--faces` when
+    /// the source's first picture is seen (`decideFaces`).
+    var sourceLayout = SourceLayout()
+    private var facesDecided = false
+    private var detector: FaceDetector?
 
     public init(workspace: Workspace, options: IngestOptions = IngestOptions(), progress: @escaping (IngestProgress) -> Void = { _ in }) {
         self.workspace = workspace
@@ -59,8 +64,15 @@ public final class Ingestor {
         do {
             for (index, (path, kind)) in zip(paths, kinds).enumerated() {
                 reports.append(IngestSummary.SourceReport(path: path, kind: kind.rawValue))
+                sourceLayout = options.layout
+                facesDecided = false
                 switch kind {
-                case .csv: try ingestCSV(path: path, sourceIndex: UInt32(index))
+                case .csv:
+                    guard options.faces == .auto || options.faces == .none else {
+                        throw FerError(.invalidArgument, "--faces \(options.faces.rawValue) finds faces in pictures; a FER2013 CSV holds 48x48 face crops",
+                                       at: InputLocation(source: path))
+                    }
+                    try ingestCSV(path: path, sourceIndex: UInt32(index))
                 case .archive: try ingestArchive(path: path, sourceIndex: UInt32(index))
                 case .folder: try ingestFolder(path: path, sourceIndex: UInt32(index))
                 case .manifest:
@@ -83,6 +95,60 @@ public final class Ingestor {
             writer.abandon()
             throw error
         }
+    }
+
+    // MARK: - Faces
+
+    /// Decides once per source how faces are found (`--faces`), from whether its layout gives boxes
+    /// and, for `auto`, the size of its first picture (`firstPicture`, read whatever part of the input
+    /// this run owns, so every part of a partitioned run decides alike). Notes the decision and why.
+    func decideFaces(boxes: Bool, firstPicture: () -> (width: Int, height: Int)?) throws {
+        guard !facesDecided else { return }
+        facesDecided = true
+        let decision: String
+        switch options.faces {
+        case .none:
+            decision = "none: --faces none"
+        case .box:
+            guard boxes else {
+                throw FerError(.invalidArgument, "--faces box crops by a layout's boxes, and this source's layout gives none "
+                    + "(AffectNet, ExpW and a manifest with x,y,w,h do): use --faces detect or auto", at: InputLocation(source: reports.last?.path ?? ""))
+            }
+            decision = "box: the layout's boxes"
+        case .detect:
+            sourceLayout.faceSearch = try faceSearch()
+            decision = "detect: --faces detect"
+        case .auto:
+            if boxes {
+                decision = "box: the layout's list gives boxes"
+            } else if let size = firstPicture() {
+                let faceSide = options.layout.shape.height
+                if min(size.width, size.height) > 2 * faceSide {
+                    sourceLayout.faceSearch = try faceSearch()
+                    decision = "detect: the first picture is \(size.width)x\(size.height), larger than a face crop (over \(2 * faceSide) px)"
+                } else {
+                    decision = "none: the first picture is \(size.width)x\(size.height), a face crop already"
+                }
+            } else {
+                decision = "none: no picture could be read to decide"
+            }
+        }
+        noteSource { $0.faces = decision }
+    }
+
+    private func faceSearch() throws -> FaceSearch {
+        if detector == nil {
+            var settings = FaceDetector.Settings()
+            settings.minFace = options.minFace
+            detector = try FaceDetector(settings: settings)
+        }
+        return FaceSearch(detector: detector!)
+    }
+
+    /// The size of a picture's bytes, decoding it (nil: not a picture ferdata reads).
+    static func pictureSize(_ bytes: UnsafeRawBufferPointer) -> (width: Int, height: Int)? {
+        guard let image = try? ImageDecoder.decodeGray(bytes) else { return nil }
+        return (image.width, image.height)
     }
 
     // MARK: - Accounting

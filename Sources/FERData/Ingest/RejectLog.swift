@@ -27,6 +27,8 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable {
     case missingImage = "missing-image"
     /// A listed face whose box lies outside its image or is empty.
     case badBox = "bad-box"
+    /// A picture in which the face search (`--faces detect`) found no face of at least `--min-face` pixels.
+    case noFace = "no-face"
 
     /// The FER2013 CSV column a row reject is about, for its location.
     var csvField: String? {

@@ -45,6 +45,10 @@ public struct SourceLayout: Sendable {
         return FaceRecord.pixels(of: sized)
     }
 
+    /// The face search of the source being read (set per source by the ingestor from `--faces`); nil:
+    /// the image is a face crop.
+    public var faceSearch: FaceSearch?
+
     public init(vocabulary: LabelVocabulary = LabelVocabulary(), usageMapping: UsageMapping = UsageMapping()) {
         self.vocabulary = vocabulary
         self.usageMapping = usageMapping

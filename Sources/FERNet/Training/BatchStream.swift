@@ -15,9 +15,12 @@ public struct Batch: Sendable {
     }
 }
 
-/// Streams one epoch of a split from a dataset's shards: shard order reshuffled each epoch, a
-/// bounded shuffle buffer, augmentation on the fly, all on a background thread so that reading and
-/// augmenting overlap with compute. Memory: one shard, the buffer and two batches.
+/// Streams one epoch of a split from a dataset's shards: the split's faces in one random order per
+/// epoch, augmentation on the fly, all on a background thread so that reading and augmenting overlap
+/// with compute. The order is over the whole split, not shard by shard through a bounded buffer:
+/// records are often stored grouped by class (ingest reads a class-folder layout class by class), and
+/// a local shuffle would then feed the model batches of one or two classes. Memory: the split's pixels
+/// (FER-2013's train split: 54 MB) and two batches.
 ///
 /// Every shard and record is checked as it is read (the shard's record count against the manifest,
 /// each record's CRC); a damaged one ends the epoch with its error, naming the shard and record,
@@ -32,38 +35,20 @@ public final class BatchStream {
     private let queue = BoundedQueue<Item>(capacity: 2)
     private var thread: Thread?
 
-    public init(dataset: Dataset, split: Split, batchSize: Int, shuffleBuffer: Int, policy: AugmentationPolicy?,
-                seed: UInt64, epoch: Int) {
+    public init(dataset: Dataset, split: Split, batchSize: Int, policy: AugmentationPolicy?, seed: UInt64, epoch: Int) {
         let queue = self.queue
         let thread = Thread {
             var random = SeededGenerator(seed: seed, stream: 0xE90C + UInt64(epoch))
-            var buffer: [FaceRecord] = []
-            var pending: [FaceRecord] = []
-            func emit(_ records: [FaceRecord]) -> Bool {
-                var images = [Float](repeating: 0, count: records.count * FaceSize.pixelCount)
-                for (index, record) in records.enumerated() {
-                    let pixels = policy.map { $0.sample(using: &random).apply(to: record.pixels) } ?? record.pixels
-                    for (offset, value) in pixels.enumerated() { images[index * FaceSize.pixelCount + offset] = Float(value) / 255 }
-                }
-                return queue.put(.batch(Batch(images: images, labels: records.map { Int($0.label!.rawValue) })))
-            }
-            func take() -> Bool {
-                pending.append(buffer.swapRemove(at: Int.random(in: 0..<buffer.count, using: &random)))
-                if pending.count == batchSize {
-                    defer { pending.removeAll(keepingCapacity: true) }
-                    return emit(pending)
-                }
-                return true
-            }
-            let shards = dataset.manifest.shards.shuffled(using: &random)
+            var pixels: [UInt8] = []
+            var labels: [Int] = []
             do {
-                for shard in shards {
+                for shard in dataset.manifest.shards {
                     let records = try dataset.load(shard)
                     for index in 0..<records.count {
                         let record = try records.record(index)
-                        guard record.split == split, record.label != nil else { continue }
-                        buffer.append(record)
-                        if buffer.count >= shuffleBuffer, !take() { return }
+                        guard record.split == split, let label = record.label else { continue }
+                        pixels.append(contentsOf: record.pixels)
+                        labels.append(Int(label.rawValue))
                     }
                 }
             } catch let error as FerError {
@@ -73,8 +58,19 @@ public final class BatchStream {
                 _ = queue.put(.failed(FerError(.corruptShard, "cannot read \(dataset.name)", cause: error)))
                 return
             }
-            while !buffer.isEmpty { if !take() { return } }
-            if !pending.isEmpty, !emit(pending) { return }
+            let size = FaceSize.pixelCount
+            var order = Array(labels.indices)
+            order.shuffle(using: &random)
+            for start in stride(from: 0, to: order.count, by: batchSize) {
+                let chosen = order[start..<min(start + batchSize, order.count)]
+                var images = [Float](repeating: 0, count: chosen.count * size)
+                for (slot, face) in chosen.enumerated() {
+                    let stored = Array(pixels[(face * size)..<((face + 1) * size)])
+                    let augmented = policy.map { $0.sample(using: &random).apply(to: stored) } ?? stored
+                    for (offset, value) in augmented.enumerated() { images[slot * size + offset] = Float(value) / 255 }
+                }
+                guard queue.put(.batch(Batch(images: images, labels: chosen.map { labels[$0] }))) else { return }
+            }
             _ = queue.put(.end)
         }
         thread.stackSize = 1 << 22
@@ -94,13 +90,5 @@ public final class BatchStream {
         case .failed(let error): throw error
         case .end: return nil
         }
-    }
-}
-
-extension Array {
-    /// Removes the element at `index` in O(1) by moving the last element there.
-    mutating func swapRemove(at index: Int) -> Element {
-        swapAt(index, count - 1)
-        return removeLast()
     }
 }

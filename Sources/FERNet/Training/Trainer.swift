@@ -29,7 +29,6 @@ public final class Trainer {
         public var seed: UInt64 = 0
         /// Epochs without a better val weighted F1 before stopping; 0 never stops early.
         public var patience = 0
-        public var shuffleBuffer = 4096
         /// Stop before an epoch that would end past this many minutes of training (0: no limit).
         public var maxMinutes: Double = 0
         public var architecture = CNNRNN.Architecture()
@@ -41,7 +40,7 @@ public final class Trainer {
 
         enum CodingKeys: String, CodingKey {
             case epochs, batchSize, learningRate, optimizer, momentum, weightDecay, schedule, labelSmoothing, classWeighting
-            case augmentation, seed, patience, shuffleBuffer, maxMinutes, architecture, dataset, testTimeAugmentation
+            case augmentation, seed, patience, maxMinutes, architecture, dataset, testTimeAugmentation
         }
 
         /// Reads run.json; a run written before test-time augmentation existed scored without it.
@@ -59,7 +58,6 @@ public final class Trainer {
             augmentation = try c.decodeIfPresent(AugmentationPolicy.self, forKey: .augmentation)
             seed = try c.decode(UInt64.self, forKey: .seed)
             patience = try c.decode(Int.self, forKey: .patience)
-            shuffleBuffer = try c.decode(Int.self, forKey: .shuffleBuffer)
             maxMinutes = try c.decode(Double.self, forKey: .maxMinutes)
             architecture = try c.decode(CNNRNN.Architecture.self, forKey: .architecture)
             dataset = try c.decode(String.self, forKey: .dataset)
@@ -176,7 +174,7 @@ public final class Trainer {
             let started = Date()
             optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch, epochs: options.epochs)
             let stream = BatchStream(dataset: dataset, split: .train, batchSize: options.batchSize,
-                                     shuffleBuffer: options.shuffleBuffer, policy: options.augmentation, seed: options.seed, epoch: epoch)
+                                     policy: options.augmentation, seed: options.seed, epoch: epoch)
             var random = SeededGenerator(seed: options.seed, stream: 0xD60 + UInt64(epoch))
             var (seen, correct, lossSum) = (0, 0, 0.0)
             while let batch = try stream.next() {

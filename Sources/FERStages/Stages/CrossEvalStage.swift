@@ -23,10 +23,16 @@ public enum CrossEvalStage: Stage {
         public var reports: String?
         /// Test-time augmentation, for every row.
         public var tta = TestTimeAugmentation.none
+        /// How the face is found in each picture of every OTHER (as ingest's `faces`).
+        public var faces = FaceMode.auto
+        /// The smallest face a search keeps, in pixels.
+        public var minFace = 48
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case others, labelMap = "label-map", layout, groups, reports, tta }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case others, labelMap = "label-map", layout, groups, reports, tta, faces, minFace = "min-face"
+        }
         public static let keys = codingKeyNames(CodingKeys.self)
 
         public func validate() throws {
@@ -55,7 +61,7 @@ public enum CrossEvalStage: Stage {
             folders.append(folder.path)
         }
         for other in options.others {
-            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout)
+            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, faces: options.faces, minFace: options.minFace)
             let predictions = classifier.predict(foreign.records, tta: options.tta)
             let evaluation = try Evaluation(
                 classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",

@@ -28,6 +28,10 @@ public enum IngestStage: Stage {
         public var size = 48
         /// The faces' colour: gray (the CNN-RNN's input) or rgb.
         public var color = FaceColor.gray
+        /// How the face is found in each picture: a layout's boxes, a face search, or the picture as a face crop.
+        public var faces = FaceMode.auto
+        /// The smallest face the search keeps, in pixels.
+        public var minFace = 48
         /// This run's share of the input (`--partition I/N`); command line only.
         public var partition = Partition.whole
 
@@ -35,7 +39,7 @@ public enum IngestStage: Stage {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case sources, labelMap = "label-map", publicTestAsVal = "public-test-as-val", strict, shardSize = "shard-size"
-            case layout, angles, peakFrames = "peak-frames", size, color
+            case layout, angles, peakFrames = "peak-frames", size, color, faces, minFace = "min-face"
         }
 
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -48,6 +52,7 @@ public enum IngestStage: Stage {
             }
             guard !angles.isEmpty else { throw FerError(.invalidArgument, "angles: name at least one KDEF angle") }
             guard (8...255).contains(size) else { throw FerError(.invalidArgument, "size must be 8 to 255 pixels, got \(size)") }
+            guard (20...4096).contains(minFace) else { throw FerError(.invalidArgument, "min-face must be 20 to 4096 pixels, got \(minFace)") }
             guard peakFrames >= 1 else { throw FerError(.invalidArgument, "peak-frames must be at least 1, got \(peakFrames)") }
         }
 
@@ -64,6 +69,8 @@ public enum IngestStage: Stage {
         settings.layout.kdefAngles = Set(options.angles)
         settings.layout.peakFrames = options.peakFrames
         settings.layout.shape = ImageShape(height: options.size, width: options.size, channels: options.color.channels)
+        settings.faces = options.faces
+        settings.minFace = options.minFace
         settings.layout.usageMapping = UsageMapping(publicTestAsVal: options.publicTestAsVal)
         (settings.layout.vocabulary, settings.labelMapSHA256) = try LabelVocabulary.labelMap(options.labelMap)
         let ingestor = Ingestor(workspace: context.workspace, options: settings) { progress in
