@@ -4,10 +4,13 @@ scaled to 60-300 px and pasted at random places, never overlapping, on 640x480 g
 three kinds: textures (stripes, checks, rings), blurred noise, and tiles of other faces' crops at a
 different scale (eyes, mouths and cheeks magnified, face-like texture that is not a face). One to
 three faces per scene, seeded. Writes OUT/scene-NNNN.png, OUT/truth.json (per scene the pasted boxes,
-x y size, and each face's zip member and label) and, with --crops, nothing else: the scenes are all
-the benchmark needs.
+x y size, and each face's zip member and label).
 
-    python3 scripts/make-face-scenes.py OUT [--scenes 300] [--seed 14] [--data ../shared/data]
+With --classes, the cross-dataset version instead: --scenes test faces drawn at random, each pasted
+alone into a scene of its own, written as OUT/scenes/CLASS/NAME.png beside the original crop as
+OUT/crops/CLASS/NAME.png, so that `ferdata crosseval` can score a model on both.
+
+    python3 scripts/make-face-scenes.py OUT [--scenes 300] [--seed 14] [--data ../shared/data] [--classes]
 """
 import argparse, io, json, os, random, sys, zipfile
 
@@ -71,22 +74,44 @@ def face_fragments(rng, faces):
     return canvas
 
 
+def background(rng, faces, scene):
+    kind = ["texture", "noise", "fragments"][scene % 3]
+    return kind, texture(rng) if kind == "texture" else blurred_noise(rng) if kind == "noise" else face_fragments(rng, faces)
+
+
+def one_face_scenes(args, faces, rng):
+    chosen = rng.choice(len(faces), size=min(args.scenes, len(faces)), replace=False)
+    for scene, index in enumerate(chosen):
+        name, label, face = faces[index]
+        _, canvas = background(rng, faces, scene)
+        size = int(rng.integers(60, 301))
+        x, y = int(rng.integers(0, WIDTH - size + 1)), int(rng.integers(0, HEIGHT - size + 1))
+        canvas[y:y + size, x:x + size] = np.asarray(Image.fromarray(face).resize((size, size), Image.BICUBIC))
+        stem = os.path.splitext(os.path.basename(name))[0]
+        for folder, image in (("scenes", canvas), ("crops", face)):
+            os.makedirs(os.path.join(args.out, folder, label), exist_ok=True)
+            Image.fromarray(image).save(os.path.join(args.out, folder, label, stem + ".png"))
+    print(f"{len(chosen)} one-face scenes and their crops -> {args.out}/scenes, {args.out}/crops")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("--scenes", type=int, default=300)
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    parser.add_argument("--classes", action="store_true", help="one face per scene, in class folders, beside the original crops")
     args = parser.parse_args()
     faces = test_faces(args.data)
     rng = np.random.default_rng(args.seed)
+    if args.classes:
+        return one_face_scenes(args, faces, rng)
     os.makedirs(args.out, exist_ok=True)
     truth = []
     order = rng.permutation(len(faces))
     next_face = 0
     for scene in range(args.scenes):
-        kind = ["texture", "noise", "fragments"][scene % 3]
-        canvas = texture(rng) if kind == "texture" else blurred_noise(rng) if kind == "noise" else face_fragments(rng, faces)
+        kind, canvas = background(rng, faces, scene)
         boxes = []
         for _ in range(int(rng.integers(1, 4))):
             size = int(rng.integers(60, 301))

@@ -1,0 +1,122 @@
+import FERCore
+import FERData
+import FERMedia
+import FERTestSupport
+import Foundation
+import Testing
+
+/// `--faces`: faces searched in pictures that are not face crops, built here from the sample faces
+/// (samples/faces.csv) pasted onto larger canvases: one face, two faces (the largest is kept), none,
+/// a face at the border, tiny, large and corrupt pictures; `auto` deciding per source; partitioned runs
+/// merging to the single run.
+@Suite struct FaceSearchTests {
+    let cli = CommandLineTests()
+
+    /// The first sample faces (48x48 gray) and their labels.
+    static let faces: [(label: String, pixels: [UInt8])] = {
+        let text = try! String(contentsOf: CommandLineTests.repositoryRoot.appendingPathComponent("samples/faces.csv"), encoding: .utf8)
+        return text.split(separator: "\n").dropFirst().prefix(14).map { line in
+            let fields = line.split(separator: ",")
+            return (Emotion.names[Int(fields[0])!], fields[1].split(separator: " ").map { UInt8($0)! })
+        }
+    }()
+
+    /// A PNG of a gray gradient with sample faces pasted, each grown to its side (bilinear).
+    static func picture(width: Int, height: Int, faces: [(index: Int, x: Int, y: Int, side: Int)]) -> [UInt8] {
+        var canvas = (0..<(width * height)).map { UInt8(90 + ($0 % width) * 40 / max(1, width)) }
+        for face in faces {
+            let scaled = GrayImage(width: 48, height: 48, pixels: Self.faces[face.index].pixels).resizedSquare(to: face.side)
+            for y in 0..<face.side where face.y + y < height {
+                for x in 0..<face.side where face.x + x < width {
+                    canvas[(face.y + y) * width + face.x + x] = scaled.pixels[y * face.side + x]
+                }
+            }
+        }
+        return Fixtures.png(canvas, width: width, height: height)
+    }
+
+    func ingest(_ arguments: [String], in folder: URL) throws -> (CommandLineTests.Run, [String: Any]?) {
+        let run = try cli.ferdata(["ingest"] + arguments + ["--workspace", folder.appendingPathComponent("work").path, "--json"])
+        let summary = run.status == 0 ? try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] : nil
+        return (run, summary)
+    }
+
+    @Test func detectKeepsTheLargestFaceAndRejectsPicturesWithoutOne() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let pictures = folder.appendingPathComponent("pictures")
+        let files: [(String, [UInt8])] = [
+            ("happy/one.png", Self.picture(width: 400, height: 300, faces: [(3, 120, 60, 160)])),
+            ("sad/two.png", Self.picture(width: 480, height: 320, faces: [(4, 20, 40, 90), (11, 220, 60, 200)])),
+            ("angry/none.png", Self.picture(width: 400, height: 300, faces: [])),
+            ("fear/border.png", Self.picture(width: 400, height: 300, faces: [(2, 0, 0, 150)])),
+            ("neutral/tiny.png", Self.picture(width: 30, height: 30, faces: [])),
+            ("surprise/large.png", Self.picture(width: 1600, height: 1200, faces: [(5, 700, 500, 300)])),
+            ("disgust/corrupt.png", Array(Self.picture(width: 400, height: 300, faces: [(1, 100, 50, 150)]).prefix(300))),
+        ]
+        for (name, bytes) in files {
+            try FileManager.default.createDirectory(at: pictures.appendingPathComponent(name).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: pictures.appendingPathComponent(name))
+        }
+        let (run, summary) = try ingest([pictures.path, "--faces", "detect"], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let source = (summary?["sources"] as? [[String: Any]])?.first
+        #expect(source?["faces"] as? String == "detect: --faces detect")
+        #expect(source?["rejected"] as? [String: Int] == ["no-face": 2, "undecodable-image": 1])
+        let dataset = try Workspace(root: folder.appendingPathComponent("work")).latest()
+        let records = try dataset.allRecords()
+        #expect(records.map { $0.sourceName } == ["fear/border.png", "happy/one.png", "sad/two.png", "surprise/large.png"])
+        // The kept face of two.png is the larger one (sample face 11), not the smaller (4).
+        func distance(_ a: [UInt8], _ b: [UInt8]) -> Int { zip(a, b).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) } }
+        let two = records[2].pixels
+        #expect(distance(two, Self.faces[11].pixels) < distance(two, Self.faces[4].pixels))
+        let rejects = try String(contentsOf: dataset.directory.appendingPathComponent("rejects.csv"), encoding: .utf8)
+        #expect(rejects.contains("no face of at least 48 px in the 400x300 picture"), "\(rejects)")
+        #expect(rejects.contains("no face of at least 48 px in the 30x30 picture"), "\(rejects)")
+    }
+
+    @Test func autoSearchesLargePicturesOnlyAndBoxOrDetectOnWhatHasNoneAreErrors() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let crops = folder.appendingPathComponent("crops"), scenes = folder.appendingPathComponent("scenes")
+        for index in 0..<7 {
+            let label = Self.faces[index].label
+            for (root, bytes) in [(crops, Fixtures.png(Self.faces[index].pixels)),
+                                  (scenes, Self.picture(width: 320, height: 240, faces: [(index, 60, 40, 150)]))] {
+                try FileManager.default.createDirectory(at: root.appendingPathComponent(label), withIntermediateDirectories: true)
+                try Data(bytes).write(to: root.appendingPathComponent("\(label)/\(index).png"))
+            }
+        }
+        let (run, summary) = try ingest([crops.path, scenes.path], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let decisions = (summary?["sources"] as? [[String: Any]])?.map { $0["faces"] as? String }
+        #expect(decisions == ["none: the first picture is 48x48, a face crop already",
+                              "detect: the first picture is 320x240, larger than a face crop (over 96 px)"])
+        let box = try cli.ferdata(["ingest", scenes.path, "--faces", "box", "--workspace", folder.appendingPathComponent("w2").path])
+        #expect(box.status == 1 && box.stderr.contains("--faces box crops by a layout's boxes"), "\(box.stderr)")
+        let csv = try cli.ferdata(["ingest", "samples/faces.csv", "--faces", "detect", "--workspace", folder.appendingPathComponent("w3").path])
+        #expect(csv.status == 1 && csv.stderr.contains("a FER2013 CSV holds 48x48 face crops"), "\(csv.stderr)")
+        let small = try cli.ferdata(["ingest", scenes.path, "--min-face", "10", "--workspace", folder.appendingPathComponent("w4").path])
+        #expect(small.status == 64 && small.stderr.contains("min-face must be 20 to 4096"), "\(small.stderr)")
+    }
+
+    @Test func partsWithFaceSearchMergeToTheSingleRun() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let scenes = folder.appendingPathComponent("scenes")
+        for index in 0..<14 {
+            let label = Self.faces[index].label
+            try FileManager.default.createDirectory(at: scenes.appendingPathComponent(label), withIntermediateDirectories: true)
+            let faces = index % 5 == 4 ? [] : [(index, 30 + index * 7, 20 + index * 3, 100 + index * 6)]
+            try Data(Self.picture(width: 360, height: 280, faces: faces)).write(to: scenes.appendingPathComponent("\(label)/\(index).png"))
+        }
+        let single = folder.appendingPathComponent("single").path, parts = folder.appendingPathComponent("parts").path
+        #expect(try cli.ferdata(["ingest", scenes.path, "--faces", "detect", "--shard-size", "4", "-q", "--workspace", single]).status == 0)
+        for part in 1...3 {
+            let run = try cli.ferdata(["ingest", scenes.path, "--faces", "detect", "--shard-size", "4", "-q", "--partition", "\(part)/3", "--workspace", parts])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        #expect(try cli.ferdata(["merge", "ingest", "--workspace", parts, "-q"]).status == 0)
+        let datasets = try [single, parts].map { try Workspace(root: URL(fileURLWithPath: $0)).dataset("0001-ingest") }
+        #expect(try datasets[0].allRecords() == datasets[1].allRecords())
+        #expect(datasets[0].manifest.rejected == datasets[1].manifest.rejected && (datasets[0].manifest.rejected["no-face"] ?? 0) >= 2 && datasets[0].manifest.recordCount >= 7,
+                "\(datasets[0].manifest.rejected)")
+    }
+}
