@@ -6,7 +6,8 @@ import Foundation
 let detector: OpaquePointer? = {
     let folder = ProcessInfo.processInfo.environment["FERDATA_CASCADES"] ?? "/usr/share/opencv4/haarcascades"
     var message = [CChar](repeating: 0, count: 256)
-    return fer_faces_open(folder + "/haarcascade_frontalface_alt2.xml", folder + "/haarcascade_frontalface_default.xml", &message, message.count)
+    return fer_faces_open(folder + "/haarcascade_frontalface_alt2.xml", folder + "/haarcascade_frontalface_default.xml",
+                          folder + "/haarcascade_eye.xml", &message, message.count)
 }()
 
 @_cdecl("LLVMFuzzerTestOneInput")

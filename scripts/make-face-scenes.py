@@ -101,6 +101,7 @@ def main():
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     parser.add_argument("--classes", action="store_true", help="one face per scene, in class folders, beside the original crops")
+    parser.add_argument("--rotate", type=float, default=0, help="turn each pasted face by a random angle within +-DEGREES (truth: angle)")
     args = parser.parse_args()
     faces = test_faces(args.data)
     rng = np.random.default_rng(args.seed)
@@ -123,8 +124,13 @@ def main():
                 continue
             name, label, face = faces[order[next_face % len(faces)]]
             next_face += 1
-            canvas[y:y + size, x:x + size] = np.asarray(Image.fromarray(face).resize((size, size), Image.BICUBIC))
-            boxes.append({"x": x, "y": y, "size": size, "member": name, "label": label})
+            pasted = Image.fromarray(face).resize((size, size), Image.BICUBIC)
+            angle = float(rng.uniform(-args.rotate, args.rotate)) if args.rotate else 0.0
+            if angle:
+                # Counter-clockwise as seen; the corners the turn uncovers take the face's mean gray.
+                pasted = pasted.rotate(angle, resample=Image.BICUBIC, fillcolor=int(face.mean()))
+            canvas[y:y + size, x:x + size] = np.asarray(pasted)
+            boxes.append({"x": x, "y": y, "size": size, "member": name, "label": label, "angle": angle})
         file = f"scene-{scene:04d}.png"
         Image.fromarray(canvas).save(os.path.join(args.out, file))
         truth.append({"file": file, "background": kind, "faces": boxes})

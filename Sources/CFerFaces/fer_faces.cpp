@@ -36,10 +36,13 @@ std::vector<cv::Rect> merge(std::vector<cv::Rect> boxes) {
 struct fer_face_detector {
     cv::CascadeClassifier detector;
     cv::CascadeClassifier verifier;
+    cv::CascadeClassifier eyes;
     bool verifies = false;
+    bool finds_eyes = false;
 };
 
-extern "C" fer_face_detector *fer_faces_open(const char *detector_path, const char *verifier_path, char *message, size_t message_capacity) {
+extern "C" fer_face_detector *fer_faces_open(const char *detector_path, const char *verifier_path, const char *eye_path,
+                                             char *message, size_t message_capacity) {
     fer_face_detector *detector = nullptr;
     try {
         // ferdata runs one detector per core itself; OpenCV's own threads would compete with them.
@@ -57,6 +60,14 @@ extern "C" fer_face_detector *fer_faces_open(const char *detector_path, const ch
                 return nullptr;
             }
             detector->verifies = true;
+        }
+        if (eye_path) {
+            if (!detector->eyes.load(eye_path)) {
+                say(message, message_capacity, "cannot load the eye cascade");
+                delete detector;
+                return nullptr;
+            }
+            detector->finds_eyes = true;
         }
         return detector;
     } catch (const std::exception &error) {
@@ -118,6 +129,50 @@ extern "C" int fer_faces_detect(fer_face_detector *detector, const uint8_t *pixe
         return corrupt;
     } catch (...) {
         say(message, message_capacity, "unknown error in face detection");
+        return corrupt;
+    }
+}
+
+extern "C" int fer_faces_eyes(fer_face_detector *detector, const uint8_t *pixels, uint32_t width, uint32_t height,
+                              const fer_box *face, float *eyes, int32_t *found, char *message, size_t message_capacity) {
+    *found = 0;
+    if (!detector || !detector->finds_eyes || !pixels || !face) {
+        say(message, message_capacity, "no eye cascade loaded");
+        return unsupported;
+    }
+    try {
+        const cv::Mat image((int)height, (int)width, CV_8UC1, const_cast<uint8_t *>(pixels));
+        const cv::Rect frame(0, 0, (int)width, (int)height);
+        const cv::Rect box(face->x, face->y, face->width, face->height);
+        const int smallest = std::max(8, box.width / 10), largest = std::max(smallest + 1, box.width / 3);
+        cv::Point2f centres[2];
+        for (int side = 0; side < 2; side++) {
+            // The upper 60 % of the box, its left or right half (with a little overlap at the middle).
+            const cv::Rect quarter = cv::Rect(box.x + side * box.width * 45 / 100, box.y + box.height / 10,
+                                              box.width * 55 / 100, box.height / 2) & frame;
+            if (quarter.width < smallest || quarter.height < smallest) return ok;
+            std::vector<cv::Rect> found_eyes;
+            detector->eyes.detectMultiScale(image(quarter), found_eyes, 1.05, 3, 0, cv::Size(smallest, smallest), cv::Size(largest, largest));
+            if (found_eyes.empty()) return ok;
+            const cv::Rect eye = *std::max_element(found_eyes.begin(), found_eyes.end(),
+                                                   [](const cv::Rect &a, const cv::Rect &b) { return a.area() < b.area(); });
+            centres[side] = cv::Point2f(quarter.x + eye.x + eye.width / 2.0f, quarter.y + eye.y + eye.height / 2.0f);
+        }
+        if (centres[1].x - centres[0].x < box.width / 6.0f) return ok;  // one eye found twice
+        eyes[0] = centres[0].x;
+        eyes[1] = centres[0].y;
+        eyes[2] = centres[1].x;
+        eyes[3] = centres[1].y;
+        *found = 1;
+        return ok;
+    } catch (const std::bad_alloc &) {
+        say(message, message_capacity, "out of memory");
+        return no_memory;
+    } catch (const std::exception &error) {
+        say(message, message_capacity, error.what());
+        return corrupt;
+    } catch (...) {
+        say(message, message_capacity, "unknown error in eye detection");
         return corrupt;
     }
 }

@@ -57,6 +57,7 @@ struct AnnotateCommand: StageCommand {
         options.votes = votes
         options.faces = faces.faces
         options.minFace = faces.minFace
+        options.align = faces.align
         options.out = out
         options.partition = partition.partition
         return options

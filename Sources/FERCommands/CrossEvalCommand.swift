@@ -55,6 +55,7 @@ struct CrossEvalCommand: StageCommand {
         options.tta = tta
         options.faces = faces.faces
         options.minFace = faces.minFace
+        options.align = faces.align
         return options
     }
 

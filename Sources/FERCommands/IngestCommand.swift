@@ -62,6 +62,7 @@ struct IngestCommand: StageCommand {
         options.color = color
         options.faces = faces.faces
         options.minFace = faces.minFace
+        options.align = faces.align
         options.partition = partition.partition
         return options
     }

@@ -102,4 +102,7 @@ struct FaceOptions: ParsableArguments {
 
     @Option(name: .customLong("min-face"), help: ArgumentHelp("The smallest face a search keeps, in pixels.", valueName: "PIXELS"))
     var minFace = 48
+
+    @Flag(help: "Align each found face from its eyes: turned so that they are level, scaled to FER-2013's eye distance (the box crop where the eyes are not found).")
+    var align = false
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 extension GrayImage {
     /// The centred square crop of the image.
     public func centreSquare() -> GrayImage {
@@ -112,5 +114,31 @@ extension GrayImage {
             }
         }
         return GrayImage(width: right - left, height: bottom - top, pixels: out)
+    }
+}
+
+extension GrayImage {
+    /// A `side` x `side` picture sampled (bilinear, edges clamped) along a rotated frame: output pixel
+    /// (u, v) is the picture's point `origin + (u + 0.5 - anchorX) * axis + (v + 0.5 - anchorY) * normal`,
+    /// where `axis` is (cos angle, sin angle) times `scale` and `normal` is it turned a right angle.
+    public func rotatedCrop(side: Int, origin: (x: Double, y: Double), anchor: (x: Double, y: Double), angle: Double, scale: Double) -> GrayImage {
+        let cosine = cos(angle) * scale, sine = sin(angle) * scale
+        var out = [UInt8](repeating: 0, count: side * side)
+        for v in 0..<side {
+            let b = Double(v) + 0.5 - anchor.y
+            for u in 0..<side {
+                let a = Double(u) + 0.5 - anchor.x
+                let x = origin.x + a * cosine - b * sine - 0.5, y = origin.y + a * sine + b * cosine - 0.5
+                let x0 = Int(x.rounded(.down)), y0 = Int(y.rounded(.down))
+                let fx = x - Double(x0), fy = y - Double(y0)
+                func at(_ px: Int, _ py: Int) -> Double {
+                    Double(pixels[min(max(py, 0), height - 1) * width + min(max(px, 0), width - 1)])
+                }
+                let top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx
+                let bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx
+                out[v * side + u] = UInt8(min(255, max(0, (top * (1 - fy) + bottom * fy).rounded())))
+            }
+        }
+        return GrayImage(width: side, height: side, pixels: out)
     }
 }

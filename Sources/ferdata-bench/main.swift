@@ -94,9 +94,16 @@ func faces(scenes folder: String, settings: FaceDetector.Settings, runs: Int) th
         seconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
     var boxes: [String: [[Int]]] = [:]
-    for (scene, faces) in zip(truth.scenes, found) { boxes[scene.file] = faces.map { [$0.x, $0.y, $0.width, $0.height] } }
-    struct Result: Encodable { var seconds: [Double]; var boxes: [String: [[Int]]] }
-    print(String(decoding: try JSONEncoder().encode(Result(seconds: seconds, boxes: boxes)), as: UTF8.self))
+    var eyeAngles: [String: [Double?]] = [:]
+    for (index, (scene, faces)) in zip(truth.scenes, found).enumerated() {
+        boxes[scene.file] = faces.map { [$0.x, $0.y, $0.width, $0.height] }
+        let search = FaceSearch(detector: detector, align: true)
+        eyeAngles[scene.file] = try faces.map { face in
+            try search.aligned(images[index], face: face).map { $0.angle * 180 / .pi }
+        }
+    }
+    struct Result: Encodable { var seconds: [Double]; var boxes: [String: [[Int]]]; var eyeAngles: [String: [Double?]] }
+    print(String(decoding: try JSONEncoder().encode(Result(seconds: seconds, boxes: boxes, eyeAngles: eyeAngles)), as: UTF8.self))
 }
 
 let arguments = CommandLine.arguments.dropFirst()

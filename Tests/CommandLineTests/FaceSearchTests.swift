@@ -120,3 +120,33 @@ import Testing
                 "\(datasets[0].manifest.rejected)")
     }
 }
+
+extension FaceSearchTests {
+    /// The turned crop alignment uses: no turn is a plain crop; a quarter turn maps rows onto columns.
+    @Test func aRotatedCropSamplesAlongTheTurnedFrame() {
+        let image = GrayImage(width: 8, height: 8, pixels: (0..<64).map { UInt8($0) })
+        let plain = image.rotatedCrop(side: 4, origin: (x: 4, y: 4), anchor: (x: 2, y: 2), angle: 0, scale: 1)
+        #expect(plain.pixels == image.cropped(x: 2, y: 2, width: 4, height: 4)!.pixels)
+        let turned = image.rotatedCrop(side: 4, origin: (x: 4, y: 4), anchor: (x: 2, y: 2), angle: .pi / 2, scale: 1)
+        // Output column u runs down the picture's rows, output row v runs leftwards along its columns.
+        for v in 0..<4 {
+            for u in 0..<4 { #expect(turned.pixels[v * 4 + u] == image.pixels[(2 + u) * 8 + (5 - v)], "u \(u) v \(v)") }
+        }
+    }
+
+    @Test func alignKeepsEveryFoundFace() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let scenes = folder.appendingPathComponent("scenes")
+        for index in 0..<7 {
+            let label = Self.faces[index].label
+            try FileManager.default.createDirectory(at: scenes.appendingPathComponent(label), withIntermediateDirectories: true)
+            try Data(Self.picture(width: 320, height: 240, faces: [(index, 80, 40, 160)])).write(to: scenes.appendingPathComponent("\(label)/\(index).png"))
+        }
+        let (plain, _) = try ingest([scenes.path, "--faces", "detect"], in: folder.appendingPathComponent("a"))
+        let (aligned, summary) = try ingest([scenes.path, "--faces", "detect", "--align"], in: folder.appendingPathComponent("b"))
+        #expect(plain.status == 0 && aligned.status == 0, "\(aligned.stderr)")
+        let records = try Workspace(root: folder.appendingPathComponent("b/work")).latest().allRecords()
+        #expect(summary?["records"] as? Int == records.count && records.count >= 5)
+        #expect(try Workspace(root: folder.appendingPathComponent("a/work")).latest().manifest.recordCount == records.count)
+    }
+}

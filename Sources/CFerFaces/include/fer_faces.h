@@ -33,8 +33,10 @@ typedef struct {
 } fer_detect_params;
 
 /* Loads the detecting cascade and, unless verifier_path is NULL, a second cascade that must also find
- * a face around each candidate. NULL, with the reason in message, when a file cannot be loaded. */
-fer_face_detector *fer_faces_open(const char *detector_path, const char *verifier_path, char *message, size_t message_capacity);
+ * a face around each candidate, and unless eye_path is NULL an eye cascade for fer_faces_eyes. NULL, with
+ * the reason in message, when a file cannot be loaded. */
+fer_face_detector *fer_faces_open(const char *detector_path, const char *verifier_path, const char *eye_path,
+                                  char *message, size_t message_capacity);
 void fer_faces_close(fer_face_detector *detector);
 
 /* Finds faces in an 8-bit gray image of width x height (rows of `width` bytes), largest first. Writes
@@ -42,6 +44,12 @@ void fer_faces_close(fer_face_detector *detector);
 int fer_faces_detect(fer_face_detector *detector, const uint8_t *pixels, uint32_t width, uint32_t height,
                      const fer_detect_params *params, fer_box *boxes, uint32_t capacity, uint32_t *count,
                      char *message, size_t message_capacity);
+
+/* Finds the eyes of a face: the largest eye detection in the upper left and in the upper right quarter
+ * of its box. Writes their centres to eyes (left x, left y, right x, right y, in picture pixels) and
+ * *found = 1, or *found = 0 when either is missing. */
+int fer_faces_eyes(fer_face_detector *detector, const uint8_t *pixels, uint32_t width, uint32_t height,
+                   const fer_box *face, float *eyes, int32_t *found, char *message, size_t message_capacity);
 
 #ifdef __cplusplus
 }

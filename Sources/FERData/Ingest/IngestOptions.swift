@@ -22,6 +22,8 @@ public struct IngestOptions: Sendable {
     public var faces = FaceMode.auto
     /// The smallest face the search keeps, in pixels (`--min-face`).
     public var minFace = 48
+    /// Align found faces from their eyes (`--align`).
+    public var align = false
 
     public init() {}
 
@@ -39,6 +41,7 @@ public struct IngestOptions: Sendable {
         if layout.shape != .face48 { parameters["shape"] = layout.shape.description }
         if faces != .auto { parameters["faces"] = faces.rawValue }
         if minFace != 48 { parameters["minFace"] = String(minFace) }
+        if align { parameters["align"] = "true" }
         return parameters
     }
 }

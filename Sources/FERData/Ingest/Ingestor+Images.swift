@@ -166,7 +166,7 @@ extension Ingestor {
     static func faceOf(_ planes: [GrayImage], layout: SourceLayout) -> Result<[GrayImage], Refusal> {
         guard let search = layout.faceSearch else { return .success(planes) }
         do {
-            guard let found = try search.largestFace(in: planes) else {
+            guard let found = try search.face(in: planes) else {
                 return .failure(Refusal(reason: .noFace, detail: "no face of at least \(search.detector.settings.minFace) px in the \(planes[0].width)x\(planes[0].height) picture"))
             }
             return .success(found.planes)

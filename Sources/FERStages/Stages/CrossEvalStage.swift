@@ -27,11 +27,13 @@ public enum CrossEvalStage: Stage {
         public var faces = FaceMode.auto
         /// The smallest face a search keeps, in pixels.
         public var minFace = 48
+        /// Align found faces from their eyes: level, at FER-2013's eye distance.
+        public var align = false
 
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case others, labelMap = "label-map", layout, groups, reports, tta, faces, minFace = "min-face"
+            case others, labelMap = "label-map", layout, groups, reports, tta, faces, minFace = "min-face", align
         }
         public static let keys = codingKeyNames(CodingKeys.self)
 
@@ -61,7 +63,7 @@ public enum CrossEvalStage: Stage {
             folders.append(folder.path)
         }
         for other in options.others {
-            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, faces: options.faces, minFace: options.minFace)
+            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, faces: options.faces, minFace: options.minFace, align: options.align)
             let predictions = classifier.predict(foreign.records, tta: options.tta)
             let evaluation = try Evaluation(
                 classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",

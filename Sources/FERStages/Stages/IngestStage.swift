@@ -32,6 +32,8 @@ public enum IngestStage: Stage {
         public var faces = FaceMode.auto
         /// The smallest face the search keeps, in pixels.
         public var minFace = 48
+        /// Align found faces from their eyes: level, at FER-2013's eye distance.
+        public var align = false
         /// This run's share of the input (`--partition I/N`); command line only.
         public var partition = Partition.whole
 
@@ -39,7 +41,7 @@ public enum IngestStage: Stage {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case sources, labelMap = "label-map", publicTestAsVal = "public-test-as-val", strict, shardSize = "shard-size"
-            case layout, angles, peakFrames = "peak-frames", size, color, faces, minFace = "min-face"
+            case layout, angles, peakFrames = "peak-frames", size, color, faces, minFace = "min-face", align
         }
 
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -71,6 +73,7 @@ public enum IngestStage: Stage {
         settings.layout.shape = ImageShape(height: options.size, width: options.size, channels: options.color.channels)
         settings.faces = options.faces
         settings.minFace = options.minFace
+        settings.align = options.align
         settings.layout.usageMapping = UsageMapping(publicTestAsVal: options.publicTestAsVal)
         (settings.layout.vocabulary, settings.labelMapSHA256) = try LabelVocabulary.labelMap(options.labelMap)
         let ingestor = Ingestor(workspace: context.workspace, options: settings) { progress in
