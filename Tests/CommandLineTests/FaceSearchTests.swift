@@ -69,6 +69,13 @@ import Testing
         func distance(_ a: [UInt8], _ b: [UInt8]) -> Int { zip(a, b).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) } }
         let two = records[2].pixels
         #expect(distance(two, Self.faces[11].pixels) < distance(two, Self.faces[4].pixels))
+        // Each record's face box in its picture, for provenance.
+        let faces = try String(contentsOf: dataset.directory.appendingPathComponent("faces.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(faces.first == "record_id,member,method,x,y,width,height,eye_angle_degrees" && faces.count == 5)
+        let one = try #require(faces.first { $0.contains(",happy/one.png,") }).split(separator: ",", omittingEmptySubsequences: false)
+        #expect(one[0] == Substring(String(records[1].recordID)) && one[2] == "detect")
+        let (x, y, side) = (Int(one[3])!, Int(one[4])!, Int(one[5])!)
+        #expect(abs(x + side / 2 - 200) < 20 && abs(y + side / 2 - 140) < 20 && side > 100 && side < 170, "\(one)")
         let rejects = try String(contentsOf: dataset.directory.appendingPathComponent("rejects.csv"), encoding: .utf8)
         #expect(rejects.contains("no face of at least 48 px in the 400x300 picture"), "\(rejects)")
         #expect(rejects.contains("no face of at least 48 px in the 30x30 picture"), "\(rejects)")
@@ -116,6 +123,8 @@ import Testing
         #expect(try cli.ferdata(["merge", "ingest", "--workspace", parts, "-q"]).status == 0)
         let datasets = try [single, parts].map { try Workspace(root: URL(fileURLWithPath: $0)).dataset("0001-ingest") }
         #expect(try datasets[0].allRecords() == datasets[1].allRecords())
+        let faces = try datasets.map { try Data(contentsOf: $0.directory.appendingPathComponent("faces.csv")) }
+        #expect(faces[0] == faces[1], "faces.csv of the merged parts is the single run's")
         #expect(datasets[0].manifest.rejected == datasets[1].manifest.rejected && (datasets[0].manifest.rejected["no-face"] ?? 0) >= 2 && datasets[0].manifest.recordCount >= 7,
                 "\(datasets[0].manifest.rejected)")
     }

@@ -42,9 +42,12 @@ public struct FaceSearch: Sendable, Equatable {
     /// A found face: its box, its planes cropped, and, when aligned, the eye line's angle it was
     /// turned by (radians, positive: the right eye lower); nil when the box crop was used.
     public struct Face {
-        public var box: FaceBox
+        /// nil: the picture was taken as a face crop.
+        public var box: FaceBox?
         public var planes: [GrayImage]
         public var eyeAngle: Double?
+        /// Found by the search (else given by a layout's list).
+        public var searched = true
     }
 
     /// The largest face, aligned from its eyes when `align` asks and both eyes are found, else cropped

@@ -161,15 +161,15 @@ extension Ingestor {
         }
     }
 
-    /// The picture's face as planes: the picture itself when the source holds face crops, else the
-    /// largest face the search finds, framed (`FaceSearch`), or `no-face`.
-    static func faceOf(_ planes: [GrayImage], layout: SourceLayout) -> Result<[GrayImage], Refusal> {
-        guard let search = layout.faceSearch else { return .success(planes) }
+    /// The picture's face: the picture itself when the source holds face crops (no box), else the
+    /// largest face the search finds, framed or aligned (`FaceSearch`), or `no-face`.
+    static func faceOf(_ planes: [GrayImage], layout: SourceLayout) -> Result<FaceSearch.Face, Refusal> {
+        guard let search = layout.faceSearch else { return .success(FaceSearch.Face(box: nil, planes: planes, eyeAngle: nil)) }
         do {
             guard let found = try search.face(in: planes) else {
                 return .failure(Refusal(reason: .noFace, detail: "no face of at least \(search.detector.settings.minFace) px in the \(planes[0].width)x\(planes[0].height) picture"))
             }
-            return .success(found.planes)
+            return .success(found)
         } catch {
             return .failure(Refusal(reason: .undecodableImage, detail: "the face search failed: \((error as? FerError)?.message ?? String(describing: error))"))
         }
@@ -189,8 +189,11 @@ extension Ingestor {
             return refuse(.excludedView, excluded)
         }
         let face: (pixels: [UInt8], shape: ImageShape)
+        let found: FaceSearch.Face
         switch image.bytes.withUnsafeBytes({ Self.planes(of: $0, layout: layout, maxPixels: maxPixels) }).flatMap({ Self.faceOf($0, layout: layout) }) {
-        case .success(let planes): face = layout.facePixels(planes)
+        case .success(let searched):
+            found = searched
+            face = layout.facePixels(searched.planes)
         case .failure(let refusal): return refuse(refusal.reason, refusal.detail)
         }
         func record(_ label: Emotion?) -> FaceRecord {
@@ -200,7 +203,10 @@ extension Ingestor {
                 recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal)),
                 sourceName: image.member, subject: placement.subject, shape: face.shape)
         }
-        guard layout.readsLabels else { return .face(EncodedRecord(record(nil)), ordinal: ordinal) }
-        return outcome(placement.label, name: placement.labelName, location: location, ordinal: ordinal) { record($0) }
+        let recordID = FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal))
+        let result = layout.readsLabels
+            ? outcome(placement.label, name: placement.labelName, location: location, ordinal: ordinal) { record($0) }
+            : .face(EncodedRecord(record(nil)), ordinal: ordinal)
+        return result.noting(found, recordID: recordID, member: image.member)
     }
 }

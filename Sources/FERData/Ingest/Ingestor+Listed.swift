@@ -83,22 +83,22 @@ extension Ingestor {
         return listed.faces.map { position, face in
             let ordinal = Partition.ordinal(source: sourceIndex, position: position)
             let location = InputLocation(source: face.location.source, member: listed.image, line: face.location.line)
-            var crop = planes
+            var found = FaceSearch.Face(box: nil, planes: planes, eyeAngle: nil)
             if let box = face.box, layout.faceSearch == nil {
                 let inside = planes.compactMap { $0.cropped(x: box.x, y: box.y, width: box.width, height: box.height) }
                 guard inside.count == planes.count else {
                     let detail = "box x \(box.x) y \(box.y) w \(box.width) h \(box.height) is outside the \(planes[0].width)x\(planes[0].height) image or empty"
                     return .rejected(Reject(location: location, reason: .badBox, detail: detail, ordinal: ordinal), unknownLabel: nil)
                 }
-                crop = inside
+                found = FaceSearch.Face(box: box, planes: inside, eyeAngle: nil, searched: false)
             } else {
                 switch Self.faceOf(planes, layout: layout) {
-                case .success(let found): crop = found
+                case .success(let searched): found = searched
                 case .failure(let refusal):
                     return .rejected(Reject(location: location, reason: refusal.reason, detail: refusal.detail, ordinal: ordinal), unknownLabel: nil)
                 }
             }
-            let pixels = layout.facePixels(crop)
+            let pixels = layout.facePixels(found.planes)
             guard case .emotion(let emotion) = face.label else { preconditionFailure("excluded labels are rejected before decoding") }
             var record = FaceRecord(
                 pixels: pixels.pixels, label: emotion, split: face.split, sourceIndex: sourceIndex,
@@ -106,7 +106,7 @@ extension Ingestor {
                 sourceName: listed.image, subject: face.subject, shape: pixels.shape)
             record.valence = face.valence
             record.arousal = face.arousal
-            return .face(EncodedRecord(record), ordinal: ordinal)
+            return ItemOutcome.face(EncodedRecord(record), ordinal: ordinal).noting(found, recordID: record.recordID, member: listed.image)
         }
     }
 }
