@@ -1,17 +1,23 @@
 import ArgumentParser
 import FERCore
 import FERData
+import FERMedia
 import FERStages
 import Foundation
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "A contact sheet of a dataset: one row of sample faces per class.",
+        abstract: "A contact sheet of a dataset (one row of sample faces per class), or of the faces found in pictures.",
         discussion: """
+            With --faces SOURCE (a folder or archive of pictures): its first --count pictures with every \
+            face the search finds boxed, the one ingest --faces detect keeps in orange, and with --align the \
+            eyes it levels.
+
             Example:
               ferdata show --per-class 16 --out sheet.png
               ferdata show 0002-dedup --split test --per-class 8 --out test.png
+              ferdata show --faces lab-photos/ --count 12 --align --out faces.png
             """)
 
     @Argument(help: ArgumentHelp("A dataset name, number, stage or folder (default: the latest).", valueName: "DATASET"))
@@ -20,14 +26,30 @@ struct ShowCommand: ParsableCommand {
     @Option(help: "The split to sample.") var split = SplitChoice.all
     @Option(help: "Random seed for the sample.") var seed: UInt64 = 0
     @Option(help: ArgumentHelp("The PNG to write.", valueName: "FILE")) var out = "sheet.png"
+    @Option(name: .customLong("faces"), help: ArgumentHelp("Draw the faces found in this folder or archive of pictures instead.", valueName: "SOURCE"))
+    var facesSource: String?
+    @Option(help: "With --faces: the pictures to draw.") var count = 12
+    @Option(name: .customLong("min-face"), help: ArgumentHelp("With --faces: the smallest face searched, in pixels.", valueName: "PIXELS"))
+    var minFace = 48
+    @Flag(help: "With --faces: mark the eyes alignment levels.") var align = false
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard perClass > 0 else { throw ValidationError("--per-class must be positive, got \(perClass)") }
+        guard count > 0 else { throw ValidationError("--count must be positive, got \(count)") }
+        if facesSource != nil && dataset != nil { throw ValidationError("give a DATASET or --faces SOURCE, not both") }
     }
 
     func run() throws {
+        if let facesSource {
+            var settings = FaceDetector.Settings()
+            settings.minFace = minFace
+            let drawn = try FaceSheet.render(source: facesSource, count: count, search: FaceSearch(detector: try FaceDetector(settings: settings), align: align))
+            try FileIO.writeAtomically(Data(try drawn.sheet.png()), to: out)
+            if !output.quiet { print("wrote \(out): \(drawn.faces) faces in \(drawn.pictures) pictures") }
+            return
+        }
         let chosen = try workspace.resolved.dataset(dataset)
         let wanted = split.split
         var byClass = [[FaceRecord]](repeating: [], count: Emotion.allCases.count)

@@ -159,3 +159,21 @@ extension FaceSearchTests {
         #expect(try Workspace(root: folder.appendingPathComponent("a/work")).latest().manifest.recordCount == records.count)
     }
 }
+
+extension FaceSearchTests {
+    @Test func showFacesDrawsTheFacesFoundInAFolder() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let pictures = folder.appendingPathComponent("pictures")
+        try FileManager.default.createDirectory(at: pictures, withIntermediateDirectories: true)
+        try Data(Self.picture(width: 400, height: 300, faces: [(3, 120, 60, 160)])).write(to: pictures.appendingPathComponent("a.png"))
+        try Data(Self.picture(width: 400, height: 300, faces: [])).write(to: pictures.appendingPathComponent("b.png"))
+        try Data("not a picture".utf8).write(to: pictures.appendingPathComponent("c.txt"))
+        let sheet = folder.appendingPathComponent("faces.png")
+        let run = try cli.ferdata(["show", "--faces", pictures.path, "--align", "--out", sheet.path])
+        #expect(run.status == 0 && run.stdout.contains("faces in 2 pictures"), "\(run.stdout)\(run.stderr)")
+        let png = try Data(contentsOf: sheet)
+        #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+        let csv = try cli.ferdata(["show", "--faces", "samples/faces.csv", "--out", sheet.path])
+        #expect(csv.status == 1 && csv.stderr.contains("give a folder or an archive of pictures"), "\(csv.stderr)")
+    }
+}

@@ -1,0 +1,86 @@
+import FERCore
+import FERMedia
+import Foundation
+
+/// `ferdata show --faces SOURCE`: the first pictures of a folder or archive, each shrunk to fit a
+/// cell, with every face the search finds boxed (the one ingest keeps, the largest, in orange; others
+/// in blue) and, with alignment, the eyes it would level marked: what `--faces detect` will do, to look
+/// at before ingesting.
+public enum FaceSheet {
+    static let cell = 300, columns = 3, caption = 22
+
+    /// - Throws: an unreadable source, or one with no picture.
+    public static func render(source: String, count: Int, search: FaceSearch) throws -> (sheet: Canvas, pictures: Int, faces: Int) {
+        let pictures = try Self.pictures(in: source, count: count)
+        guard !pictures.isEmpty else { throw FerError(.nothingRead, "no picture ferdata reads in \(source)", at: InputLocation(source: source)) }
+        let rows = (pictures.count + columns - 1) / columns
+        var canvas = Canvas(width: columns * (cell + 10) + 10, height: rows * (cell + caption + 10) + 40)
+        canvas.text("\(URL(fileURLWithPath: source).lastPathComponent): faces found (orange: kept by ingest)", x: 10, y: 12, scale: 2)
+        var found = 0
+        for (index, picture) in pictures.enumerated() {
+            let left = 10 + (index % columns) * (cell + 10), top = 40 + (index / columns) * (cell + caption + 10)
+            let shrink = min(1, Double(cell) / Double(max(picture.image.width, picture.image.height)))
+            canvas.draw(Self.shrunk(picture.image, by: shrink), x: left, y: top)
+            let boxes = try search.detector.detect(picture.image)
+            found += boxes.count
+            func at(_ x: Double, _ y: Double) -> (x: Int, y: Int) { (left + Int(x * shrink), top + Int(y * shrink)) }
+            for (rank, box) in boxes.enumerated().reversed() {
+                let color = rank == 0 ? Canvas.Color(234, 134, 20) : Canvas.Color(66, 133, 244)
+                let corners = [at(Double(box.x), Double(box.y)), at(Double(box.x + box.width), Double(box.y)),
+                               at(Double(box.x + box.width), Double(box.y + box.height)), at(Double(box.x), Double(box.y + box.height))]
+                for side in 0..<4 { canvas.line(from: corners[side], to: corners[(side + 1) % 4], color, thickness: 3) }
+                if search.align, let eyes = try search.detector.eyes(in: picture.image, face: box) {
+                    for eye in [eyes.left, eyes.right] {
+                        let point = at(eye.x, eye.y)
+                        canvas.fill(x: point.x - 3, y: point.y - 3, width: 7, height: 7, Canvas.Color(52, 168, 83))
+                    }
+                }
+            }
+            let name = String(picture.name.suffix(30))
+            canvas.text("\(name): \(boxes.isEmpty ? "no face" : "\(boxes.count) face\(boxes.count == 1 ? "" : "s")")", x: left, y: top + cell + 6)
+        }
+        return (canvas, pictures.count, found)
+    }
+
+    /// The first `count` pictures of a folder (sorted paths) or archive (entry order), gray.
+    static func pictures(in source: String, count: Int) throws -> [(name: String, image: GrayImage)] {
+        var pictures: [(name: String, image: GrayImage)] = []
+        func add(_ name: String, _ bytes: UnsafeRawBufferPointer) {
+            if pictures.count < count, let image = try? ImageDecoder.decodeGray(bytes) { pictures.append((name, image)) }
+        }
+        switch try Ingestor.kind(of: source) {
+        case .folder:
+            let root = URL(fileURLWithPath: source)
+            for member in Ingestor.regularFiles(under: root) where pictures.count < count {
+                if case .success(let data) = Ingestor.readFile(root.appendingPathComponent(member).path, maxBytes: ArchiveReader.defaultMaxEntryBytes) {
+                    data.withUnsafeBytes { add(member, $0) }
+                }
+            }
+        case .archive:
+            let reader = try ArchiveReader(path: source)
+            while pictures.count < count, let entry = reader.next() {
+                if case .file(let name, let bytes) = entry { bytes.withUnsafeBytes { add(name, $0) } }
+            }
+        case .csv, .manifest:
+            throw FerError(.invalidArgument, "show --faces draws faces found in pictures: give a folder or an archive of pictures", at: InputLocation(source: source))
+        }
+        return pictures
+    }
+
+    /// The picture shrunk by `factor` (at most 1), each output pixel the mean of the source pixels it covers.
+    static func shrunk(_ image: GrayImage, by factor: Double) -> GrayImage {
+        guard factor < 1 else { return image }
+        let width = max(1, Int(Double(image.width) * factor)), height = max(1, Int(Double(image.height) * factor))
+        var pixels = [UInt8](repeating: 0, count: width * height)
+        for y in 0..<height {
+            let y0 = y * image.height / height, y1 = max(y0 + 1, (y + 1) * image.height / height)
+            for x in 0..<width {
+                let x0 = x * image.width / width, x1 = max(x0 + 1, (x + 1) * image.width / width)
+                var sum = 0
+                for sy in y0..<y1 { for sx in x0..<x1 { sum += Int(image.pixels[sy * image.width + sx]) } }
+                pixels[y * width + x] = UInt8(sum / ((y1 - y0) * (x1 - x0)))
+            }
+        }
+        return GrayImage(width: width, height: height, pixels: pixels)
+    }
+}
