@@ -97,7 +97,7 @@ struct AugmentationOptions: ParsableArguments {
 
 /// `--faces` and `--min-face`, for the commands that read pictures (ingest, crosseval, annotate).
 struct FaceOptions: ParsableArguments {
-    @Option(help: "How the face is found in each picture: auto (a layout's boxes; else a search when the source's first picture is over twice the face size, else the picture is taken as a face crop), detect (search every picture: the largest face, or the picture is rejected as no-face), box (a layout's boxes), none (a face crop already).")
+    @Option(help: "How the face is found in each picture: auto (a layout's boxes; else a search when the source's first picture is over 128 px and twice the face size, else the pictures are taken as face crops), detect (search every picture: the largest face, or the picture is rejected as no-face), box (a layout's boxes), none (a face crop already).")
     var faces = FaceMode.auto
 
     @Option(name: .customLong("min-face"), help: ArgumentHelp("The smallest face a search keeps, in pixels.", valueName: "PIXELS"))

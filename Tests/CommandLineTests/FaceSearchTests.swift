@@ -96,7 +96,7 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let decisions = (summary?["sources"] as? [[String: Any]])?.map { $0["faces"] as? String }
         #expect(decisions == ["none: the first picture is 48x48, a face crop already",
-                              "detect: the first picture is 320x240, larger than a face crop (over 96 px)"])
+                              "detect: the first picture is 320x240, larger than a face crop (over 128 px)"])
         let box = try cli.ferdata(["ingest", scenes.path, "--faces", "box", "--workspace", folder.appendingPathComponent("w2").path])
         #expect(box.status == 1 && box.stderr.contains("--faces box crops by a layout's boxes"), "\(box.stderr)")
         let csv = try cli.ferdata(["ingest", "samples/faces.csv", "--faces", "detect", "--workspace", folder.appendingPathComponent("w3").path])

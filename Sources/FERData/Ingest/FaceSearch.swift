@@ -5,8 +5,8 @@ import FERMedia
 /// How ingest (and crosseval, which reads through it) finds the face in a picture: `--faces`.
 public enum FaceMode: String, StageChoice {
     /// Per source: a layout's boxes where its list gives them; otherwise faces are searched when the
-    /// source's first image is larger than twice the dataset's face side, and the image is taken as a
-    /// face crop when it is not. The summary says what was decided and why.
+    /// source's first picture's shorter side is over 128 px and over twice the dataset's face side, and
+    /// the pictures are taken as face crops when it is not. The summary says what was decided and why.
     case auto
     /// Search every image for faces (OpenCV's Haar cascades, `FaceDetector`).
     case detect

@@ -128,10 +128,11 @@ public final class Ingestor {
             if boxes {
                 decision = "box: the layout's list gives boxes"
             } else if let size = firstPicture() {
-                let faceSide = options.layout.shape.height
-                if min(size.width, size.height) > 2 * faceSide {
+                // Face crops as datasets ship them (FER-2013's 48 px, RAF-DB's aligned 100 px) stay crops.
+                let cropSide = max(Self.largestFaceCrop, 2 * options.layout.shape.height)
+                if min(size.width, size.height) > cropSide {
                     sourceLayout.faceSearch = try faceSearch()
-                    decision = "detect: the first picture is \(size.width)x\(size.height), larger than a face crop (over \(2 * faceSide) px)"
+                    decision = "detect: the first picture is \(size.width)x\(size.height), larger than a face crop (over \(cropSide) px)"
                 } else {
                     decision = "none: the first picture is \(size.width)x\(size.height), a face crop already"
                 }
@@ -141,6 +142,9 @@ public final class Ingestor {
         }
         noteSource { $0.faces = decision }
     }
+
+    /// `--faces auto` takes pictures up to this side (or twice the face size, if larger) as face crops.
+    static let largestFaceCrop = 128
 
     private func faceSearch() throws -> FaceSearch {
         if detector == nil {
