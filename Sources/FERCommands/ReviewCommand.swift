@@ -3,6 +3,7 @@ import FERCore
 import FERData
 import FERReview
 import FERReviewServer
+import FERStages
 import Foundation
 
 /// `ferdata review QUEUE`: the labelling page for a queue of faces, or `--agreement`.
@@ -39,8 +40,8 @@ struct ReviewCommand: ParsableCommand {
     @Option(help: ArgumentHelp("pseudo: queue confidences below this; ferplus: the crowd's largest vote shares below this.", valueName: "P"))
     var below = ReviewQueue.Options().below
     @Option(help: ArgumentHelp("ferplus: the FER+ votes file (fer2013new.csv).", valueName: "FILE")) var votes: String?
-    @Option(help: ArgumentHelp("dataset: only this split.", valueName: "train|val|test")) var split: String?
-    @Option(name: .customLong("class"), help: ArgumentHelp("dataset: only this class.", valueName: "CLASS")) var emotion: String?
+    @Option(help: "dataset: only this split.") var split = SplitChoice.all
+    @Option(name: .customLong("class"), help: "dataset: only this class.") var emotion: Emotion?
     @Option(help: ArgumentHelp("Who is deciding (default: $USER).", valueName: "NAME"))
     var annotator = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "annotator"
     @Option(help: ArgumentHelp("The address to listen on; anything but 127.0.0.1 lets other machines reach the page (with the token).", valueName: "HOST"))
@@ -62,24 +63,15 @@ struct ReviewCommand: ParsableCommand {
         guard below > 0 && below <= 1 else { throw ValidationError("--below must be in (0, 1], got \(below)") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
         guard !annotator.isEmpty else { throw ValidationError("--annotator must not be empty") }
-        _ = try queueOptions()
     }
 
-    func queueOptions() throws -> ReviewQueue.Options {
+    var queueOptions: ReviewQueue.Options {
         var options = ReviewQueue.Options()
         options.file = file
         options.below = below
         options.votes = votes
-        if let split {
-            guard let value = Split.allCases.first(where: { $0.name == split }) else { throw ValidationError("unknown --split '\(split)'") }
-            options.split = value
-        }
-        if let emotion {
-            guard let index = Emotion.names.firstIndex(of: emotion) else {
-                throw ValidationError("unknown --class '\(emotion)': expected one of \(Emotion.names.joined(separator: ", "))")
-            }
-            options.emotion = Emotion(rawValue: UInt8(index))
-        }
+        options.split = split.split
+        options.emotion = emotion
         return options
     }
 
@@ -87,7 +79,7 @@ struct ReviewCommand: ParsableCommand {
         let workspace = input.workspace.resolved
         let store = try ReviewStore(workspace: workspace)
         if agreement { return try reportAgreement(store) }
-        let (built, dataset) = try ReviewQueue.build(queue!, from: try workspace.dataset(input.from), options: try queueOptions(),
+        let (built, dataset) = try ReviewQueue.build(queue!, from: try workspace.dataset(input.from), options: queueOptions,
                                                      workspace: workspace)
         let queue = try store.open(built)
         var configuration = ReviewServer.Configuration(annotator: annotator)
@@ -128,3 +120,8 @@ struct ReviewCommand: ParsableCommand {
 }
 
 extension ReviewQueue.Kind: ExpressibleByArgument {}
+
+extension Emotion: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { names }
+}

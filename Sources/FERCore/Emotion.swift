@@ -24,4 +24,10 @@ public enum Emotion: UInt8, CaseIterable, Sendable, Codable, CustomStringConvert
     }
 
     public var description: String { name }
+
+    /// The class of a name in `names` (`happy`), nil for any other text.
+    public init?(name: String) {
+        guard let index = Self.names.firstIndex(of: name) else { return nil }
+        self.init(rawValue: UInt8(index))
+    }
 }

@@ -40,12 +40,20 @@ public struct Decision: Codable, Sendable, Equatable {
     /// Every label a decision may give, in key order: 1-7 the classes, then unusable (key 0).
     public static let labels = Emotion.names + [unusable]
 
+    /// Each annotator's standing decision per face: the latest of theirs not undone (`decisions` in
+    /// stored order). Review, agreement and relabel all count these.
+    public static func standing(_ decisions: [Decision]) -> [String: [UInt64: Decision]] {
+        var latest: [String: [UInt64: Decision]] = [:]
+        for decision in decisions where !decision.undone { latest[decision.annotator, default: [:]][decision.recordID] = decision }
+        return latest
+    }
+
     /// The class a label names (nil for `unusable`); throws for anything else.
     public static func emotion(_ label: String) throws -> Emotion? {
         if label == unusable { return nil }
-        guard let index = Emotion.names.firstIndex(of: label) else {
+        guard let emotion = Emotion(name: label) else {
             throw FerError(.invalidArgument, "unknown label '\(label)': expected one of \(labels.joined(separator: ", "))")
         }
-        return Emotion(rawValue: UInt8(index))
+        return emotion
     }
 }

@@ -33,7 +33,9 @@ public struct DecisionCombiner: Sendable {
     /// ones left out) in `decisions`.
     public func combine(_ decisions: [Decision]) -> [UInt64: Outcome] {
         var latest: [UInt64: [String: Decision]] = [:]
-        for decision in decisions where !decision.undone { latest[decision.recordID, default: [:]][decision.annotator] = decision }
+        for (annotator, byRecord) in Decision.standing(decisions) {
+            for (record, decision) in byRecord { latest[record, default: [:]][annotator] = decision }
+        }
         return latest.mapValues { byAnnotator in
             let standing = byAnnotator.values.sorted { $0.id < $1.id }
             if rule == .adjudicator, let adjudicator, let final = byAnnotator[adjudicator] {

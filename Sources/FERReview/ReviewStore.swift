@@ -178,14 +178,7 @@ public final class ReviewStore: Sendable {
 
     /// Each record's standing decision by one annotator in one queue: the latest not undone.
     public func standing(queue: String, annotator: String) throws -> [UInt64: Decision] {
-        Self.standing(try decisions(queue: queue, annotator: annotator))
-    }
-
-    /// The latest decision per record of `decisions` (in stored order).
-    public static func standing(_ decisions: [Decision]) -> [UInt64: Decision] {
-        var latest: [UInt64: Decision] = [:]
-        for decision in decisions where !decision.undone { latest[decision.recordID] = decision }
-        return latest
+        Decision.standing(try decisions(queue: queue, annotator: annotator))[annotator] ?? [:]
     }
 
     /// A short fingerprint of everything stored (rows, latest id, undone rows): a relabel made from

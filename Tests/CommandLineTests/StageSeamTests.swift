@@ -58,8 +58,8 @@ import Testing
         // optimizer, schedule, class-weights, augment (train); conflicts (dedup); split (eval, export, show);
         // format (export); votes (annotate); tta (train, eval, crosseval); copies, filter, rank, apply and
         // the five of train (suspects); layout (ingest, crosseval); color (ingest); combine (relabel);
-        // QUEUE (review); faces (ingest, crosseval, annotate).
-        #expect(choices == 30)
+        // QUEUE, split and class (review); faces (ingest, crosseval, annotate).
+        #expect(choices == 32)
     }
 
     @Test func aBadChoiceIsAUsageErrorThatNamesTheValues() throws {
