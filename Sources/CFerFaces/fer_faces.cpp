@@ -31,6 +31,24 @@ std::vector<cv::Rect> merge(std::vector<cv::Rect> boxes) {
     return kept;
 }
 
+// Runs an OpenCV call sequence, turning any exception into a status and a message: nothing thrown
+// leaves this file.
+template <typename Body>
+int guarded(const char *doing, char *message, size_t capacity, Body body) {
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        say(message, capacity, "out of memory");
+        return no_memory;
+    } catch (const std::exception &error) {
+        say(message, capacity, error.what());
+        return corrupt;
+    } catch (...) {
+        say(message, capacity, doing);
+        return corrupt;
+    }
+}
+
 }  // namespace
 
 struct fer_face_detector {
@@ -44,37 +62,32 @@ struct fer_face_detector {
 extern "C" fer_face_detector *fer_faces_open(const char *detector_path, const char *verifier_path, const char *eye_path,
                                              char *message, size_t message_capacity) {
     fer_face_detector *detector = nullptr;
-    try {
+    const int status = guarded("unknown error loading the cascades", message, message_capacity, [&]() -> int {
+        if (!detector_path) {
+            say(message, message_capacity, "no face cascade given");
+            return unsupported;
+        }
         // ferdata runs one detector per core itself; OpenCV's own threads would compete with them.
         cv::setNumThreads(1);
         detector = new fer_face_detector();
-        if (!detector->detector.load(detector_path)) {
-            say(message, message_capacity, "cannot load the face cascade");
-            delete detector;
-            return nullptr;
-        }
-        if (verifier_path) {
-            if (!detector->verifier.load(verifier_path)) {
-                say(message, message_capacity, "cannot load the verifying cascade");
-                delete detector;
-                return nullptr;
+        detector->verifies = verifier_path != nullptr;
+        detector->finds_eyes = eye_path != nullptr;
+        const struct {
+            cv::CascadeClassifier &cascade;
+            const char *path;
+            const char *failure;
+        } cascades[] = {{detector->detector, detector_path, "cannot load the face cascade"},
+                        {detector->verifier, verifier_path, "cannot load the verifying cascade"},
+                        {detector->eyes, eye_path, "cannot load the eye cascade"}};
+        for (const auto &wanted : cascades) {
+            if (wanted.path && !wanted.cascade.load(wanted.path)) {
+                say(message, message_capacity, wanted.failure);
+                return unsupported;
             }
-            detector->verifies = true;
         }
-        if (eye_path) {
-            if (!detector->eyes.load(eye_path)) {
-                say(message, message_capacity, "cannot load the eye cascade");
-                delete detector;
-                return nullptr;
-            }
-            detector->finds_eyes = true;
-        }
-        return detector;
-    } catch (const std::exception &error) {
-        say(message, message_capacity, error.what());
-    } catch (...) {
-        say(message, message_capacity, "unknown error loading the cascades");
-    }
+        return ok;
+    });
+    if (status == ok) return detector;
     delete detector;
     return nullptr;
 }
@@ -94,7 +107,7 @@ extern "C" int fer_faces_detect(fer_face_detector *detector, const uint8_t *pixe
         say(message, message_capacity, "no image to search");
         return unsupported;
     }
-    try {
+    return guarded("unknown error in face detection", message, message_capacity, [&]() -> int {
         const cv::Mat image((int)height, (int)width, CV_8UC1, const_cast<uint8_t *>(pixels));
         const int smallest = (int)std::max<uint32_t>(params->min_face, 20);
         const int largest = params->max_face ? (int)params->max_face : (int)std::max(width, height);
@@ -121,16 +134,7 @@ extern "C" int fer_faces_detect(fer_face_detector *detector, const uint8_t *pixe
         for (uint32_t i = 0; i < capacity && i < found.size(); i++)
             boxes[i] = fer_box{found[i].x, found[i].y, found[i].width, found[i].height};
         return ok;
-    } catch (const std::bad_alloc &) {
-        say(message, message_capacity, "out of memory");
-        return no_memory;
-    } catch (const std::exception &error) {
-        say(message, message_capacity, error.what());
-        return corrupt;
-    } catch (...) {
-        say(message, message_capacity, "unknown error in face detection");
-        return corrupt;
-    }
+    });
 }
 
 extern "C" int fer_faces_eyes(fer_face_detector *detector, const uint8_t *pixels, uint32_t width, uint32_t height,
@@ -140,7 +144,7 @@ extern "C" int fer_faces_eyes(fer_face_detector *detector, const uint8_t *pixels
         say(message, message_capacity, "no eye cascade loaded");
         return unsupported;
     }
-    try {
+    return guarded("unknown error in eye detection", message, message_capacity, [&]() -> int {
         const cv::Mat image((int)height, (int)width, CV_8UC1, const_cast<uint8_t *>(pixels));
         const cv::Rect frame(0, 0, (int)width, (int)height);
         const cv::Rect box(face->x, face->y, face->width, face->height);
@@ -165,14 +169,5 @@ extern "C" int fer_faces_eyes(fer_face_detector *detector, const uint8_t *pixels
         eyes[3] = centres[1].y;
         *found = 1;
         return ok;
-    } catch (const std::bad_alloc &) {
-        say(message, message_capacity, "out of memory");
-        return no_memory;
-    } catch (const std::exception &error) {
-        say(message, message_capacity, error.what());
-        return corrupt;
-    } catch (...) {
-        say(message, message_capacity, "unknown error in eye detection");
-        return corrupt;
-    }
+    });
 }

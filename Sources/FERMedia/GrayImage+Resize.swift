@@ -120,9 +120,9 @@ extension GrayImage {
 extension GrayImage {
     /// A `side` x `side` picture sampled (bilinear, edges clamped) along a rotated frame: output pixel
     /// (u, v) is the picture's point `origin + (u + 0.5 - anchorX) * axis + (v + 0.5 - anchorY) * normal`,
-    /// where `axis` is (cos angle, sin angle) times `scale` and `normal` is it turned a right angle.
-    public func rotatedCrop(side: Int, origin: (x: Double, y: Double), anchor: (x: Double, y: Double), angle: Double, scale: Double) -> GrayImage {
-        let cosine = cos(angle) * scale, sine = sin(angle) * scale
+    /// where `axis` is (cos angle, sin angle) and `normal` is it turned a right angle.
+    public func rotatedCrop(side: Int, origin: (x: Double, y: Double), anchor: (x: Double, y: Double), angle: Double) -> GrayImage {
+        let cosine = cos(angle), sine = sin(angle)
         var out = [UInt8](repeating: 0, count: side * side)
         for v in 0..<side {
             let b = Double(v) + 0.5 - anchor.y

@@ -134,9 +134,9 @@ extension FaceSearchTests {
     /// The turned crop alignment uses: no turn is a plain crop; a quarter turn maps rows onto columns.
     @Test func aRotatedCropSamplesAlongTheTurnedFrame() {
         let image = GrayImage(width: 8, height: 8, pixels: (0..<64).map { UInt8($0) })
-        let plain = image.rotatedCrop(side: 4, origin: (x: 4, y: 4), anchor: (x: 2, y: 2), angle: 0, scale: 1)
+        let plain = image.rotatedCrop(side: 4, origin: (x: 4, y: 4), anchor: (x: 2, y: 2), angle: 0)
         #expect(plain.pixels == image.cropped(x: 2, y: 2, width: 4, height: 4)!.pixels)
-        let turned = image.rotatedCrop(side: 4, origin: (x: 4, y: 4), anchor: (x: 2, y: 2), angle: .pi / 2, scale: 1)
+        let turned = image.rotatedCrop(side: 4, origin: (x: 4, y: 4), anchor: (x: 2, y: 2), angle: .pi / 2)
         // Output column u runs down the picture's rows, output row v runs leftwards along its columns.
         for v in 0..<4 {
             for u in 0..<4 { #expect(turned.pixels[v * 4 + u] == image.pixels[(2 + u) * 8 + (5 - v)], "u \(u) v \(v)") }

@@ -57,7 +57,7 @@ public struct FaceSearch: Sendable, Equatable {
         guard let box = try detector.detect(gray).first else { return nil }
         if align, let frame = try aligned(gray, face: box) {
             return Face(box: box, planes: planes.map {
-                $0.rotatedCrop(side: frame.side, origin: frame.middle, anchor: frame.anchor, angle: frame.angle, scale: 1)
+                $0.rotatedCrop(side: frame.side, origin: frame.middle, anchor: frame.anchor, angle: frame.angle)
             }, eyeAngle: frame.angle)
         }
         let region = Self.framed(box, width: gray.width, height: gray.height)

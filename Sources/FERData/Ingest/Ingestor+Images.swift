@@ -196,14 +196,13 @@ extension Ingestor {
             face = layout.facePixels(searched.planes)
         case .failure(let refusal): return refuse(refusal.reason, refusal.detail)
         }
+        let recordID = FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal))
         func record(_ label: Emotion?) -> FaceRecord {
             FaceRecord(
                 pixels: face.pixels, label: label, split: placement.split, usage: placement.usage,
-                sourceIndex: sourceIndex, locator: UInt64(image.ordinal),
-                recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal)),
+                sourceIndex: sourceIndex, locator: UInt64(image.ordinal), recordID: recordID,
                 sourceName: image.member, subject: placement.subject, shape: face.shape)
         }
-        let recordID = FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal))
         let result = layout.readsLabels
             ? outcome(placement.label, name: placement.labelName, location: location, ordinal: ordinal) { record($0) }
             : .face(EncodedRecord(record(nil)), ordinal: ordinal)
