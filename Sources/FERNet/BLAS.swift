@@ -33,7 +33,18 @@ public enum ProcessSettings {
 
     private static let once: Void = {
         openblas_set_num_threads(1)
+        stopOpenBLASThreads()
         setenv("TZ", ":/etc/localtime", 0)
         tzset()
     }()
+
+    /// Joins the worker threads OpenBLAS's pthread build starts when it is loaded: each spins on
+    /// `sched_yield` for about 0.1 s before it sleeps, taking a core from whatever the process does
+    /// first (a tenth of a WebP ingest's wall time). Single-threaded OpenBLAS never wakes them. Looked
+    /// up at run time, because OpenBLAS's serial and OpenMP builds have no such function.
+    private static func stopOpenBLASThreads() {
+        typealias Shutdown = @convention(c) () -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
+        _ = unsafeBitCast(symbol, to: Shutdown.self)()
+    }
 }
