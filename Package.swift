@@ -27,11 +27,14 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Our C shims: every setjmp/longjmp of libjpeg and libpng, every error handler of libtiff, stays in here.
         .target(name: "CFerShims", dependencies: ["CJPEG", "CPNG", "CTIFF", "CWebP", "CZlib"]),
-        // Face detection: OpenCV's Haar cascades (Debian's libopencv-objdetect-dev, cascades from opencv-data)
-        // behind our C interface; every C++ exception stays in here.
+        // Face detection, OpenCV's Haar cascades (Debian's libopencv-objdetect-dev, cascades from opencv-data),
+        // and eye landmarks, dlib's shape predictor (libdlib-dev, its model from libdlib-data), behind our C
+        // interface; every C++ exception stays in here.
         .target(name: "CFerFaces",
-                cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
-                linkerSettings: [.linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core")]),
+                // -O2 in debug builds too: dlib's shape predictor is header code, and unoptimised it fits 10x slower.
+                cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
+                linkerSettings: [.linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+                                 .linkedLibrary("dlib"), .linkedLibrary("openblas")]),
 
         // Swift side: core types → media (codecs, resize) → data (records, shards, curation) → net (model,
         // trainer) → eval (scores, cross-dataset, annotation, reports) → stages and pipelines → CLI.

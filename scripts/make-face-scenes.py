@@ -101,7 +101,9 @@ def main():
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     parser.add_argument("--classes", action="store_true", help="one face per scene, in class folders, beside the original crops")
-    parser.add_argument("--rotate", type=float, default=0, help="turn each pasted face by a random angle within +-DEGREES (truth: angle)")
+    parser.add_argument("--rotate", type=float, default=0,
+                        help="turn each pasted face by a random angle within +-DEGREES (truth: angle); the same scenes with the "
+                             "faces unturned go to OUT/upright")
     args = parser.parse_args()
     faces = test_faces(args.data)
     rng = np.random.default_rng(args.seed)
@@ -113,6 +115,7 @@ def main():
     next_face = 0
     for scene in range(args.scenes):
         kind, canvas = background(rng, faces, scene)
+        upright = canvas.copy()
         boxes = []
         for _ in range(int(rng.integers(1, 4))):
             size = int(rng.integers(60, 301))
@@ -125,6 +128,7 @@ def main():
             name, label, face = faces[order[next_face % len(faces)]]
             next_face += 1
             pasted = Image.fromarray(face).resize((size, size), Image.BICUBIC)
+            upright[y:y + size, x:x + size] = np.asarray(pasted)
             angle = float(rng.uniform(-args.rotate, args.rotate)) if args.rotate else 0.0
             if angle:
                 # Counter-clockwise as seen; the corners the turn uncovers take the face's mean gray.
@@ -133,9 +137,13 @@ def main():
             boxes.append({"x": x, "y": y, "size": size, "member": name, "label": label, "angle": angle})
         file = f"scene-{scene:04d}.png"
         Image.fromarray(canvas).save(os.path.join(args.out, file))
+        if args.rotate:
+            os.makedirs(os.path.join(args.out, "upright"), exist_ok=True)
+            Image.fromarray(upright).save(os.path.join(args.out, "upright", file))
         truth.append({"file": file, "background": kind, "faces": boxes})
-    with open(os.path.join(args.out, "truth.json"), "w") as f:
-        json.dump({"seed": args.seed, "scenes": truth}, f, indent=1)
+    for folder in [args.out] + ([os.path.join(args.out, "upright")] if args.rotate else []):
+        with open(os.path.join(folder, "truth.json"), "w") as f:
+            json.dump({"seed": args.seed, "scenes": truth}, f, indent=1)
     print(f"{args.scenes} scenes, {sum(len(s['faces']) for s in truth)} faces -> {args.out}")
 
 

@@ -1,9 +1,7 @@
 #include "fer_faces.h"
+#include "fer_guard.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <exception>
-#include <new>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -11,12 +9,7 @@
 
 namespace {
 
-// The status codes of fer_shims.h.
-enum { ok = 0, corrupt = 1, unsupported = 3, no_memory = 4 };
-
-void say(char *message, size_t capacity, const char *text) {
-    if (message && capacity) std::snprintf(message, capacity, "%s", text);
-}
+using namespace fer;
 
 // Merges boxes whose centres fall inside a larger box already kept (the detector and the verifier
 // report one face several times at neighbouring scales).
@@ -31,36 +24,16 @@ std::vector<cv::Rect> merge(std::vector<cv::Rect> boxes) {
     return kept;
 }
 
-// Runs an OpenCV call sequence, turning any exception into a status and a message: nothing thrown
-// leaves this file.
-template <typename Body>
-int guarded(const char *doing, char *message, size_t capacity, Body body) {
-    try {
-        return body();
-    } catch (const std::bad_alloc &) {
-        say(message, capacity, "out of memory");
-        return no_memory;
-    } catch (const std::exception &error) {
-        say(message, capacity, error.what());
-        return corrupt;
-    } catch (...) {
-        say(message, capacity, doing);
-        return corrupt;
-    }
-}
-
 }  // namespace
 
 struct fer_face_detector {
     cv::CascadeClassifier detector;
     cv::CascadeClassifier verifier;
-    cv::CascadeClassifier eyes;
     bool verifies = false;
-    bool finds_eyes = false;
 };
 
-extern "C" fer_face_detector *fer_faces_open(const char *detector_path, const char *verifier_path, const char *eye_path,
-                                             char *message, size_t message_capacity) {
+extern "C" fer_face_detector *fer_faces_open(const char *detector_path, const char *verifier_path, char *message,
+                                             size_t message_capacity) {
     fer_face_detector *detector = nullptr;
     const int status = guarded("unknown error loading the cascades", message, message_capacity, [&]() -> int {
         if (!detector_path) {
@@ -71,14 +44,12 @@ extern "C" fer_face_detector *fer_faces_open(const char *detector_path, const ch
         cv::setNumThreads(1);
         detector = new fer_face_detector();
         detector->verifies = verifier_path != nullptr;
-        detector->finds_eyes = eye_path != nullptr;
         const struct {
             cv::CascadeClassifier &cascade;
             const char *path;
             const char *failure;
         } cascades[] = {{detector->detector, detector_path, "cannot load the face cascade"},
-                        {detector->verifier, verifier_path, "cannot load the verifying cascade"},
-                        {detector->eyes, eye_path, "cannot load the eye cascade"}};
+                        {detector->verifier, verifier_path, "cannot load the verifying cascade"}};
         for (const auto &wanted : cascades) {
             if (wanted.path && !wanted.cascade.load(wanted.path)) {
                 say(message, message_capacity, wanted.failure);
@@ -137,37 +108,3 @@ extern "C" int fer_faces_detect(fer_face_detector *detector, const uint8_t *pixe
     });
 }
 
-extern "C" int fer_faces_eyes(fer_face_detector *detector, const uint8_t *pixels, uint32_t width, uint32_t height,
-                              const fer_box *face, float *eyes, int32_t *found, char *message, size_t message_capacity) {
-    *found = 0;
-    if (!detector || !detector->finds_eyes || !pixels || !face) {
-        say(message, message_capacity, "no eye cascade loaded");
-        return unsupported;
-    }
-    return guarded("unknown error in eye detection", message, message_capacity, [&]() -> int {
-        const cv::Mat image((int)height, (int)width, CV_8UC1, const_cast<uint8_t *>(pixels));
-        const cv::Rect frame(0, 0, (int)width, (int)height);
-        const cv::Rect box(face->x, face->y, face->width, face->height);
-        const int smallest = std::max(8, box.width / 10), largest = std::max(smallest + 1, box.width / 3);
-        cv::Point2f centres[2];
-        for (int side = 0; side < 2; side++) {
-            // The upper 60 % of the box, its left or right half (with a little overlap at the middle).
-            const cv::Rect quarter = cv::Rect(box.x + side * box.width * 45 / 100, box.y + box.height / 10,
-                                              box.width * 55 / 100, box.height / 2) & frame;
-            if (quarter.width < smallest || quarter.height < smallest) return ok;
-            std::vector<cv::Rect> found_eyes;
-            detector->eyes.detectMultiScale(image(quarter), found_eyes, 1.05, 3, 0, cv::Size(smallest, smallest), cv::Size(largest, largest));
-            if (found_eyes.empty()) return ok;
-            const cv::Rect eye = *std::max_element(found_eyes.begin(), found_eyes.end(),
-                                                   [](const cv::Rect &a, const cv::Rect &b) { return a.area() < b.area(); });
-            centres[side] = cv::Point2f(quarter.x + eye.x + eye.width / 2.0f, quarter.y + eye.y + eye.height / 2.0f);
-        }
-        if (centres[1].x - centres[0].x < box.width / 6.0f) return ok;  // one eye found twice
-        eyes[0] = centres[0].x;
-        eyes[1] = centres[0].y;
-        eyes[2] = centres[1].x;
-        eyes[3] = centres[1].y;
-        *found = 1;
-        return ok;
-    });
-}

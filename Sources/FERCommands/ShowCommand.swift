@@ -11,8 +11,8 @@ struct ShowCommand: ParsableCommand {
         abstract: "A contact sheet of a dataset (one row of sample faces per class), or of the faces found in pictures.",
         discussion: """
             With --faces SOURCE (a folder or archive of pictures): its first --count pictures with every \
-            face the search finds boxed, the one ingest --faces detect keeps in orange, and with --align the \
-            eyes it levels.
+            face the search finds boxed, the one ingest --faces detect keeps in orange, and with --align its \
+            68 landmarks (dlib's) and the eyes it levels (red where the fit did not settle).
 
             Example:
               ferdata show --per-class 16 --out sheet.png
@@ -31,7 +31,7 @@ struct ShowCommand: ParsableCommand {
     @Option(help: "With --faces: the pictures to draw.") var count = 12
     @Option(name: .customLong("min-face"), help: ArgumentHelp("With --faces: the smallest face searched, in pixels.", valueName: "PIXELS"))
     var minFace = 48
-    @Flag(help: "With --faces: mark the eyes alignment levels.") var align = false
+    @Flag(help: "With --faces: mark the landmarks and the eyes alignment levels.") var align = false
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
@@ -45,7 +45,7 @@ struct ShowCommand: ParsableCommand {
         if let facesSource {
             var settings = FaceDetector.Settings()
             settings.minFace = minFace
-            let drawn = try FaceSheet.render(source: facesSource, count: count, search: FaceSearch(detector: try FaceDetector(settings: settings), align: align))
+            let drawn = try FaceSheet.render(source: facesSource, count: count, search: try FaceSearch(detector: try FaceDetector(settings: settings), align: align))
             try FileIO.writeAtomically(Data(try drawn.sheet.png()), to: out)
             if !output.quiet { print("wrote \(out): \(drawn.faces) faces in \(drawn.pictures) pictures") }
             return

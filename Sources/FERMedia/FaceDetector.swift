@@ -47,12 +47,10 @@ public final class FaceDetector: @unchecked Sendable {
 
     public static let detectingCascade = "haarcascade_frontalface_alt2.xml"
     public static let verifyingCascade = "haarcascade_frontalface_default.xml"
-    public static let eyeCascade = "haarcascade_eye.xml"
 
     public let settings: Settings
     private let detectorPath: String
     private let verifierPath: String
-    private let eyePath: String
     private let lock = NSLock()
     private var idle: [OpaquePointer] = []
 
@@ -61,7 +59,6 @@ public final class FaceDetector: @unchecked Sendable {
         self.settings = settings
         detectorPath = folder + "/" + Self.detectingCascade
         verifierPath = folder + "/" + Self.verifyingCascade
-        eyePath = folder + "/" + Self.eyeCascade
         idle.append(try open())
     }
 
@@ -70,11 +67,11 @@ public final class FaceDetector: @unchecked Sendable {
     }
 
     private func open() throws -> OpaquePointer {
-        for path in [detectorPath, verifierPath, eyePath] where !FileManager.default.fileExists(atPath: path) {
+        for path in [detectorPath, verifierPath] where !FileManager.default.fileExists(atPath: path) {
             throw FerError(.sourceMissing, "face detection needs OpenCV's Haar cascades: no \(path) (Debian package opencv-data, or set FERDATA_CASCADES)")
         }
         var message = [CChar](repeating: 0, count: 256)
-        guard let detector = fer_faces_open(detectorPath, verifierPath, eyePath, &message, message.count) else {
+        guard let detector = fer_faces_open(detectorPath, verifierPath, &message, message.count) else {
             throw FerError(.sourceUnreadable, "cannot load the face cascades from \(detectorPath): \(String(cString: message))")
         }
         return detector
@@ -99,23 +96,6 @@ public final class FaceDetector: @unchecked Sendable {
         return boxes.prefix(Int(min(count, UInt32(boxes.count)))).map {
             FaceBox(x: Int($0.x), y: Int($0.y), width: Int($0.width), height: Int($0.height))
         }
-    }
-
-    /// The centres of a face's eyes (left, then right, in the picture's pixels), or nil when either is
-    /// not found: the largest eye detection in the upper left and upper right of its box.
-    public func eyes(in image: GrayImage, face: FaceBox) throws -> (left: (x: Double, y: Double), right: (x: Double, y: Double))? {
-        let detector = try borrow()
-        defer { giveBack(detector) }
-        var box = fer_box(x: Int32(face.x), y: Int32(face.y), width: Int32(face.width), height: Int32(face.height))
-        var centres = [Float](repeating: 0, count: 4)
-        var found: Int32 = 0
-        var message = [CChar](repeating: 0, count: 256)
-        let status = image.pixels.withUnsafeBufferPointer { pixels in
-            fer_faces_eyes(detector, pixels.baseAddress, UInt32(image.width), UInt32(image.height), &box, &centres, &found, &message, message.count)
-        }
-        guard status == FER_OK.rawValue else { throw FerError(.corruptImage, "eye detection failed: \(String(cString: message))") }
-        guard found == 1 else { return nil }
-        return ((Double(centres[0]), Double(centres[1])), (Double(centres[2]), Double(centres[3])))
     }
 
     private func borrow() throws -> OpaquePointer {

@@ -94,16 +94,18 @@ func faces(scenes folder: String, settings: FaceDetector.Settings, runs: Int) th
         seconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
     var boxes: [String: [[Int]]] = [:]
-    var eyeAngles: [String: [Double?]] = [:]
+    var eyes: [String: [[Double]?]] = [:]
+    let landmarker = try FaceLandmarker.shared()
     for (index, (scene, faces)) in zip(truth.scenes, found).enumerated() {
         boxes[scene.file] = faces.map { [$0.x, $0.y, $0.width, $0.height] }
-        let search = FaceSearch(detector: detector, align: true)
-        eyeAngles[scene.file] = try faces.map { face in
-            try search.aligned(images[index], face: face).map { $0.angle * 180 / .pi }
+        // The eyes alignment levels (left x, y, right x, y), nil where the landmarks did not settle.
+        eyes[scene.file] = try faces.map { face in
+            let fit = try landmarker.fit(images[index], face: face)
+            return fit.settled ? [fit.left.x, fit.left.y, fit.right.x, fit.right.y] : nil
         }
     }
-    struct Result: Encodable { var seconds: [Double]; var boxes: [String: [[Int]]]; var eyeAngles: [String: [Double?]] }
-    print(String(decoding: try JSONEncoder().encode(Result(seconds: seconds, boxes: boxes, eyeAngles: eyeAngles)), as: UTF8.self))
+    struct Result: Encodable { var seconds: [Double]; var boxes: [String: [[Int]]]; var eyes: [String: [[Double]?]] }
+    print(String(decoding: try JSONEncoder().encode(Result(seconds: seconds, boxes: boxes, eyes: eyes)), as: UTF8.self))
 }
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -1,6 +1,7 @@
 /*
- * fer_faces: face detection for ferdata, OpenCV's Haar cascades (C++) behind a C interface of ours.
- * Every call into OpenCV happens inside a try/catch here: no C++ exception and no OpenCV error reaches
+ * fer_faces: face detection for ferdata, OpenCV's Haar cascades, and facial landmarks, dlib's shape
+ * predictor (both C++), behind a C interface of ours.
+ * Every call into OpenCV and dlib happens inside a try/catch here: no C++ exception and no library error reaches
  * Swift, which only sees a status code (fer_shims.h's) and a message copied into its buffer.
  * A detector is used by one thread at a time; make one per thread.
  */
@@ -33,10 +34,8 @@ typedef struct {
 } fer_detect_params;
 
 /* Loads the detecting cascade and, unless verifier_path is NULL, a second cascade that must also find
- * a face around each candidate, and unless eye_path is NULL an eye cascade for fer_faces_eyes. NULL, with
- * the reason in message, when a file cannot be loaded. */
-fer_face_detector *fer_faces_open(const char *detector_path, const char *verifier_path, const char *eye_path,
-                                  char *message, size_t message_capacity);
+ * a face around each candidate. NULL, with the reason in message, when a file cannot be loaded. */
+fer_face_detector *fer_faces_open(const char *detector_path, const char *verifier_path, char *message, size_t message_capacity);
 void fer_faces_close(fer_face_detector *detector);
 
 /* Finds faces in an 8-bit gray image of width x height (rows of `width` bytes), largest first. Writes
@@ -45,11 +44,22 @@ int fer_faces_detect(fer_face_detector *detector, const uint8_t *pixels, uint32_
                      const fer_detect_params *params, fer_box *boxes, uint32_t capacity, uint32_t *count,
                      char *message, size_t message_capacity);
 
-/* Finds the eyes of a face: the largest eye detection in the upper left and in the upper right quarter
- * of its box. Writes their centres to eyes (left x, left y, right x, right y, in picture pixels) and
- * *found = 1, or *found = 0 when either is missing. */
-int fer_faces_eyes(fer_face_detector *detector, const uint8_t *pixels, uint32_t width, uint32_t height,
-                   const fer_box *face, float *eyes, int32_t *found, char *message, size_t message_capacity);
+typedef struct fer_landmarker fer_landmarker;
+
+/* Loads dlib's 68-point shape predictor (Debian's libdlib-data). NULL, with the reason in message, when
+ * the file cannot be read. A landmarker is read-only once loaded: every thread may use one at once. */
+fer_landmarker *fer_landmarks_open(const char *model_path, char *message, size_t message_capacity);
+void fer_landmarks_close(fer_landmarker *landmarker);
+
+/* Finds the eyes of the face in `face`: the 68 landmarks are fitted, then fitted again `refits` times
+ * on the face turned upright by the eye line found so far (the predictor starts from an upright mean
+ * face and fits turned faces poorly). Writes the eye centres (the means of each eye's six points: left
+ * x, left y, right x, right y, in picture pixels, "left" as seen) to eyes, unless points is NULL all 68
+ * points of the last fit (x, y pairs, picture pixels) to points, and to *last_turn the angle (degrees)
+ * the last refit still turned the eye line by: a small one says the fit has settled. */
+int fer_landmarks_eyes(const fer_landmarker *landmarker, const uint8_t *pixels, uint32_t width, uint32_t height,
+                       const fer_box *face, int32_t refits, float *eyes, float *points, float *last_turn,
+                       char *message, size_t message_capacity);
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,8 @@ import Foundation
 
 /// `ferdata show --faces SOURCE`: the first pictures of a folder or archive, each shrunk to fit a
 /// cell, with every face the search finds boxed (the one ingest keeps, the largest, in orange; others
-/// in blue) and, with alignment, the eyes it would level marked: what `--faces detect` will do, to look
+/// in blue) and, with alignment, its 68 landmarks and the eyes it would level (green; red where the fit
+/// did not settle and the box crop is used): what `--faces detect` will do, to look
 /// at before ingesting.
 public enum FaceSheet {
     static let cell = 300, columns = 3, caption = 22
@@ -29,10 +30,16 @@ public enum FaceSheet {
                 let corners = [at(Double(box.x), Double(box.y)), at(Double(box.x + box.width), Double(box.y)),
                                at(Double(box.x + box.width), Double(box.y + box.height)), at(Double(box.x), Double(box.y + box.height))]
                 for side in 0..<4 { canvas.line(from: corners[side], to: corners[(side + 1) % 4], color, thickness: 3) }
-                if search.align, let eyes = try search.detector.eyes(in: picture.image, face: box) {
-                    for eye in [eyes.left, eyes.right] {
+                if let landmarker = search.landmarker {
+                    let fit = try landmarker.fit(picture.image, face: box)
+                    // Every landmark in yellow, the eyes in green (red where the fit did not settle).
+                    for point in fit.points.map({ at($0.x, $0.y) }) {
+                        canvas.fill(x: point.x - 1, y: point.y - 1, width: 3, height: 3, Canvas.Color(250, 204, 21))
+                    }
+                    for eye in [fit.left, fit.right] {
                         let point = at(eye.x, eye.y)
-                        canvas.fill(x: point.x - 3, y: point.y - 3, width: 7, height: 7, Canvas.Color(52, 168, 83))
+                        canvas.fill(x: point.x - 3, y: point.y - 3, width: 7, height: 7,
+                                    fit.settled ? Canvas.Color(52, 168, 83) : Canvas.Color(220, 38, 38))
                     }
                 }
             }

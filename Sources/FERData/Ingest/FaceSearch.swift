@@ -19,25 +19,28 @@ public enum FaceMode: String, StageChoice {
 /// A face search as ingest runs it: the detector, and how a found face becomes a crop.
 public struct FaceSearch: Sendable, Equatable {
     public let detector: FaceDetector
-    /// Rotate so that the eyes are level and scale to FER-2013's eye distance (`--align`).
-    public var align: Bool
+    /// dlib's landmarks, when found faces are turned so that the eyes are level and scaled to FER-2013's
+    /// eye distance (`--align`).
+    public let landmarker: FaceLandmarker?
+    public var align: Bool { landmarker != nil }
     /// Added around the detector's box on each side, as a share of its side, so that a crop is framed
     /// like FER-2013's faces: on the pasted FER-2013 faces of `scripts/bench-faces` the box's side is a
     /// median 0.92 of the face crop's (quartiles 0.87 and 0.98), centred on it.
     public static let margin = 0.04
 
     /// Where aligned eyes go: their distance is this share of the crop's side and their midpoint sits
-    /// at this height (and mid-width) of it, as in FER-2013's faces (medians over 1,107 test faces whose
-    /// eyes the eye cascade found: 0.385 and 0.378).
-    public static let eyeDistance = 0.385
-    public static let eyeHeight = 0.378
+    /// at this height (and mid-width) of it, as in FER-2013's faces: the medians of the landmarks' eyes
+    /// on the unturned pasted faces of `scripts/bench-faces --rotate` (docs/faces.md).
+    public static let eyeDistance = 0.370
+    public static let eyeHeight = 0.395
 
-    public init(detector: FaceDetector, align: Bool = false) {
+    /// - Throws: with `align`, dlib's landmark model is missing or unreadable.
+    public init(detector: FaceDetector, align: Bool = false) throws {
         self.detector = detector
-        self.align = align
+        landmarker = align ? try FaceLandmarker.shared() : nil
     }
 
-    public static func == (a: FaceSearch, b: FaceSearch) -> Bool { a.detector === b.detector && a.align == b.align }
+    public static func == (a: FaceSearch, b: FaceSearch) -> Bool { a.detector === b.detector && a.landmarker === b.landmarker }
 
     /// A found face: its box, its planes cropped, and, when aligned, the eye line's angle it was
     /// turned by (radians, positive: the right eye lower); nil when the box crop was used.
@@ -68,14 +71,14 @@ public struct FaceSearch: Sendable, Equatable {
 
     /// How a face is turned and framed when aligned: the eye line's angle (radians; positive, the right
     /// eye lower), the eyes' midpoint, and the crop's side and the midpoint's place in it. nil when the
-    /// eyes are not found.
+    /// eyes are not found (the landmarks did not settle) or the search does not align.
     public func aligned(_ gray: GrayImage, face box: FaceBox) throws
         -> (angle: Double, middle: (x: Double, y: Double), side: Int, anchor: (x: Double, y: Double))? {
-        guard let eyes = try detector.eyes(in: gray, face: box) else { return nil }
+        guard let landmarker, case let eyes = try landmarker.fit(gray, face: box), eyes.settled else { return nil }
         let dx = eyes.right.x - eyes.left.x, dy = eyes.right.y - eyes.left.y
         let side = max(8, Int((dx * dx + dy * dy).squareRoot() / Self.eyeDistance + 0.5))
         let anchor = (x: Double(side) / 2, y: Self.eyeHeight * Double(side))
-        return (atan2(dy, dx), (x: (eyes.left.x + eyes.right.x) / 2, y: (eyes.left.y + eyes.right.y) / 2), side, anchor)
+        return (eyes.eyeAngle, (x: (eyes.left.x + eyes.right.x) / 2, y: (eyes.left.y + eyes.right.y) / 2), side, anchor)
     }
 
     /// The detector's box grown by the margin, kept square and moved inside the image (a face at the

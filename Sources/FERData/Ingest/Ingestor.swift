@@ -152,7 +152,7 @@ public final class Ingestor {
             settings.minFace = options.minFace
             detector = try FaceDetector(settings: settings)
         }
-        return FaceSearch(detector: detector!, align: options.align)
+        return try FaceSearch(detector: detector!, align: options.align)
     }
 
     /// The size of a picture's bytes, decoding it (nil: not a picture ferdata reads).
