@@ -18,6 +18,9 @@ SPLITS = ["train", "val", "test"]
 USAGES = ["unspecified", "Training", "PublicTest", "PrivateTest"]
 METADATA_SIZE = {1: 128, 2: 192}
 
+# How a record's face was cut from a larger picture (docs/format.md): its frame's method byte.
+FACE_METHODS = {1: "detect", 2: "aligned", 3: "box"}
+
 
 def parse_record(raw, shape=(48, 48, 1), version=2):
     """Decode one record (its pixels of `shape`, height x width x channels, then the metadata block of
@@ -46,7 +49,7 @@ def parse_record(raw, shape=(48, 48, 1), version=2):
             "scale": aug[8], "brightness": aug[9], "contrast": aug[10], "noise_sigma": aug[11], "noise_seed": aug[12],
         },
         "source_name": raw[base + 72:base + 124].split(b"\0", 1)[0].decode("utf-8", "replace"),
-        "subject": None, "valence": None, "arousal": None,
+        "subject": None, "valence": None, "arousal": None, "face": None,
     }
     if version >= 2:
         subject = raw[base + 124:base + 156].split(b"\0", 1)[0].decode("utf-8", "replace")
@@ -54,6 +57,12 @@ def parse_record(raw, shape=(48, 48, 1), version=2):
         record["subject"] = subject or None
         record["valence"] = None if math.isnan(valence) else valence
         record["arousal"] = None if math.isnan(arousal) else arousal
+        centre_x, centre_y, angle, x, y, width, height, side, method, rank = struct.unpack_from("<3f5HBB", raw, base + 164)
+        if method:
+            record["face"] = {
+                "method": FACE_METHODS[method], "box": (x, y, width, height), "centre": (centre_x, centre_y),
+                "side": side, "angle_degrees": math.degrees(angle), "rank": rank,
+            }
     return record
 
 

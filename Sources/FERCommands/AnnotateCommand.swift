@@ -58,6 +58,7 @@ struct AnnotateCommand: StageCommand {
         options.faces = faces.faces
         options.minFace = faces.minFace
         options.align = faces.align
+        options.allFaces = faces.allFaces
         options.out = out
         options.partition = partition.partition
         return options

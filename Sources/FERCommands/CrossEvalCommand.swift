@@ -56,6 +56,7 @@ struct CrossEvalCommand: StageCommand {
         options.faces = faces.faces
         options.minFace = faces.minFace
         options.align = faces.align
+        options.allFaces = faces.allFaces
         return options
     }
 

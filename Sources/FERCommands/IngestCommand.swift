@@ -63,6 +63,7 @@ struct IngestCommand: StageCommand {
         options.faces = faces.faces
         options.minFace = faces.minFace
         options.align = faces.align
+        options.allFaces = faces.allFaces
         options.partition = partition.partition
         return options
     }

@@ -95,7 +95,7 @@ struct AugmentationOptions: ParsableArguments {
     }
 }
 
-/// `--faces` and `--min-face`, for the commands that read pictures (ingest, crosseval, annotate).
+/// `--faces`, `--min-face`, `--align` and `--all-faces`, for the commands that read pictures (ingest, crosseval, annotate).
 struct FaceOptions: ParsableArguments {
     @Option(help: "How the face is found in each picture: auto (a layout's boxes; else a search when the source's first picture is over 128 px and twice the face size, else the pictures are taken as face crops), detect (search every picture: the largest face, or the picture is rejected as no-face), box (a layout's boxes), none (a face crop already).")
     var faces = FaceMode.auto
@@ -103,6 +103,9 @@ struct FaceOptions: ParsableArguments {
     @Option(name: .customLong("min-face"), help: ArgumentHelp("The smallest face a search keeps, in pixels.", valueName: "PIXELS"))
     var minFace = 48
 
-    @Flag(help: "Align each found face from its eyes: turned so that they are level, scaled to FER-2013's eye distance (the box crop where the eyes are not found).")
+    @Flag(help: "Align each found face from its eyes (dlib's landmarks): turned so that they are level, scaled to FER-2013's eye distance (the box crop where the landmarks do not settle).")
     var align = false
+
+    @Flag(name: .customLong("all-faces"), help: "Keep every face a search finds in a picture, one record each (largest first), not only the largest.")
+    var allFaces = false
 }

@@ -69,16 +69,37 @@ import Testing
         func distance(_ a: [UInt8], _ b: [UInt8]) -> Int { zip(a, b).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) } }
         let two = records[2].pixels
         #expect(distance(two, Self.faces[11].pixels) < distance(two, Self.faces[4].pixels))
-        // Each record's face box in its picture, for provenance.
-        let faces = try String(contentsOf: dataset.directory.appendingPathComponent("faces.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(faces.first == "record_id,member,method,x,y,width,height,eye_angle_degrees" && faces.count == 5)
-        let one = try #require(faces.first { $0.contains(",happy/one.png,") }).split(separator: ",", omittingEmptySubsequences: false)
-        #expect(one[0] == Substring(String(records[1].recordID)) && one[2] == "detect")
-        let (x, y, side) = (Int(one[3])!, Int(one[4])!, Int(one[5])!)
-        #expect(abs(x + side / 2 - 200) < 20 && abs(y + side / 2 - 140) < 20 && side > 100 && side < 170, "\(one)")
+        // Each record keeps where its face was cut from its picture; recutting the picture reproduces it.
+        let one = try #require(records[1].face)
+        #expect(one.method == .detected && one.rank == 0 && one.angle == 0)
+        #expect(abs(one.box.x + one.box.width / 2 - 200) < 20 && abs(one.box.y + one.box.height / 2 - 140) < 20 && one.box.width > 100 && one.box.width < 170, "\(one)")
+        #expect(one.side >= one.box.width && abs(Int(one.centreX) - (one.box.x + one.box.width / 2)) <= 2, "\(one)")
+        let picture = try Data(contentsOf: pictures.appendingPathComponent("happy/one.png")).withUnsafeBytes { try ImageDecoder.decodeGray($0) }
+        #expect(one.cut([picture])[0].resizedSquare(to: 48).pixels == records[1].pixels, "the frame recuts the record's face")
         let rejects = try String(contentsOf: dataset.directory.appendingPathComponent("rejects.csv"), encoding: .utf8)
         #expect(rejects.contains("no face of at least 48 px in the 400x300 picture"), "\(rejects)")
         #expect(rejects.contains("no face of at least 48 px in the 30x30 picture"), "\(rejects)")
+    }
+
+    @Test func allFacesKeepsEveryFaceOfAPictureAsItsOwnRecord() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let pictures = folder.appendingPathComponent("pictures")
+        try FileManager.default.createDirectory(at: pictures.appendingPathComponent("sad"), withIntermediateDirectories: true)
+        try Data(Self.picture(width: 480, height: 320, faces: [(4, 20, 40, 90), (11, 220, 60, 200)])).write(to: pictures.appendingPathComponent("sad/two.png"))
+        try Data(Self.picture(width: 400, height: 300, faces: [(3, 120, 60, 160)])).write(to: pictures.appendingPathComponent("sad/one.png"))
+        let (run, summary) = try ingest([pictures.path, "--faces", "detect", "--all-faces"], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let records = try Workspace(root: folder.appendingPathComponent("work")).latest().allRecords()
+        #expect(summary?["records"] as? Int == 3 && records.map(\.sourceName) == ["sad/one.png", "sad/two.png", "sad/two.png"])
+        #expect(records.map { $0.face?.rank } == [0, 0, 1] && Set(records.map(\.recordID)).count == 3)
+        #expect(records[1].locator == records[2].locator && records.allSatisfy { $0.label == .sad })
+        // Largest first: the 200 px face (sample 11), then the 90 px one (sample 4).
+        #expect(records[1].face!.box.width > records[2].face!.box.width)
+        func distance(_ a: [UInt8], _ b: [UInt8]) -> Int { zip(a, b).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) } }
+        #expect(distance(records[2].pixels, Self.faces[4].pixels) < distance(records[2].pixels, Self.faces[11].pixels))
+        let (largest, _) = try ingest([pictures.path, "--faces", "detect"], in: folder.appendingPathComponent("b"))
+        let kept = try Workspace(root: folder.appendingPathComponent("b/work")).latest().manifest.recordCount
+        #expect(largest.status == 0 && kept == 2, "without --all-faces one record per picture")
     }
 
     @Test func autoSearchesLargePicturesOnlyAndBoxOrDetectOnWhatHasNoneAreErrors() throws {
@@ -122,9 +143,9 @@ import Testing
         }
         #expect(try cli.ferdata(["merge", "ingest", "--workspace", parts, "-q"]).status == 0)
         let datasets = try [single, parts].map { try Workspace(root: URL(fileURLWithPath: $0)).dataset("0001-ingest") }
-        #expect(try datasets[0].allRecords() == datasets[1].allRecords())
-        let faces = try datasets.map { try Data(contentsOf: $0.directory.appendingPathComponent("faces.csv")) }
-        #expect(faces[0] == faces[1], "faces.csv of the merged parts is the single run's")
+        let records = try datasets.map { try $0.allRecords() }
+        #expect(records[0] == records[1], "the merged parts' records, face frames included, are the single run's")
+        #expect(records[0].allSatisfy { $0.face?.method == .detected })
         #expect(datasets[0].manifest.rejected == datasets[1].manifest.rejected && (datasets[0].manifest.rejected["no-face"] ?? 0) >= 2 && datasets[0].manifest.recordCount >= 7,
                 "\(datasets[0].manifest.rejected)")
     }

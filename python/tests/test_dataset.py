@@ -111,3 +111,25 @@ def test_a_flipped_byte_names_its_shard_and_record(dataset, tmp_path):
             reader[i]
     assert raised.value.shard == str(shard) and raised.value.record == 7
     assert "shard-00002.frs: record 7: record CRC mismatch" in str(raised.value)
+
+
+def test_the_stdlib_reader_gives_each_found_face_its_frame(tmp_path):
+    """Faces found in larger pictures keep their box and cut in the record; the reader decodes them."""
+    from PIL import Image
+    rows = [line.split(",") for line in open(os.path.join(ROOT, "samples", "faces.csv")).read().splitlines()[1:3]]
+    pictures = tmp_path / "pictures" / "happy"
+    pictures.mkdir(parents=True)
+    for number, (_label, pixels, _usage) in enumerate(rows):
+        face = Image.fromarray(np.array([int(v) for v in pixels.split()], dtype=np.uint8).reshape(48, 48)).resize((160, 160))
+        canvas = Image.new("L", (400, 300), 120)
+        canvas.paste(face, (120, 60))
+        canvas.save(pictures / f"{number}.png")
+    subprocess.run([BINARY, "ingest", str(tmp_path / "pictures"), "--faces", "detect", "--workspace", str(tmp_path / "work"), "-q"], check=True)
+    records = list(read_dataset(str(tmp_path / "work" / "datasets" / "0001-ingest")))
+    assert records and all(r["face"] is not None for r in records)
+    for record in records:
+        face = record["face"]
+        x, y, width, height = face["box"]
+        assert face["method"] == "detect" and face["rank"] == 0 and face["angle_degrees"] == 0
+        assert abs(x + width / 2 - 200) < 20 and abs(y + height / 2 - 140) < 20, face
+        assert face["side"] >= width and abs(face["centre"][0] - (x + width / 2)) <= 2, face

@@ -118,6 +118,19 @@ public enum Exporter {
         var augmented: Bool
         var pseudoLabel: Bool
         var subject: String?
+        /// Where the face was cut from a larger picture (`FaceFrame`), when it was.
+        var face: Face?
+
+        struct Face: Encodable {
+            var method: String
+            /// x, y, width, height in the picture.
+            var box: [Int]
+            /// The cut: its centre, side and turn (detect and aligned; zero for a layout's box, cut as is).
+            var centre: [Float]
+            var side: Int
+            var angleDegrees: Float
+            var rank: Int
+        }
 
         init(_ record: FaceRecord, sources: [DatasetManifest.Source]) {
             label = record.label?.name
@@ -130,6 +143,10 @@ public enum Exporter {
             augmented = record.flags.contains(.augmented)
             pseudoLabel = record.flags.contains(.pseudoLabel)
             subject = record.subject
+            face = record.face.map { frame in
+                Face(method: frame.method.name, box: [frame.box.x, frame.box.y, frame.box.width, frame.box.height], centre: [frame.centreX, frame.centreY],
+                     side: frame.side, angleDegrees: frame.angle * 180 / .pi, rank: frame.rank)
+            }
         }
     }
 }

@@ -23,6 +23,8 @@ public struct FaceSearch: Sendable, Equatable {
     /// eye distance (`--align`).
     public let landmarker: FaceLandmarker?
     public var align: Bool { landmarker != nil }
+    /// Every face of a picture, one record each (`--all-faces`), not only the largest.
+    public let allFaces: Bool
     /// Added around the detector's box on each side, as a share of its side, so that a crop is framed
     /// like FER-2013's faces: on the pasted FER-2013 faces of `scripts/bench-faces` the box's side is a
     /// median 0.92 of the face crop's (quartiles 0.87 and 0.98), centred on it.
@@ -35,50 +37,49 @@ public struct FaceSearch: Sendable, Equatable {
     public static let eyeHeight = 0.395
 
     /// - Throws: with `align`, dlib's landmark model is missing or unreadable.
-    public init(detector: FaceDetector, align: Bool = false) throws {
+    public init(detector: FaceDetector, align: Bool = false, allFaces: Bool = false) throws {
         self.detector = detector
         landmarker = align ? try FaceLandmarker.shared() : nil
+        self.allFaces = allFaces
     }
 
-    public static func == (a: FaceSearch, b: FaceSearch) -> Bool { a.detector === b.detector && a.landmarker === b.landmarker }
+    public static func == (a: FaceSearch, b: FaceSearch) -> Bool {
+        a.detector === b.detector && a.landmarker === b.landmarker && a.allFaces == b.allFaces
+    }
 
-    /// A found face: its box, its planes cropped, and, when aligned, the eye line's angle it was
-    /// turned by (radians, positive: the right eye lower); nil when the box crop was used.
+    /// A face of a picture: how it was cut (nil: the picture is the face crop) and the cut planes.
     public struct Face {
-        /// nil: the picture was taken as a face crop.
-        public var box: FaceBox?
+        public var frame: FaceFrame?
         public var planes: [GrayImage]
-        public var eyeAngle: Double?
-        /// Found by the search (else given by a layout's list).
-        public var searched = true
     }
 
-    /// The largest face, aligned from its eyes when `align` asks and both eyes are found, else cropped
-    /// by its framed box. nil when there is no face.
-    public func face(in planes: [GrayImage]) throws -> Face? {
+    /// The faces of a picture, largest first: only the largest unless `allFaces`. Empty when there is none.
+    public func faces(in planes: [GrayImage]) throws -> [Face] {
         let gray = planes.count == 1 ? planes[0] : GrayImage.luma(red: planes[0], green: planes[1], blue: planes[2])
-        guard let box = try detector.detect(gray).first else { return nil }
-        if align, let frame = try aligned(gray, face: box) {
-            return Face(box: box, planes: planes.map {
-                $0.rotatedCrop(side: frame.side, origin: frame.middle, anchor: frame.anchor, angle: frame.angle)
-            }, eyeAngle: frame.angle)
+        let boxes = try detector.detect(gray)
+        return try boxes.prefix(allFaces ? boxes.count : 1).enumerated().map { rank, box in
+            let frame = try self.frame(of: box, in: gray, rank: rank)
+            return Face(frame: frame, planes: frame.cut(planes))
+        }
+    }
+
+    /// How a found face is cut. Aligned, when the search aligns and the landmarks settle: turned about
+    /// the eyes' midpoint so that they are level, `eyeDistance` of the side apart and `eyeHeight` of it
+    /// down. Else the box grown by the margin, square, inside the picture.
+    public func frame(of box: FaceBox, in gray: GrayImage, rank: Int = 0) throws -> FaceFrame {
+        if let landmarker, case let eyes = try landmarker.fit(gray, face: box), eyes.settled {
+            let dx = eyes.right.x - eyes.left.x, dy = eyes.right.y - eyes.left.y
+            let side = max(8, Int((dx * dx + dy * dy).squareRoot() / Self.eyeDistance + 0.5))
+            let angle = eyes.eyeAngle
+            // The cut's centre lies below the eyes' midpoint along the face's own vertical.
+            let down = Double(side) * (0.5 - Self.eyeHeight)
+            let middle = (x: (eyes.left.x + eyes.right.x) / 2, y: (eyes.left.y + eyes.right.y) / 2)
+            return FaceFrame(method: .aligned, box: box, centreX: Float(middle.x - down * sin(angle)), centreY: Float(middle.y + down * cos(angle)),
+                             side: side, angle: Float(angle), rank: rank)
         }
         let region = Self.framed(box, width: gray.width, height: gray.height)
-        let cropped = planes.compactMap { $0.cropped(x: region.x, y: region.y, width: region.width, height: region.height) }
-        guard cropped.count == planes.count else { return nil }
-        return Face(box: box, planes: cropped, eyeAngle: nil)
-    }
-
-    /// How a face is turned and framed when aligned: the eye line's angle (radians; positive, the right
-    /// eye lower), the eyes' midpoint, and the crop's side and the midpoint's place in it. nil when the
-    /// eyes are not found (the landmarks did not settle) or the search does not align.
-    public func aligned(_ gray: GrayImage, face box: FaceBox) throws
-        -> (angle: Double, middle: (x: Double, y: Double), side: Int, anchor: (x: Double, y: Double))? {
-        guard let landmarker, case let eyes = try landmarker.fit(gray, face: box), eyes.settled else { return nil }
-        let dx = eyes.right.x - eyes.left.x, dy = eyes.right.y - eyes.left.y
-        let side = max(8, Int((dx * dx + dy * dy).squareRoot() / Self.eyeDistance + 0.5))
-        let anchor = (x: Double(side) / 2, y: Self.eyeHeight * Double(side))
-        return (eyes.eyeAngle, (x: (eyes.left.x + eyes.right.x) / 2, y: (eyes.left.y + eyes.right.y) / 2), side, anchor)
+        return FaceFrame(method: .detected, box: box, centreX: Float(region.x) + Float(region.width) / 2,
+                         centreY: Float(region.y) + Float(region.height) / 2, side: region.width, rank: rank)
     }
 
     /// The detector's box grown by the margin, kept square and moved inside the image (a face at the

@@ -24,6 +24,8 @@ public struct IngestOptions: Sendable {
     public var minFace = 48
     /// Align found faces from their eyes (`--align`).
     public var align = false
+    /// Keep every face found in a picture, one record each, not only the largest (`--all-faces`).
+    public var allFaces = false
 
     public init() {}
 
@@ -42,6 +44,7 @@ public struct IngestOptions: Sendable {
         if faces != .auto { parameters["faces"] = faces.rawValue }
         if minFace != 48 { parameters["minFace"] = String(minFace) }
         if align { parameters["align"] = "true" }
+        if allFaces { parameters["allFaces"] = "true" }
         return parameters
     }
 }

@@ -126,7 +126,7 @@ extension Ingestor {
         let layout = sourceLayout
         let maxPixels = options.maxImagePixels
         let outcomes = Parallel.map(count: batch.count) { range in
-            batch[range].map { Self.decode($0, path: path, sourceIndex: sourceIndex, layout: layout, maxPixels: maxPixels) }
+            batch[range].flatMap { Self.decode($0, path: path, sourceIndex: sourceIndex, layout: layout, maxPixels: maxPixels) }
         }
         for outcome in outcomes { try settle(outcome) }
     }
@@ -161,12 +161,14 @@ extension Ingestor {
         }
     }
 
-    /// The picture's face: the picture itself when the source holds face crops (no box), else the
-    /// largest face the search finds, framed or aligned (`FaceSearch`), or `no-face`.
-    static func faceOf(_ planes: [GrayImage], layout: SourceLayout) -> Result<FaceSearch.Face, Refusal> {
-        guard let search = layout.faceSearch else { return .success(FaceSearch.Face(box: nil, planes: planes, eyeAngle: nil)) }
+    /// The picture's faces: the picture itself when the source holds face crops (no frame), else the
+    /// faces the search finds (the largest, or every one with `--all-faces`), framed or aligned
+    /// (`FaceSearch`), or `no-face`.
+    static func facesOf(_ planes: [GrayImage], layout: SourceLayout) -> Result<[FaceSearch.Face], Refusal> {
+        guard let search = layout.faceSearch else { return .success([FaceSearch.Face(frame: nil, planes: planes)]) }
         do {
-            guard let found = try search.face(in: planes) else {
+            let found = try search.faces(in: planes)
+            guard !found.isEmpty else {
                 return .failure(Refusal(reason: .noFace, detail: "no face of at least \(search.detector.settings.minFace) px in the \(planes[0].width)x\(planes[0].height) picture"))
             }
             return .success(found)
@@ -175,37 +177,39 @@ extension Ingestor {
         }
     }
 
+    /// The picture's records (one per face kept), or why it gives none.
     static func decode(
         _ image: PendingImage, path: String, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64
-    ) -> ItemOutcome {
+    ) -> [ItemOutcome] {
         let location = InputLocation(source: path, member: image.member)
         let ordinal = Partition.ordinal(source: sourceIndex, position: image.ordinal)
-        func refuse(_ reason: RejectReason, _ detail: String) -> ItemOutcome {
-            .rejected(Reject(location: location, reason: reason, detail: detail, ordinal: ordinal), unknownLabel: nil)
+        func refuse(_ reason: RejectReason, _ detail: String) -> [ItemOutcome] {
+            [.rejected(Reject(location: location, reason: reason, detail: detail, ordinal: ordinal), unknownLabel: nil)]
         }
         let placement = layout.place(memberPath: image.member)
         // A face left out on purpose (a KDEF angle) is not decoded, once its bytes are known to be an image.
         if layout.readsLabels, let excluded = placement.excluded, image.bytes.withUnsafeBytes({ ImageDecoder.sniff($0) != nil }) {
             return refuse(.excludedView, excluded)
         }
-        let face: (pixels: [UInt8], shape: ImageShape)
-        let found: FaceSearch.Face
-        switch image.bytes.withUnsafeBytes({ Self.planes(of: $0, layout: layout, maxPixels: maxPixels) }).flatMap({ Self.faceOf($0, layout: layout) }) {
-        case .success(let searched):
-            found = searched
-            face = layout.facePixels(searched.planes)
+        let found: [FaceSearch.Face]
+        switch image.bytes.withUnsafeBytes({ Self.planes(of: $0, layout: layout, maxPixels: maxPixels) }).flatMap({ Self.facesOf($0, layout: layout) }) {
+        case .success(let faces): found = faces
         case .failure(let refusal): return refuse(refusal.reason, refusal.detail)
         }
-        let recordID = FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal))
-        func record(_ label: Emotion?) -> FaceRecord {
-            FaceRecord(
-                pixels: face.pixels, label: label, split: placement.split, usage: placement.usage,
-                sourceIndex: sourceIndex, locator: UInt64(image.ordinal), recordID: recordID,
-                sourceName: image.member, subject: placement.subject, shape: face.shape)
+        return found.map { face in
+            let pixels = layout.facePixels(face.planes)
+            func record(_ label: Emotion?) -> FaceRecord {
+                var record = FaceRecord(
+                    pixels: pixels.pixels, label: label, split: placement.split, usage: placement.usage,
+                    sourceIndex: sourceIndex, locator: UInt64(image.ordinal),
+                    recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(image.ordinal), rank: face.frame?.rank ?? 0),
+                    sourceName: image.member, subject: placement.subject, shape: pixels.shape)
+                record.face = face.frame
+                return record
+            }
+            return layout.readsLabels
+                ? outcome(placement.label, name: placement.labelName, location: location, ordinal: ordinal) { record($0) }
+                : .face(EncodedRecord(record(nil)), ordinal: ordinal)
         }
-        let result = layout.readsLabels
-            ? outcome(placement.label, name: placement.labelName, location: location, ordinal: ordinal) { record($0) }
-            : .face(EncodedRecord(record(nil)), ordinal: ordinal)
-        return result.noting(found, recordID: recordID, member: image.member)
     }
 }

@@ -80,22 +80,23 @@ extension Ingestor {
         case .success(let full): planes = full
         case .failure(let refusal): return rejectAll(refusal.reason, refusal.detail)
         }
-        return listed.faces.map { position, face in
+        return listed.faces.flatMap { position, face -> [ItemOutcome] in
             let ordinal = Partition.ordinal(source: sourceIndex, position: position)
             let location = InputLocation(source: face.location.source, member: listed.image, line: face.location.line)
-            var found = FaceSearch.Face(box: nil, planes: planes, eyeAngle: nil)
+            var found = FaceSearch.Face(frame: nil, planes: planes)
             if let box = face.box, layout.faceSearch == nil {
                 let inside = planes.compactMap { $0.cropped(x: box.x, y: box.y, width: box.width, height: box.height) }
                 guard inside.count == planes.count else {
                     let detail = "box x \(box.x) y \(box.y) w \(box.width) h \(box.height) is outside the \(planes[0].width)x\(planes[0].height) image or empty"
-                    return .rejected(Reject(location: location, reason: .badBox, detail: detail, ordinal: ordinal), unknownLabel: nil)
+                    return [.rejected(Reject(location: location, reason: .badBox, detail: detail, ordinal: ordinal), unknownLabel: nil)]
                 }
-                found = FaceSearch.Face(box: box, planes: inside, eyeAngle: nil, searched: false)
+                found = FaceSearch.Face(frame: FaceFrame(method: .listed, box: box), planes: inside)
             } else {
-                switch Self.faceOf(planes, layout: layout) {
-                case .success(let searched): found = searched
+                // A listed face searched for: the largest face of its picture (the list names one face).
+                switch Self.facesOf(planes, layout: layout) {
+                case .success(let searched): found = searched[0]
                 case .failure(let refusal):
-                    return .rejected(Reject(location: location, reason: refusal.reason, detail: refusal.detail, ordinal: ordinal), unknownLabel: nil)
+                    return [.rejected(Reject(location: location, reason: refusal.reason, detail: refusal.detail, ordinal: ordinal), unknownLabel: nil)]
                 }
             }
             let pixels = layout.facePixels(found.planes)
@@ -106,7 +107,8 @@ extension Ingestor {
                 sourceName: listed.image, subject: face.subject, shape: pixels.shape)
             record.valence = face.valence
             record.arousal = face.arousal
-            return ItemOutcome.face(EncodedRecord(record), ordinal: ordinal).noting(found, recordID: record.recordID, member: listed.image)
+            record.face = found.frame
+            return [ItemOutcome.face(EncodedRecord(record), ordinal: ordinal)]
         }
     }
 }

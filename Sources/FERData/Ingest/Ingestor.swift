@@ -26,8 +26,6 @@ public final class Ingestor {
     /// the source's first picture is seen (`decideFaces`).
     var sourceLayout = SourceLayout()
     private var facesDecided = false
-    /// `faces.csv` lines of the records accepted so far, with their ordinals.
-    private var faceLines: [(ordinal: UInt64, line: String)] = []
     private var detector: FaceDetector?
 
     public init(workspace: Workspace, options: IngestOptions = IngestOptions(), progress: @escaping (IngestProgress) -> Void = { _ in }) {
@@ -86,10 +84,6 @@ public final class Ingestor {
                 }
             }
             try checkEverySourceGaveRecords()
-            if !faceLines.isEmpty {
-                try writer.attach("faces.csv", csv: Self.facesHeader + "\n" + faceLines.map { $0.line + "\n" }.joined(),
-                                  rowOrdinals: faceLines.map(\.ordinal))
-            }
             let sources = zip(paths, kinds).map { DatasetManifest.Source(path: $0, kind: $1.rawValue) }
             let dataset = try writer.commit(
                 parameters: options.manifestParameters, inputs: [], sources: sources, rejects: rejects)
@@ -152,7 +146,7 @@ public final class Ingestor {
             settings.minFace = options.minFace
             detector = try FaceDetector(settings: settings)
         }
-        return try FaceSearch(detector: detector!, align: options.align)
+        return try FaceSearch(detector: detector!, align: options.align, allFaces: options.allFaces)
     }
 
     /// The size of a picture's bytes, decoding it (nil: not a picture ferdata reads).
@@ -216,31 +210,16 @@ public final class Ingestor {
 
     /// What became of one input record.
     enum ItemOutcome {
-        /// Encoded on the worker thread that decoded it, with its ordinal, and its `faces.csv` line
-        /// when its face was found in a larger picture.
-        case face(EncodedRecord, ordinal: UInt64, faceLine: String? = nil)
+        /// Encoded on the worker thread that decoded it, with its ordinal.
+        case face(EncodedRecord, ordinal: UInt64)
         /// Left out; `unknownLabel` names a label that matched no class, for the summary.
         case rejected(Reject, unknownLabel: String?)
-
-        /// The outcome with the face's box (and eye angle) noted for `faces.csv`, when it has one.
-        func noting(_ face: FaceSearch.Face, recordID: UInt64, member: String) -> ItemOutcome {
-            guard case .face(let record, let ordinal, _) = self, let box = face.box else { return self }
-            let method = face.eyeAngle == nil ? (face.searched ? "detect" : "box") : "aligned"
-            let angle = face.eyeAngle.map { String(format: "%.2f", $0 * 180 / .pi) } ?? ""
-            let line = CSVField.line([String(recordID), member, method, String(box.x), String(box.y), String(box.width), String(box.height), angle])
-            return .face(record, ordinal: ordinal, faceLine: line)
-        }
     }
-
-    /// `faces.csv`'s header: each record whose face was found in a larger picture, with its box in that
-    /// picture and, when aligned, the eye line's angle it was turned by.
-    static let facesHeader = CSVField.line(["record_id", "member", "method", "x", "y", "width", "height", "eye_angle_degrees"])
 
     func settle(_ outcome: ItemOutcome) throws {
         switch outcome {
-        case .face(let record, let ordinal, let faceLine):
+        case .face(let record, let ordinal):
             try accept(record, ordinal: ordinal)
-            if let faceLine { faceLines.append((ordinal, faceLine)) }
         case .rejected(let bad, let unknownLabel): try reject(bad, unknownLabel: unknownLabel)
         }
     }

@@ -31,6 +31,9 @@ public struct FaceRecord: Sendable, Equatable {
     /// AffectNet's valence and arousal (-1 to 1), where the dataset gives them.
     public var valence: Float?
     public var arousal: Float?
+    /// Where the face was cut from a larger picture (found, aligned or a layout's box); nil when the
+    /// picture was the face crop.
+    public var face: FaceFrame?
 
     public struct Flags: OptionSet, Sendable, Hashable {
         public var rawValue: UInt8
@@ -87,8 +90,9 @@ public struct FaceRecord: Sendable, Equatable {
         (GrayImage.interleaved(planes), ImageShape(height: planes[0].height, width: planes[0].width, channels: planes.count))
     }
 
-    /// The record id ingest gives the record at `locator` of source `sourceIndex`.
-    public static func ingestID(sourceIndex: UInt32, locator: UInt64) -> UInt64 {
-        (UInt64(sourceIndex + 1) << 40) | (locator & 0xFF_FFFF_FFFF)
+    /// The record id ingest gives the record at `locator` of source `sourceIndex`: the `rank`th face of
+    /// its picture (`--all-faces`; 0, the only one, otherwise).
+    public static func ingestID(sourceIndex: UInt32, locator: UInt64, rank: Int = 0) -> UInt64 {
+        (UInt64(sourceIndex + 1) << 40) | (UInt64(rank & 0xFF) << 32) | (locator & 0xFFFF_FFFF)
     }
 }

@@ -27,7 +27,8 @@ public struct ImageShape: Sendable, Hashable, Codable, CustomStringConvertible {
 /// A record is its pixels followed by a metadata block whose fields sit at the same offsets from the
 /// end of the pixels in every version. Version 1: 48x48 gray pixels and a 128-byte block. Version 2
 /// (written now): pixels of the shape the shard header gives, and a 192-byte block that adds the
-/// subject and AffectNet's valence and arousal. Both are read.
+/// subject, AffectNet's valence and arousal, and where the face was cut from its picture (`FaceFrame`;
+/// zero in records written before it, which read as none). Both are read.
 public enum RecordLayout {
     public static let formatVersion: UInt32 = 2
     public static let shardMagic: [UInt8] = Array("FERSHARD".utf8)
@@ -89,6 +90,7 @@ public struct RecordFormat: Sendable, Hashable {
     var subjectOffset: Int { base + 124 }
     var valenceOffset: Int { base + 156 }
     var arousalOffset: Int { base + 160 }
+    var frameOffset: Int { base + 164 }
     public var crcOffset: Int { recordSize - 4 }
 
     /// Writes `record` into `buffer` (exactly `recordSize` bytes), CRC included. Version 2 only.
@@ -122,6 +124,7 @@ public struct RecordFormat: Sendable, Hashable {
         Self.storeText(record.subject ?? "", keepingTail: false, into: buffer, at: subjectOffset, size: RecordLayout.subjectBytes)
         store(record.valence ?? .nan, at: valenceOffset)
         store(record.arousal ?? .nan, at: arousalOffset)
+        storeFrame(record.face, into: buffer)
         let crc = RecordLayout.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<crcOffset]))
         buffer.storeBytes(of: crc.littleEndian, toByteOffset: crcOffset, as: UInt32.self)
     }
@@ -186,6 +189,7 @@ public struct RecordFormat: Sendable, Hashable {
             let valence = float(valenceOffset), arousal = float(arousalOffset)
             record.valence = valence.isNaN ? nil : valence
             record.arousal = arousal.isNaN ? nil : arousal
+            record.face = try loadFrame(buffer)
         }
         return record
     }

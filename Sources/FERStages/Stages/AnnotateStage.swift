@@ -37,13 +37,15 @@ public enum AnnotateStage: Stage {
         public var minFace = 48
         /// Align found faces from their eyes: level, at FER-2013's eye distance.
         public var align = false
+        /// Every face found in a picture, one record each, not only the largest.
+        public var allFaces = false
         /// This run's share of the SOURCE's files (`--partition I/N`, with `ingest`); command line only.
         public var partition = Partition.whole
 
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case source, minConfidence = "min-confidence", ingest, suspects, ferplus, votes, out, faces, minFace = "min-face", align
+            case source, minConfidence = "min-confidence", ingest, suspects, ferplus, votes, out, faces, minFace = "min-face", align, allFaces = "all-faces"
         }
         public static let keys = codingKeyNames(CodingKeys.self)
 
@@ -104,7 +106,7 @@ public enum AnnotateStage: Stage {
     /// a part dataset (`parts/annotate/I-of-N`, labels.csv attached) that `ferdata merge annotate`
     /// joins, in input order, into what one run writes.
     private static func label(_ source: String, classifier: Classifier, options: Options, context: StageContext) throws -> Output {
-        let foreign = try ForeignDataset(path: source, labeled: false, partition: options.partition, faces: options.faces, minFace: options.minFace, align: options.align)
+        let foreign = try ForeignDataset(path: source, labeled: false, partition: options.partition, faces: options.faces, minFace: options.minFace, align: options.align, allFaces: options.allFaces)
         let predictions = classifier.predict(foreign.records)
         let text = Annotation.labelsCSV(predictions, classes: classifier.classes, minConfidence: options.minConfidence)
         let ordinals = foreign.ordinals

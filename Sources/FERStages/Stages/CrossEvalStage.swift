@@ -29,11 +29,13 @@ public enum CrossEvalStage: Stage {
         public var minFace = 48
         /// Align found faces from their eyes: level, at FER-2013's eye distance.
         public var align = false
+        /// Every face found in a picture, one record each, not only the largest.
+        public var allFaces = false
 
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case others, labelMap = "label-map", layout, groups, reports, tta, faces, minFace = "min-face", align
+            case others, labelMap = "label-map", layout, groups, reports, tta, faces, minFace = "min-face", align, allFaces = "all-faces"
         }
         public static let keys = codingKeyNames(CodingKeys.self)
 
@@ -63,7 +65,7 @@ public enum CrossEvalStage: Stage {
             folders.append(folder.path)
         }
         for other in options.others {
-            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, faces: options.faces, minFace: options.minFace, align: options.align)
+            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, faces: options.faces, minFace: options.minFace, align: options.align, allFaces: options.allFaces)
             let predictions = classifier.predict(foreign.records, tta: options.tta)
             let evaluation = try Evaluation(
                 classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",

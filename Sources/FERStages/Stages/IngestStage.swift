@@ -34,6 +34,8 @@ public enum IngestStage: Stage {
         public var minFace = 48
         /// Align found faces from their eyes: level, at FER-2013's eye distance.
         public var align = false
+        /// Every face found in a picture, one record each, not only the largest.
+        public var allFaces = false
         /// This run's share of the input (`--partition I/N`); command line only.
         public var partition = Partition.whole
 
@@ -41,7 +43,7 @@ public enum IngestStage: Stage {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case sources, labelMap = "label-map", publicTestAsVal = "public-test-as-val", strict, shardSize = "shard-size"
-            case layout, angles, peakFrames = "peak-frames", size, color, faces, minFace = "min-face", align
+            case layout, angles, peakFrames = "peak-frames", size, color, faces, minFace = "min-face", align, allFaces = "all-faces"
         }
 
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -74,6 +76,7 @@ public enum IngestStage: Stage {
         settings.faces = options.faces
         settings.minFace = options.minFace
         settings.align = options.align
+        settings.allFaces = options.allFaces
         settings.layout.usageMapping = UsageMapping(publicTestAsVal: options.publicTestAsVal)
         (settings.layout.vocabulary, settings.labelMapSHA256) = try LabelVocabulary.labelMap(options.labelMap)
         let ingestor = Ingestor(workspace: context.workspace, options: settings) { progress in
