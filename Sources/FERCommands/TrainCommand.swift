@@ -12,8 +12,8 @@ struct TrainCommand: StageCommand {
         abstract: "Train the CNN-RNN on a dataset's train split, evaluating on val each epoch.",
         discussion: """
             The reference model of ../shared/peers/peer_cnnrnn.py (conv 32/64, 2-layer LSTM of 128, dropout \
-            0.5), on OpenBLAS. Batches stream from the shards with a shuffle buffer and on-the-fly flips and \
-            rotations; a damaged shard or record stops training with an error naming it. The run folder \
+            0.5), on OpenBLAS. Each epoch visits the whole train split in one random order, with on-the-fly \
+            flips and rotations; a damaged shard or record stops training with an error naming it. The run folder \
             (WORKSPACE/runs/NNNN-train) gets run.json, metrics.csv, best.safetensors (by val weighted F1), \
             last.safetensors, a checkpoint for --resume, test.json and report/ (the best model on the test \
             split with loss and accuracy curves; see ferdata eval).
