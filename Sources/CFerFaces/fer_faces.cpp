@@ -58,17 +58,10 @@ extern "C" fer_face_detector *fer_faces_open(const char *detector_path, const ch
         }
         return ok;
     });
-    if (status == ok) return detector;
-    delete detector;
-    return nullptr;
+    return opened(status, detector);
 }
 
-extern "C" void fer_faces_close(fer_face_detector *detector) {
-    try {
-        delete detector;
-    } catch (...) {
-    }
-}
+extern "C" void fer_faces_close(fer_face_detector *detector) { destroy(detector); }
 
 extern "C" int fer_faces_detect(fer_face_detector *detector, const uint8_t *pixels, uint32_t width, uint32_t height,
                                 const fer_detect_params *params, fer_box *boxes, uint32_t capacity, uint32_t *count,

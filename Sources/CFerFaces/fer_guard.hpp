@@ -16,6 +16,15 @@ inline void say(char *message, size_t capacity, const char *text) {
     if (message && capacity) std::snprintf(message, capacity, "%s", text);
 }
 
+// Deletes what an open call made; a destructor that throws stays here.
+template <typename Made>
+void destroy(Made *made) noexcept {
+    try {
+        delete made;
+    } catch (...) {
+    }
+}
+
 // Runs a library call sequence, turning any exception into a status and a message: nothing thrown
 // leaves the shim.
 template <typename Body>
@@ -32,6 +41,14 @@ int guarded(const char *doing, char *message, size_t capacity, Body body) {
         say(message, capacity, doing);
         return corrupt;
     }
+}
+
+// What an open call returns: the object it made when it succeeded, else nothing (the object deleted).
+template <typename Made>
+Made *opened(int status, Made *made) {
+    if (status == ok) return made;
+    destroy(made);
+    return nullptr;
 }
 
 }  // namespace fer

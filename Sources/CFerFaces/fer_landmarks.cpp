@@ -50,17 +50,10 @@ extern "C" fer_landmarker *fer_landmarks_open(const char *model_path, char *mess
         }
         return ok;
     });
-    if (status == ok) return landmarker;
-    delete landmarker;
-    return nullptr;
+    return opened(status, landmarker);
 }
 
-extern "C" void fer_landmarks_close(fer_landmarker *landmarker) {
-    try {
-        delete landmarker;
-    } catch (...) {
-    }
-}
+extern "C" void fer_landmarks_close(fer_landmarker *landmarker) { destroy(landmarker); }
 
 extern "C" int fer_landmarks_eyes(const fer_landmarker *landmarker, const uint8_t *pixels, uint32_t width, uint32_t height,
                                   const fer_box *face, int32_t refits, float *eyes, float *points, float *last_turn,
