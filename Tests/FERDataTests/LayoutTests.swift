@@ -131,6 +131,7 @@ import Testing
         #expect(summary.sources[0].excludedLabels == ["contempt": 1, "non-face": 1, "none": 1])
         #expect(records.map(\.valence) == [0.78, -0.5] && records.map(\.arousal) == [0.21, 0.7] && records[0].subject == nil)
         #expect(summary.sources[0].rejected == ["excluded-label": 3])
+        #expect(records.map(\.face) == [FaceFrame(method: .listed, box: happy), FaceFrame(method: .listed, box: angry)], "each record keeps its list's box")
     }
 
     @Test func expwSeveralFacesPerImage() throws {
