@@ -21,35 +21,42 @@ extension GrayImage {
         return GrayImage(width: side, height: side, pixels: out)
     }
 
-    /// Resamples a square image to `side` x `side`: exact area averaging when shrinking (each output
-    /// pixel is the mean of the source area it covers, fractional edges weighted), bilinear when growing.
-    /// - Complexity: O(width * height + side * side).
+    /// Resamples a square image to `side` x `side`: exact area averaging when shrinking (`shrunk`),
+    /// bilinear when growing.
     public func resizedSquare(to side: Int) -> GrayImage {
         precondition(width == height, "resizedSquare needs a square image")
         if width == side { return self }
         if width < side { return bilinear(to: side) }
-        let weights = Self.areaWeights(from: width, to: side)
-        // Separable: rows first into a float buffer (side columns), then columns.
-        var horizontal = [Float](repeating: 0, count: height * side)
+        return shrunk(width: side, height: side)
+    }
+
+    /// Shrinks to `newWidth` x `newHeight` (each at most the image's) by exact area averaging: each
+    /// output pixel is the mean of the source area it covers, fractional edges weighted.
+    /// - Complexity: O(width * height + newWidth * newHeight).
+    public func shrunk(width newWidth: Int, height newHeight: Int) -> GrayImage {
+        precondition(newWidth <= width && newHeight <= height && newWidth > 0 && newHeight > 0, "shrunk only shrinks")
+        let across = Self.areaWeights(from: width, to: newWidth), down = Self.areaWeights(from: height, to: newHeight)
+        // Separable: rows first into a float buffer (newWidth columns), then columns.
+        var horizontal = [Float](repeating: 0, count: height * newWidth)
         pixels.withUnsafeBufferPointer { source in
             for y in 0..<height {
                 let row = y * width
-                for (x, taps) in weights.enumerated() {
+                for (x, taps) in across.enumerated() {
                     var sum: Float = 0
                     for tap in taps { sum += Float(source[row + tap.index]) * tap.weight }
-                    horizontal[y * side + x] = sum
+                    horizontal[y * newWidth + x] = sum
                 }
             }
         }
-        var out = [UInt8](repeating: 0, count: side * side)
-        for (y, taps) in weights.enumerated() {
-            for x in 0..<side {
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight)
+        for (y, taps) in down.enumerated() {
+            for x in 0..<newWidth {
                 var sum: Float = 0
-                for tap in taps { sum += horizontal[tap.index * side + x] * tap.weight }
-                out[y * side + x] = UInt8(min(255, max(0, (sum).rounded())))
+                for tap in taps { sum += horizontal[tap.index * newWidth + x] * tap.weight }
+                out[y * newWidth + x] = UInt8(min(255, max(0, (sum).rounded())))
             }
         }
-        return GrayImage(width: side, height: side, pixels: out)
+        return GrayImage(width: newWidth, height: newHeight, pixels: out)
     }
 
     /// Centre crop to square, then resize to `side` x `side` (48 by default): how every input becomes

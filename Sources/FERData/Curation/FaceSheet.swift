@@ -21,7 +21,9 @@ public enum FaceSheet {
         for (index, picture) in pictures.enumerated() {
             let left = 10 + (index % columns) * (cell + 10), top = 40 + (index / columns) * (cell + caption + 10)
             let shrink = min(1, Double(cell) / Double(max(picture.image.width, picture.image.height)))
-            canvas.draw(Self.shrunk(picture.image, by: shrink), x: left, y: top)
+            let image = picture.image
+            canvas.draw(shrink < 1 ? image.shrunk(width: max(1, Int(Double(image.width) * shrink)), height: max(1, Int(Double(image.height) * shrink)))
+                                   : image, x: left, y: top)
             let boxes = try search.detector.detect(picture.image)
             found += boxes.count
             func at(_ x: Double, _ y: Double) -> (x: Int, y: Int) { (left + Int(x * shrink), top + Int(y * shrink)) }
@@ -72,22 +74,5 @@ public enum FaceSheet {
             throw FerError(.invalidArgument, "show --faces draws faces found in pictures: give a folder or an archive of pictures", at: InputLocation(source: source))
         }
         return pictures
-    }
-
-    /// The picture shrunk by `factor` (at most 1), each output pixel the mean of the source pixels it covers.
-    static func shrunk(_ image: GrayImage, by factor: Double) -> GrayImage {
-        guard factor < 1 else { return image }
-        let width = max(1, Int(Double(image.width) * factor)), height = max(1, Int(Double(image.height) * factor))
-        var pixels = [UInt8](repeating: 0, count: width * height)
-        for y in 0..<height {
-            let y0 = y * image.height / height, y1 = max(y0 + 1, (y + 1) * image.height / height)
-            for x in 0..<width {
-                let x0 = x * image.width / width, x1 = max(x0 + 1, (x + 1) * image.width / width)
-                var sum = 0
-                for sy in y0..<y1 { for sx in x0..<x1 { sum += Int(image.pixels[sy * image.width + sx]) } }
-                pixels[y * width + x] = UInt8(sum / ((y1 - y0) * (x1 - x0)))
-            }
-        }
-        return GrayImage(width: width, height: height, pixels: pixels)
     }
 }
