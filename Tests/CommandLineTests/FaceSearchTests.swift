@@ -35,6 +35,14 @@ import Testing
         return Fixtures.png(canvas, width: width, height: height)
     }
 
+    /// Writes each file (a path under `root`, folders made as needed).
+    static func write(_ files: [(name: String, bytes: [UInt8])], under root: URL) throws {
+        for (name, bytes) in files {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(name).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: root.appendingPathComponent(name))
+        }
+    }
+
     func ingest(_ arguments: [String], in folder: URL) throws -> (CommandLineTests.Run, [String: Any]?) {
         let run = try cli.ferdata(["ingest"] + arguments + ["--workspace", folder.appendingPathComponent("work").path, "--json"])
         let summary = run.status == 0 ? try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] : nil
@@ -53,10 +61,7 @@ import Testing
             ("surprise/large.png", Self.picture(width: 1600, height: 1200, faces: [(5, 700, 500, 300)])),
             ("disgust/corrupt.png", Array(Self.picture(width: 400, height: 300, faces: [(1, 100, 50, 150)]).prefix(300))),
         ]
-        for (name, bytes) in files {
-            try FileManager.default.createDirectory(at: pictures.appendingPathComponent(name).deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: pictures.appendingPathComponent(name))
-        }
+        try Self.write(files, under: pictures)
         let (run, summary) = try ingest([pictures.path, "--faces", "detect"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let source = (summary?["sources"] as? [[String: Any]])?.first
@@ -84,9 +89,8 @@ import Testing
     @Test func allFacesKeepsEveryFaceOfAPictureAsItsOwnRecord() throws {
         let folder = Fixtures.temporaryDirectory()
         let pictures = folder.appendingPathComponent("pictures")
-        try FileManager.default.createDirectory(at: pictures.appendingPathComponent("sad"), withIntermediateDirectories: true)
-        try Data(Self.picture(width: 480, height: 320, faces: [(4, 20, 40, 90), (11, 220, 60, 200)])).write(to: pictures.appendingPathComponent("sad/two.png"))
-        try Data(Self.picture(width: 400, height: 300, faces: [(3, 120, 60, 160)])).write(to: pictures.appendingPathComponent("sad/one.png"))
+        try Self.write([("sad/two.png", Self.picture(width: 480, height: 320, faces: [(4, 20, 40, 90), (11, 220, 60, 200)])),
+                        ("sad/one.png", Self.picture(width: 400, height: 300, faces: [(3, 120, 60, 160)]))], under: pictures)
         let (run, summary) = try ingest([pictures.path, "--faces", "detect", "--all-faces"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let records = try Workspace(root: folder.appendingPathComponent("work")).latest().allRecords()
@@ -106,12 +110,9 @@ import Testing
         let folder = Fixtures.temporaryDirectory()
         let crops = folder.appendingPathComponent("crops"), scenes = folder.appendingPathComponent("scenes")
         for index in 0..<7 {
-            let label = Self.faces[index].label
-            for (root, bytes) in [(crops, Fixtures.png(Self.faces[index].pixels)),
-                                  (scenes, Self.picture(width: 320, height: 240, faces: [(index, 60, 40, 150)]))] {
-                try FileManager.default.createDirectory(at: root.appendingPathComponent(label), withIntermediateDirectories: true)
-                try Data(bytes).write(to: root.appendingPathComponent("\(label)/\(index).png"))
-            }
+            let name = "\(Self.faces[index].label)/\(index).png"
+            try Self.write([(name, Fixtures.png(Self.faces[index].pixels))], under: crops)
+            try Self.write([(name, Self.picture(width: 320, height: 240, faces: [(index, 60, 40, 150)]))], under: scenes)
         }
         let (run, summary) = try ingest([crops.path, scenes.path], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
@@ -130,10 +131,8 @@ import Testing
         let folder = Fixtures.temporaryDirectory()
         let scenes = folder.appendingPathComponent("scenes")
         for index in 0..<14 {
-            let label = Self.faces[index].label
-            try FileManager.default.createDirectory(at: scenes.appendingPathComponent(label), withIntermediateDirectories: true)
             let faces = index % 5 == 4 ? [] : [(index, 30 + index * 7, 20 + index * 3, 100 + index * 6)]
-            try Data(Self.picture(width: 360, height: 280, faces: faces)).write(to: scenes.appendingPathComponent("\(label)/\(index).png"))
+            try Self.write([("\(Self.faces[index].label)/\(index).png", Self.picture(width: 360, height: 280, faces: faces))], under: scenes)
         }
         let single = folder.appendingPathComponent("single").path, parts = folder.appendingPathComponent("parts").path
         #expect(try cli.ferdata(["ingest", scenes.path, "--faces", "detect", "--shard-size", "4", "-q", "--workspace", single]).status == 0)
@@ -168,9 +167,7 @@ extension FaceSearchTests {
         let folder = Fixtures.temporaryDirectory()
         let scenes = folder.appendingPathComponent("scenes")
         for index in 0..<7 {
-            let label = Self.faces[index].label
-            try FileManager.default.createDirectory(at: scenes.appendingPathComponent(label), withIntermediateDirectories: true)
-            try Data(Self.picture(width: 320, height: 240, faces: [(index, 80, 40, 160)])).write(to: scenes.appendingPathComponent("\(label)/\(index).png"))
+            try Self.write([("\(Self.faces[index].label)/\(index).png", Self.picture(width: 320, height: 240, faces: [(index, 80, 40, 160)]))], under: scenes)
         }
         let (plain, _) = try ingest([scenes.path, "--faces", "detect"], in: folder.appendingPathComponent("a"))
         let (aligned, summary) = try ingest([scenes.path, "--faces", "detect", "--align"], in: folder.appendingPathComponent("b"))
@@ -185,10 +182,8 @@ extension FaceSearchTests {
     @Test func showFacesDrawsTheFacesFoundInAFolder() throws {
         let folder = Fixtures.temporaryDirectory()
         let pictures = folder.appendingPathComponent("pictures")
-        try FileManager.default.createDirectory(at: pictures, withIntermediateDirectories: true)
-        try Data(Self.picture(width: 400, height: 300, faces: [(3, 120, 60, 160)])).write(to: pictures.appendingPathComponent("a.png"))
-        try Data(Self.picture(width: 400, height: 300, faces: [])).write(to: pictures.appendingPathComponent("b.png"))
-        try Data("not a picture".utf8).write(to: pictures.appendingPathComponent("c.txt"))
+        try Self.write([("a.png", Self.picture(width: 400, height: 300, faces: [(3, 120, 60, 160)])),
+                        ("b.png", Self.picture(width: 400, height: 300, faces: [])), ("c.txt", Array("not a picture".utf8))], under: pictures)
         let sheet = folder.appendingPathComponent("faces.png")
         let run = try cli.ferdata(["show", "--faces", pictures.path, "--align", "--out", sheet.path])
         #expect(run.status == 0 && run.stdout.contains("faces in 2 pictures"), "\(run.stdout)\(run.stderr)")
