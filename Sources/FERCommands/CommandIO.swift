@@ -16,6 +16,12 @@ enum CommandIO {
         FileHandle.standardError.write(Data("ferdata: error: \(text)\n".utf8))
     }
 
+    /// `ProcessSettings.kernelNote` on stderr, for commands that train.
+    static func noteKernels(_ output: OutputOptions) {
+        guard !output.quiet, !output.json, let note = ProcessSettings.kernelNote else { return }
+        FileHandle.standardError.write(Data("ferdata: \(note)\n".utf8))
+    }
+
     static func printJSON<T: Encodable>(_ value: T) throws {
         print(String(decoding: try StageIO.json(value), as: UTF8.self))
     }

@@ -35,6 +35,7 @@ struct TrainCommand: StageCommand {
 
     func run() throws {
         let workspace = input.workspace.resolved
+        CommandIO.noteKernels(output)
         let result: TrainOutput
         if let resume {
             let folder = resume.contains("/") ? URL(fileURLWithPath: resume) : workspace.root.appendingPathComponent("runs/" + resume)

@@ -47,4 +47,34 @@ public enum ProcessSettings {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
         _ = unsafeBitCast(symbol, to: Shutdown.self)()
     }
+
+    /// A line for the user when OpenBLAS runs its AVX2 kernels on a CPU with AVX-512 (a training step
+    /// takes 1.45 times as long with them on the 2-core AMD EPYC of docs/benchmarks.md): an
+    /// `OPENBLAS_CORETYPE` that forces them, or an OpenBLAS too old to know the CPU. Nil otherwise.
+    public static var kernelNote: String? {
+        let core = openblas_get_corename().map { String(cString: $0) } ?? ""
+        guard ["Haswell", "Zen"].contains(core), cpuHasAVX512() else { return nil }
+        if let forced = getenv("OPENBLAS_CORETYPE") {
+            return "note: OPENBLAS_CORETYPE=\(String(cString: forced)) holds OpenBLAS to its AVX2 kernels on this "
+                + "AVX-512 CPU; training runs about 1.4x as fast without it (unset OPENBLAS_CORETYPE)"
+        }
+        return "note: OpenBLAS chose its AVX2 kernels on this AVX-512 CPU; training runs about 1.4x as fast "
+            + "with OPENBLAS_CORETYPE=SkylakeX"
+    }
+
+    /// Whether /proc/cpuinfo lists AVX-512 F, CD, BW, DQ and VL (what OpenBLAS's SkylakeX kernels use).
+    private static func cpuHasAVX512() -> Bool {
+        // Line by line: /proc files report size 0, which whole-file reads take at its word.
+        guard let file = fopen("/proc/cpuinfo", "r") else { return false }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let text = line.map({ String(cString: $0) }) {
+            guard text.hasPrefix("flags") else { continue }
+            let flags = Set(text.split(whereSeparator: \.isWhitespace).map(String.init))
+            return ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+        }
+        return false
+    }
 }
