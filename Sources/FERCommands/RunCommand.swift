@@ -46,7 +46,7 @@ struct RunCommand: ParsableCommand {
         }
         let pipeline = try PipelineFile(path: file, overrides: overrides)
         let root = Workspace(path: workspace ?? pipeline.workspace)
-        if pipeline.stages.contains(where: { $0.name == "train" }) { CommandIO.noteKernels(output) }
+        if pipeline.stages.contains(where: { $0.role == .training }) { CommandIO.noteKernels(output) }
         let started = Date()
         let quiet = output.quiet || output.json
         let bar = ProgressBar(enabled: !quiet)
