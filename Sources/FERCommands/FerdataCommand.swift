@@ -1,4 +1,5 @@
 import ArgumentParser
+import CFerShims
 import FERCore
 import FERNet
 import FERStages
@@ -65,6 +66,12 @@ public struct FerdataCommand: ParsableCommand {
     /// The process: settings made once (`ProcessSettings`), the command run, a `FerError` printed as
     /// one line with exit status 1, usage errors with the usage line and status 64.
     public static func runProcess(_ arguments: [String]? = nil) {
+        guard fer_cpu_has_avx2_fma() != 0 else {
+            // Before any numeric code: those targets are compiled for AVX2 and FMA (Package.swift, vectorCPU).
+            FileHandle.standardError.write(Data("ferdata: this build needs an x86-64 CPU with AVX2 and FMA (Haswell or later); "
+                .utf8) + Data("this one lacks them: build it without the vectorCPU setting in Package.swift\n".utf8))
+            Foundation.exit(2)
+        }
         ProcessSettings.apply()
         do {
             var command = try parseAsRoot(arguments)

@@ -103,4 +103,8 @@ static inline void fer_store_pixel(uint8_t *pixels, size_t index, uint32_t chann
     }
 }
 
+/* 1 when the CPU runs the AVX2 and FMA instructions the numeric targets are compiled for (always 1
+ * off x86-64); ferdata asks before anything else runs. */
+int fer_cpu_has_avx2_fma(void);
+
 #endif
