@@ -13,10 +13,10 @@ import Foundation
 func trainStep(batches: Int) {
     let model = CNNRNN(seed: 1)
     var random = SeededGenerator(seed: 2)
-    let images = (0..<(64 * 48 * 48)).map { _ in Float.random(in: 0...1, using: &random) }
+    let faces = (0..<(64 * 48 * 48)).map { _ in UInt8.random(in: 0...255, using: &random) }
     let labels = (0..<64).map { _ in Int.random(in: 0..<7, using: &random) }
     let parallel = DataParallel(master: model)
-    let batch = Batch(images: images, labels: labels)
+    let batch = Batch(faces: faces, labels: labels)
     var times: [Double] = []
     for _ in 0..<batches {
         let start = Date()

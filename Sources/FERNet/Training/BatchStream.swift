@@ -3,21 +3,42 @@ import FERData
 import FERMedia
 import Foundation
 
-/// A batch of images scaled to [0, 1] ([count, 48, 48]) and their class ids.
+/// A batch of faces as stored ([count, 48, 48] bytes), the augmentation drawn for each, and their
+/// class ids. The stream draws augmentations in order (one random sequence per epoch); applying
+/// them is left to `images(_:)`, which each model replica calls on its own slice, so that the
+/// augmentation work is split across the cores with the rest of the step instead of a third thread
+/// contending with them.
 public struct Batch: Sendable {
-    public var images: [Float]
+    public var faces: [UInt8]
+    /// One per face; empty: the faces as stored.
+    public var augmentations: [AugmentationParameters]
     public var labels: [Int]
     public var count: Int { labels.count }
 
-    public init(images: [Float], labels: [Int]) {
-        self.images = images
+    public init(faces: [UInt8], augmentations: [AugmentationParameters] = [], labels: [Int]) {
+        precondition(faces.count == labels.count * FaceSize.pixelCount)
+        precondition(augmentations.isEmpty || augmentations.count == labels.count)
+        self.faces = faces
+        self.augmentations = augmentations
         self.labels = labels
+    }
+
+    /// Faces `range`, augmented and scaled to [0, 1]: `[range.count, 48, 48]`.
+    public func images(_ range: Range<Int>) -> [Float] {
+        let size = FaceSize.pixelCount
+        var images = [Float](repeating: 0, count: range.count * size)
+        for (slot, face) in range.enumerated() {
+            let stored = Array(faces[(face * size)..<((face + 1) * size)])
+            let pixels = augmentations.isEmpty ? stored : augmentations[face].apply(to: stored)
+            for (offset, value) in pixels.enumerated() { images[slot * size + offset] = Float(value) / 255 }
+        }
+        return images
     }
 }
 
 /// Streams one epoch of a split from a dataset's shards: the split's faces in one random order per
-/// epoch, augmentation on the fly, all on a background thread so that reading and augmenting overlap
-/// with compute. The order is over the whole split, not shard by shard through a bounded buffer:
+/// epoch, each face's augmentation drawn as its batch is made, on a background thread so that reading
+/// overlaps with compute. The order is over the whole split, not shard by shard through a bounded buffer:
 /// records are often stored grouped by class (ingest reads a class-folder layout class by class), and
 /// a local shuffle would then feed the model batches of one or two classes. Memory: the split's pixels
 /// (FER-2013's train split: 54 MB) and two batches.
@@ -63,13 +84,12 @@ public final class BatchStream {
             order.shuffle(using: &random)
             for start in stride(from: 0, to: order.count, by: batchSize) {
                 let chosen = order[start..<min(start + batchSize, order.count)]
-                var images = [Float](repeating: 0, count: chosen.count * size)
-                for (slot, face) in chosen.enumerated() {
-                    let stored = Array(pixels[(face * size)..<((face + 1) * size)])
-                    let augmented = policy.map { $0.sample(using: &random).apply(to: stored) } ?? stored
-                    for (offset, value) in augmented.enumerated() { images[slot * size + offset] = Float(value) / 255 }
-                }
-                guard queue.put(.batch(Batch(images: images, labels: chosen.map { labels[$0] }))) else { return }
+                var faces: [UInt8] = []
+                faces.reserveCapacity(chosen.count * size)
+                for face in chosen { faces += pixels[(face * size)..<((face + 1) * size)] }
+                let augmentations = policy.map { policy in chosen.map { _ in policy.sample(using: &random) } } ?? []
+                let batch = Batch(faces: faces, augmentations: augmentations, labels: chosen.map { labels[$0] })
+                guard queue.put(.batch(batch)) else { return }
             }
             _ = queue.put(.end)
         }

@@ -9,10 +9,12 @@ import FERData
 public final class DataParallel {
     let master: CNNRNN
     private let replicas: [CNNRNN]
+    private let gradientRuns: ElementwiseRuns
 
     public init(master: CNNRNN, replicas count: Int = Parallel.coreCount) {
         self.master = master
         replicas = [master] + (1..<max(1, count)).map { _ in CNNRNN(architecture: master.architecture) }
+        gradientRuns = ElementwiseRuns(counts: master.parameters.map(\.count))
     }
 
     /// The `count` slices of `0..<total`, as even as possible.
@@ -34,7 +36,6 @@ public final class DataParallel {
         synchroniseWeights()
         let parts = slices(batch.count)
         let classes = master.architecture.classes
-        let pixels = CNNRNN.Architecture.side * CNNRNN.Architecture.side
         var logits = [[Float]](repeating: [], count: parts.count)
         let replicas = self.replicas
         logits.withUnsafeMutableBufferPointer { slots in
@@ -42,7 +43,7 @@ public final class DataParallel {
             DispatchQueue.concurrentPerform(iterations: parts.count) { part in
                 let range = parts[part]
                 var random = SeededGenerator(seed: seed, stream: UInt64(part))
-                let images = Array(batch.images[(range.lowerBound * pixels)..<(range.upperBound * pixels)])
+                let images = batch.images(range)
                 replicas[part].zeroGradients()
                 slots[part] = replicas[part].forward(images, batch: range.count, training: true, random: &random)
             }
@@ -53,15 +54,22 @@ public final class DataParallel {
             let range = parts[part]
             replicas[part].backward(Array(gradient[(range.lowerBound * classes)..<(range.upperBound * classes)]))
         }
-        for replica in replicas.dropFirst().prefix(parts.count - 1) {
-            for (target, parameter) in zip(master.parameters, replica.parameters) {
-                target.gradient.withUnsafeMutableBufferPointer { sum in
-                    parameter.gradient.withUnsafeBufferPointer { part in
-                        for i in 0..<sum.count { sum[i] += part[i] }
+        sumGradients(into: master, from: Array(replicas[1..<parts.count]))
+        return (value, all)
+    }
+
+    /// Adds the replicas' gradients to the master's, in replica order, split across the cores.
+    private func sumGradients(into master: CNNRNN, from others: [CNNRNN]) {
+        guard !others.isEmpty else { return }
+        master.parameters.withPointers(\.gradient) { sums in
+            let parts = others.map { $0.parameters.map { $0.gradient } }
+            gradientRuns.forEachPiece { tensor, range in
+                for part in parts {
+                    part[tensor].withUnsafeBufferPointer { part in
+                        for i in range { sums[tensor][i] += part[i] }
                     }
                 }
             }
         }
-        return (value, all)
     }
 }

@@ -144,7 +144,7 @@ public final class Trainer {
         }
         optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.learningRate,
                               momentum: options.momentum, weightDecay: options.weightDecay)
-        optimizer.restore(checkpoint.tensors, step: Int(checkpoint.metadata["step"] ?? "0") ?? 0)
+        try optimizer.restore(checkpoint.tensors, step: Int(checkpoint.metadata["step"] ?? "0") ?? 0)
         startEpoch = Int(checkpoint.metadata["epoch"] ?? "0") ?? 0
         bestScore = Double(checkpoint.metadata["best"] ?? "-inf") ?? -.infinity
         epochsWithoutImprovement = Int(checkpoint.metadata["stale"] ?? "0") ?? 0
