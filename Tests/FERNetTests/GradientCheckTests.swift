@@ -61,7 +61,7 @@ import Testing
     @Test func conv2D() {
         var random = SeededGenerator(seed: 1)
         let layer = Conv2D(name: "c", inputChannels: 2, outputChannels: 3, random: &random)
-        // Five images: a chunk of four and a chunk of one.
+        // Five images: chunks of two, two and one.
         var input = Self.random(2 * 5 * 6 * 5, seed: 2)
         let r = Self.random(3 * 5 * 6 * 5, seed: 3)
         let forward = { (x: [Float]) in Self.dot(layer.forward(x, batch: 5, height: 6, width: 5), r) }
@@ -69,6 +69,38 @@ import Testing
         let dInput = layer.backward(r, wantInputGradient: true)!
         Self.check("conv input", values: &input, analytic: dInput, samples: 300, loss: forward)
         Self.checkParameters(layer.parameters) { forward(input) }
+    }
+
+    /// Winograd's F(2x2, 3x3) against the convolution written out (in Double), at odd and even
+    /// sizes and across chunks: equal up to float rounding.
+    @Test(arguments: [(5, 3, 4, 7, 9), (6, 8, 5, 24, 24), (1, 2, 3, 1, 2)])
+    func conv2DEqualsDirectConvolution(batch: Int, inputs: Int, outputs: Int, height: Int, width: Int) {
+        var random = SeededGenerator(seed: 21)
+        let layer = Conv2D(name: "c", inputChannels: inputs, outputChannels: outputs, random: &random)
+        let input = Self.random(inputs * batch * height * width, seed: 22)
+        let output = layer.forward(input, batch: batch, height: height, width: width)
+        var worst = 0.0
+        for o in 0..<outputs {
+            for b in 0..<batch {
+                for y in 0..<height {
+                    for x in 0..<width {
+                        var sum = Double(layer.bias.values[o])
+                        for c in 0..<inputs {
+                            for ky in 0..<3 {
+                                for kx in 0..<3 {
+                                    let (sy, sx) = (y + ky - 1, x + kx - 1)
+                                    guard sy >= 0 && sy < height && sx >= 0 && sx < width else { continue }
+                                    sum += Double(layer.weight.values[((o * inputs + c) * 3 + ky) * 3 + kx])
+                                        * Double(input[((c * batch + b) * height + sy) * width + sx])
+                                }
+                            }
+                        }
+                        worst = max(worst, abs(sum - Double(output[((o * batch + b) * height + y) * width + x])))
+                    }
+                }
+            }
+        }
+        #expect(worst < 1e-5, "largest difference from direct convolution: \(worst)")
     }
 
     @Test func grayscaleConvPool() {

@@ -1,21 +1,30 @@
-/// A 3x3 convolution, stride 1, padding 1, as im2col + SGEMM, a few images at a time.
+/// A 3x3 convolution, stride 1, padding 1, by Winograd's minimal filtering F(2x2, 3x3) (Lavin and
+/// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each 2x2 block of outputs comes
+/// from a 4x4 block of inputs in 16 multiplications per channel pair instead of 36. The products
+/// are 16 SGEMMs per chunk of images, so the layer does 2.25 times fewer multiply-adds than im2col +
+/// SGEMM, forward and in both backward products. The results equal direct convolution's up to float
+/// rounding (tests: against a direct convolution, and finite differences).
 ///
-/// Activations are channel-major over the batch, `[C, B, H, W]`, so that one product covers a run
-/// of images: out[Cout, n] = weight[Cout, Cin*9] x cols[Cin*9, n] + bias, n = images x H x W.
-/// Backward: dWeight = dOut x cols^T, dBias = row sums of dOut, dCols = weight^T x dOut, then col2im.
-/// The columns of a whole batch would be tens of MB per replica and two replicas would stream them
-/// through the shared cache; a chunk of `chunkImages` stays in it, and backward rebuilds a chunk's
-/// columns (a copy) rather than keeping them all.
+/// Activations are channel-major over the batch, `[C, B, H, W]`; a chunk of `chunkImages` images
+/// has T output tiles, each transformed row `[e][channel]` stored T + 8 floats apart (`slab`). Forward: V = Bᵀ d B for every input channel and tile (`[16][Cin][T]`), U =
+/// G g Gᵀ for every filter and input channel (`[16][Cout][Cin]`), M_e = U_e V_e for each of the
+/// 16 positions e, Y = Aᵀ M A + bias. Backward: dM = A dY Aᵀ; dU_e += dM_e V_eᵀ; dV_e = U_eᵀ dM_e
+/// and dX = B dV Bᵀ added back over the overlapping input blocks; dWeight = Gᵀ dU G. Backward
+/// rebuilds a chunk's V rather than keeping a whole batch's.
 final class Conv2D {
     let inputChannels: Int
     let outputChannels: Int
     let weight: Parameter  // [Cout, Cin, 3, 3]
     let bias: Parameter  // [Cout]
-    static let chunkImages = 4
+    static let chunkImages = 2
     private var input: [Float] = []
-    private var cols: [Float] = []
-    private var columnGradient: [Float] = []
-    private var shape = (batch: 0, height: 0, width: 0)
+    private var shape = WinogradShape(batch: 0, height: 0, width: 0)
+    /// U, `[16][Cout][Cin]`, made from the weights at each forward.
+    private var transformedWeights: [Float] = []
+    /// V of a chunk, `[16][Cin][T]`; in backward also dV.
+    private var transformedInput: [Float] = []
+    /// M of a chunk, `[16][Cout][T]`; in backward dM.
+    private var products: [Float] = []
 
     init(name: String, inputChannels: Int, outputChannels: Int, random: inout some RandomNumberGenerator) {
         self.inputChannels = inputChannels
@@ -31,35 +40,62 @@ final class Conv2D {
     var parameters: [Parameter] { [weight, bias] }
 
     /// The image ranges processed together.
-    private var chunks: StrideTo<Int> { stride(from: 0, to: shape.batch, by: Self.chunkImages) }
+    private var chunks: [Range<Int>] {
+        stride(from: 0, to: shape.batch, by: Self.chunkImages).map { $0..<min($0 + Self.chunkImages, shape.batch) }
+    }
 
-    /// Builds the columns of images `first..<first + count` in `cols`.
-    private func fillColumns(first: Int, count: Int) {
-        let k = inputChannels * 9, area = shape.height * shape.width
-        if cols.count < k * Self.chunkImages * area { cols = [Float](repeating: 0, count: k * Self.chunkImages * area) }
-        input.withUnsafeBufferPointer { source in
-            cols.withUnsafeMutableBufferPointer { cols in
-                Self.im2col(source, into: cols, channels: inputChannels, batch: shape.batch, images: first..<(first + count),
-                            height: shape.height, width: shape.width)
+    /// Sizes the scratch buffers for chunks of up to `chunkImages` images.
+    private func prepareBuffers() {
+        let slab = shape.slab(images: min(Self.chunkImages, shape.batch))
+        if transformedInput.count < 16 * inputChannels * slab + 8 {
+            transformedInput = [Float](repeating: 0, count: 16 * inputChannels * slab + 8)
+        }
+        if products.count < 16 * outputChannels * slab + 8 { products = [Float](repeating: 0, count: 16 * outputChannels * slab + 8) }
+    }
+
+    /// Builds V for the chunk's images.
+    private func transformInput(_ images: Range<Int>) {
+        input.withUnsafeBufferPointer { input in
+            transformedInput.withUnsafeMutableBufferPointer { v in
+                Winograd.transformInput(input.baseAddress!, channels: inputChannels, shape: shape, images: images, into: v.baseAddress!)
             }
+        }
+    }
+
+    /// For each of the 16 positions e: C_e = op(A_e) op(B_e), A, B and C at their strides per e.
+    private static func products16(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+                                   _ a: UnsafePointer<Float>, lda: Int, strideA: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                                   strideB: Int, beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int) {
+        for e in 0..<16 {
+            BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a + e * strideA, lda: lda,
+                      b + e * strideB, ldb: ldb, beta: beta, c + e * strideC, ldc: ldc)
         }
     }
 
     /// - Parameters: input `[Cin, B, H, W]`. Returns `[Cout, B, H, W]`.
     func forward(_ input: [Float], batch: Int, height: Int, width: Int) -> [Float] {
         self.input = input
-        shape = (batch, height, width)
-        let (area, plane, k) = (height * width, batch * height * width, inputChannels * 9)
-        var output = [Float](unsafeUninitializedCapacity: outputChannels * plane) { _, count in count = outputChannels * plane }
-        output.withUnsafeMutableBufferPointer { out in
-            for c in 0..<outputChannels {
-                (out.baseAddress! + c * plane).update(repeating: bias.values[c], count: plane)
+        shape = WinogradShape(batch: batch, height: height, width: width)
+        prepareBuffers()
+        transformedWeights = Winograd.transformWeights(weight.values, outputs: outputChannels, inputs: inputChannels)
+        let count = outputChannels * batch * height * width
+        var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        let (cin, cout) = (inputChannels, outputChannels)
+        for images in chunks {
+            transformInput(images)
+            let (tiles, slab) = (images.count * shape.tilesPerImage, shape.slab(images: images.count))
+            transformedWeights.withUnsafeBufferPointer { u in
+                transformedInput.withUnsafeBufferPointer { v in
+                    products.withUnsafeMutableBufferPointer { m in
+                        Self.products16(m: cout, n: tiles, k: cin, u.baseAddress!, lda: cin, strideA: cout * cin,
+                                        v.baseAddress!, ldb: slab, strideB: cin * slab, m.baseAddress!, ldc: slab, strideC: cout * slab)
+                    }
+                }
             }
-            for first in chunks {
-                let n = min(Self.chunkImages, batch - first) * area
-                fillColumns(first: first, count: n / area)
-                BLAS.gemm(m: outputChannels, n: n, k: k, weight.values, lda: k, cols, ldb: n, beta: 1,
-                          out.baseAddress! + first * area, ldc: plane)
+            products.withUnsafeBufferPointer { m in
+                output.withUnsafeMutableBufferPointer { out in
+                    Winograd.transformOutput(m.baseAddress!, bias: bias.values, shape: shape, images: images, into: out.baseAddress!)
+                }
             }
         }
         return output
@@ -67,31 +103,42 @@ final class Conv2D {
 
     /// Accumulates parameter gradients; returns dInput `[Cin, B, H, W]` when asked.
     func backward(_ gradient: [Float], wantInputGradient: Bool) -> [Float]? {
-        let (area, plane, k) = (shape.height * shape.width, shape.batch * shape.height * shape.width, inputChannels * 9)
-        var dInput = wantInputGradient ? [Float](repeating: 0, count: inputChannels * plane) : []
-        if wantInputGradient && columnGradient.count < k * Self.chunkImages * area {
-            columnGradient = [Float](repeating: 0, count: k * Self.chunkImages * area)
-        }
+        let (cin, cout, plane) = (inputChannels, outputChannels, shape.batch * shape.height * shape.width)
+        var dInput = wantInputGradient ? [Float](repeating: 0, count: cin * plane) : []
+        var dU = [Float](repeating: 0, count: 16 * cout * cin)
         gradient.withUnsafeBufferPointer { dOut in
-            for first in chunks {
-                let count = min(Self.chunkImages, shape.batch - first)
-                let n = count * area
-                fillColumns(first: first, count: count)
-                weight.gradient.withUnsafeMutableBufferPointer { dW in
-                    BLAS.gemm(transposeB: true, m: outputChannels, n: k, k: n, dOut.baseAddress! + first * area, lda: plane,
-                              cols, ldb: n, beta: 1, dW.baseAddress!, ldc: k)
+            for images in chunks {
+                transformInput(images)
+                let (tiles, slab) = (images.count * shape.tilesPerImage, shape.slab(images: images.count))
+                products.withUnsafeMutableBufferPointer { dM in
+                    Winograd.transformOutputGradient(dOut.baseAddress!, shape: shape, channels: cout, images: images, into: dM.baseAddress!)
+                }
+                products.withUnsafeBufferPointer { dM in
+                    transformedInput.withUnsafeBufferPointer { v in
+                        dU.withUnsafeMutableBufferPointer { dU in
+                            Self.products16(transposeB: true, m: cout, n: cin, k: tiles, dM.baseAddress!, lda: slab, strideA: cout * slab,
+                                            v.baseAddress!, ldb: slab, strideB: cin * slab, beta: 1, dU.baseAddress!, ldc: cin,
+                                            strideC: cout * cin)
+                        }
+                    }
                 }
                 guard wantInputGradient else { continue }
-                columnGradient.withUnsafeMutableBufferPointer { dCols in
-                    BLAS.gemm(transposeA: true, m: k, n: n, k: outputChannels, weight.values, lda: k,
-                              dOut.baseAddress! + first * area, ldb: plane, dCols.baseAddress!, ldc: n)
-                    dInput.withUnsafeMutableBufferPointer { dInput in
-                        Self.col2im(dCols, into: dInput, channels: inputChannels, batch: shape.batch,
-                                    images: first..<(first + count), height: shape.height, width: shape.width)
+                transformedWeights.withUnsafeBufferPointer { u in
+                    products.withUnsafeBufferPointer { dM in
+                        transformedInput.withUnsafeMutableBufferPointer { dV in
+                            Self.products16(transposeA: true, m: cin, n: tiles, k: cout, u.baseAddress!, lda: cin, strideA: cout * cin,
+                                            dM.baseAddress!, ldb: slab, strideB: cout * slab, dV.baseAddress!, ldc: slab,
+                                            strideC: cin * slab)
+                        }
+                    }
+                }
+                transformedInput.withUnsafeBufferPointer { dV in
+                    dInput.withUnsafeMutableBufferPointer { dX in
+                        Winograd.transformInputGradient(dV.baseAddress!, channels: cin, shape: shape, images: images, into: dX.baseAddress!)
                     }
                 }
             }
-            for c in 0..<outputChannels {
+            for c in 0..<cout {
                 let row = dOut.baseAddress! + c * plane
                 var sums = Lanes()
                 var x = 0
@@ -99,58 +146,7 @@ final class Conv2D {
                 bias.gradient[c] += sums.sum() + (x < plane ? Lanes(row + x, count: plane - x).sum() : 0)
             }
         }
+        Winograd.addWeightGradient(dU, outputs: cout, inputs: cin, into: &weight.gradient)
         return wantInputGradient ? dInput : nil
-    }
-
-    /// cols[(c*9 + ky*3 + kx), ((b - first)*H + y)*W + x] = input[c, b, y+ky-1, x+kx-1], zero
-    /// outside, for b in `images`. Within a channel the chunk's images are contiguous, so each
-    /// (channel, tap) row is the chunk shifted by (ky-1)*W + (kx-1): one copy, then the entries that
-    /// fell across an image edge are zeroed.
-    static func im2col(_ input: UnsafeBufferPointer<Float>, into cols: UnsafeMutableBufferPointer<Float>,
-                       channels: Int, batch: Int, images: Range<Int>, height: Int, width: Int) {
-        let plane = images.count * height * width
-        for c in 0..<channels {
-            let chunk = input.baseAddress! + (c * batch + images.lowerBound) * height * width
-            for tap in 0..<9 {
-                let row = cols.baseAddress! + (c * 9 + tap) * plane
-                let shift = (tap / 3 - 1) * width + tap % 3 - 1
-                let valid = max(0, -shift)..<min(plane, plane - shift)
-                (row + valid.lowerBound).update(from: chunk + valid.lowerBound + shift, count: valid.count)
-                zeroOutside(row, tap: tap, images: images.count, height: height, width: width)
-            }
-        }
-    }
-
-    /// The adjoint of im2col: adds each column entry back to the input position it was read from.
-    /// Zeroes the entries of `cols` that lie outside the image first (they are scratch).
-    static func col2im(_ cols: UnsafeMutableBufferPointer<Float>, into input: UnsafeMutableBufferPointer<Float>,
-                       channels: Int, batch: Int, images: Range<Int>, height: Int, width: Int) {
-        let plane = images.count * height * width
-        for c in 0..<channels {
-            let chunk = input.baseAddress! + (c * batch + images.lowerBound) * height * width
-            for tap in 0..<9 {
-                let row = cols.baseAddress! + (c * 9 + tap) * plane
-                let shift = (tap / 3 - 1) * width + tap % 3 - 1
-                zeroOutside(row, tap: tap, images: images.count, height: height, width: width)
-                let from = row + max(0, -shift), to = chunk + max(0, -shift) + shift
-                for i in 0..<(plane - abs(shift)) { to[i] += from[i] }
-            }
-        }
-    }
-
-    /// Zeroes the entries of one (channel, tap) column row whose source pixel is padding: the top
-    /// row of each image for ky = 0, the bottom row for ky = 2, the left column for kx = 0, the
-    /// right column for kx = 2.
-    private static func zeroOutside(_ row: UnsafeMutablePointer<Float>, tap: Int, images: Int, height: Int, width: Int) {
-        let (ky, kx) = (tap / 3, tap % 3)
-        for image in 0..<images {
-            let first = row + image * height * width
-            if ky == 0 { first.update(repeating: 0, count: width) }
-            if ky == 2 { (first + (height - 1) * width).update(repeating: 0, count: width) }
-            if kx != 1 {
-                let x = kx == 0 ? 0 : width - 1
-                for y in 0..<height { first[y * width + x] = 0 }
-            }
-        }
     }
 }

@@ -1,0 +1,283 @@
+/// The batch and image size of a `Conv2D` pass and its 2x2 output tiles (the last row or column of
+/// tiles half outside an odd-sized image).
+struct WinogradShape {
+    var batch: Int
+    var height: Int
+    var width: Int
+    var tilesY: Int { (height + 1) / 2 }
+    var tilesX: Int { (width + 1) / 2 }
+    var tilesPerImage: Int { tilesY * tilesX }
+    /// Floats per row of the zero-padded scratch rows: the 2 x tilesX + 2 columns a row of tiles
+    /// reads, and room for a 16-float load past the last group of eight tiles.
+    var paddedRow: Int { 2 * tilesX + 18 }
+
+    /// The stride of the `[e][channel]` rows of a chunk of `images` transformed images: its tiles
+    /// and room for eight more, so that a row's last group of eight tiles is written whole (the
+    /// lanes past the image's tiles hold values nothing reads).
+    func slab(images: Int) -> Int { images * tilesPerImage + 8 }
+}
+
+/// The transforms of F(2x2, 3x3), eight tiles of one tile row at a time (one lane each). With
+/// Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1] and
+/// Aᵀ = [1 1 1 0; 0 1 -1 -1]. Element e = 4i + j of a transformed 4x4 block is stored at
+/// `[e][channel][tile]`, tiles numbered image by image, row by row, within a chunk.
+enum Winograd {
+    /// V = Bᵀ d B, d the 4x4 input block at rows 2ty-1...2ty+2 and columns 2tx-1...2tx+2 (zero
+    /// outside the image), for every channel and tile of `images` of `input` `[C, B, H, W]`.
+    static func transformInput(_ input: UnsafePointer<Float>, channels: Int, shape: WinogradShape, images: Range<Int>,
+                               into v: UnsafeMutablePointer<Float>) {
+        let (height, width, tilesX) = (shape.height, shape.width, shape.tilesX)
+        let (slab, rowStride) = (shape.slab(images: images.count), shape.paddedRow)
+        // One zero-padded plane: row y + 1 holds input row y from column 1; the border stays zero.
+        var padded = [Float](repeating: 0, count: (2 * shape.tilesY + 2) * rowStride)
+        padded.withUnsafeMutableBufferPointer { padded in
+            let padded = padded.baseAddress!
+            for c in 0..<channels {
+                for image in images {
+                    let plane = input + (c * shape.batch + image) * height * width
+                    for y in 0..<height { (padded + (y + 1) * rowStride + 1).update(from: plane + y * width, count: width) }
+                    for ty in 0..<shape.tilesY {
+                        let rows = padded + 2 * ty * rowStride
+                        let first = (image - images.lowerBound) * shape.tilesPerImage + ty * tilesX
+                        for tx in stride(from: 0, to: tilesX, by: 8) {
+                            // d B for each of the four rows, then Bᵀ across them.
+                            let t0 = rowTimesB(rows + 2 * tx), t1 = rowTimesB(rows + rowStride + 2 * tx)
+                            let t2 = rowTimesB(rows + 2 * rowStride + 2 * tx), t3 = rowTimesB(rows + 3 * rowStride + 2 * tx)
+                            let to = v + c * slab + first + tx, count = min(8, tilesX - tx), step = channels * slab
+                            (t0 - t2).store(to, step: step)
+                            (t1 + t2).store(to + 4 * step, step: step)
+                            (t2 - t1).store(to + 8 * step, step: step)
+                            (t1 - t3).store(to + 12 * step, step: step)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The four columns of d B for eight tiles from one zero-padded input row (tile k's columns start at 2k).
+    @inline(__always)
+    private static func rowTimesB(_ p: UnsafePointer<Float>) -> Quad {
+        let near = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+        let far = UnsafeRawPointer(p + 2).loadUnaligned(as: SIMD16<Float>.self)
+        let (c0, c1, c2, c3) = (near.evenHalf, near.oddHalf, far.evenHalf, far.oddHalf)
+        return Quad(c0 - c2, c1 + c2, c2 - c1, c1 - c3)
+    }
+
+    /// out = Aᵀ M A + bias for every filter and tile of `images`, into `[Cout, B, H, W]`, cropped
+    /// at the image's edge.
+    static func transformOutput(_ m: UnsafePointer<Float>, bias: [Float], shape: WinogradShape, images: Range<Int>,
+                                into output: UnsafeMutablePointer<Float>) {
+        let (height, width, tilesX) = (shape.height, shape.width, shape.tilesX)
+        let (filters, slab) = (bias.count, shape.slab(images: images.count))
+        for o in 0..<filters {
+            for image in images {
+                let plane = output + (o * shape.batch + image) * height * width
+                for ty in 0..<shape.tilesY {
+                    let first = (image - images.lowerBound) * shape.tilesPerImage + ty * tilesX
+                    for tx in stride(from: 0, to: tilesX, by: 8) {
+                        let from = m + o * slab + first + tx, step = filters * slab
+                        let m0 = Quad(from, step: step), m1 = Quad(from + 4 * step, step: step)
+                        let m2 = Quad(from + 8 * step, step: step), m3 = Quad(from + 12 * step, step: step)
+                        let (s, u) = (m0 + m1 + m2, m1 - m2 - m3)
+                        let b = Lanes(repeating: bias[o])
+                        let columns = min(16, width - 2 * tx)
+                        store(even: s.a + s.b + s.c + b, odd: s.b - s.c - s.d + b, to: plane + 2 * ty * width + 2 * tx, count: columns)
+                        if 2 * ty + 1 < height {
+                            store(even: u.a + u.b + u.c + b, odd: u.b - u.c - u.d + b, to: plane + (2 * ty + 1) * width + 2 * tx,
+                                  count: columns)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dM = A dY Aᵀ for every channel and tile of `images` of dY `[C, B, H, W]` (zero outside the image).
+    static func transformOutputGradient(_ gradient: UnsafePointer<Float>, shape: WinogradShape, channels: Int, images: Range<Int>,
+                                        into dM: UnsafeMutablePointer<Float>) {
+        let (height, width, tilesX) = (shape.height, shape.width, shape.tilesX)
+        let (slab, rowStride) = (shape.slab(images: images.count), shape.paddedRow)
+        // One plane of dY with room around it; past the image's last row and column it stays zero.
+        var padded = [Float](repeating: 0, count: 2 * shape.tilesY * rowStride)
+        padded.withUnsafeMutableBufferPointer { padded in
+            let padded = padded.baseAddress!
+            for o in 0..<channels {
+                for image in images {
+                    let plane = gradient + (o * shape.batch + image) * height * width
+                    for y in 0..<height { (padded + y * rowStride).update(from: plane + y * width, count: width) }
+                    for ty in 0..<shape.tilesY {
+                        let rows = padded + 2 * ty * rowStride
+                        let first = (image - images.lowerBound) * shape.tilesPerImage + ty * tilesX
+                        for tx in stride(from: 0, to: tilesX, by: 8) {
+                            let top = UnsafeRawPointer(rows + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
+                            let bottom = UnsafeRawPointer(rows + rowStride + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
+                            let (a, b, c, d) = (top.evenHalf, top.oddHalf, bottom.evenHalf, bottom.oddHalf)
+                            let to = dM + o * slab + first + tx, count = min(8, tilesX - tx), step = channels * slab
+                            @inline(__always) func put(_ i: Int, _ x: Lanes, _ y: Lanes) {
+                                Quad(x, x + y, x - y, -y).store(to + 4 * i * step, step: step)
+                            }
+                            put(0, a, b)
+                            put(1, a + c, b + d)
+                            put(2, a - c, b - d)
+                            put(3, -c, -d)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dX = B dV Bᵀ for every channel and tile of `images`, each 4x4 block added back where its input
+    /// block was read (neighbouring blocks overlap by two rows and columns), into `[C, B, H, W]`.
+    /// Each (channel, image) plane of `dInput` is written once, whole.
+    static func transformInputGradient(_ dV: UnsafePointer<Float>, channels: Int, shape: WinogradShape, images: Range<Int>,
+                                       into dInput: UnsafeMutablePointer<Float>) {
+        let (height, width, tilesX) = (shape.height, shape.width, shape.tilesX)
+        let (slab, rowStride) = (shape.slab(images: images.count), shape.paddedRow)
+        var sums = [Float](repeating: 0, count: (2 * shape.tilesY + 2) * rowStride)
+        let tail = Quad.keeping(tilesX % 8)
+        sums.withUnsafeMutableBufferPointer { sums in
+            let sums = sums.baseAddress!
+            for c in 0..<channels {
+                for image in images {
+                    sums.update(repeating: 0, count: (2 * shape.tilesY + 2) * rowStride)
+                    for ty in 0..<shape.tilesY {
+                        let first = (image - images.lowerBound) * shape.tilesPerImage + ty * tilesX
+                        for tx in stride(from: 0, to: tilesX, by: 8) {
+                            let count = min(8, tilesX - tx)
+                            let from = dV + c * slab + first + tx, step = channels * slab
+                            // B dV (lanes past `count` are zero and add nothing), then each row times Bᵀ.
+                            var (q0, q1) = (Quad(from, step: step), Quad(from + 4 * step, step: step))
+                            var (q2, q3) = (Quad(from + 8 * step, step: step), Quad(from + 12 * step, step: step))
+                            if count < 8 { (q0, q1, q2, q3) = (q0.masked(tail), q1.masked(tail), q2.masked(tail), q3.masked(tail)) }
+                            @inline(__always) func addRow(_ i: Int, _ x: Quad) {
+                                let row = sums + (2 * ty + i) * rowStride + 2 * tx
+                                add(even: x.a, odd: x.b - x.c + x.d, to: row)
+                                add(even: x.b + x.c - x.a, odd: -x.d, to: row + 2)
+                            }
+                            addRow(0, q0)
+                            addRow(1, q1 - q2 + q3)
+                            addRow(2, q1 + q2 - q0)
+                            addRow(3, -q3)
+                        }
+                    }
+                    let plane = dInput + (c * shape.batch + image) * height * width
+                    for y in 0..<height { (plane + y * width).update(from: sums + (y + 1) * rowStride + 1, count: width) }
+                }
+            }
+        }
+    }
+
+    /// U = G g Gᵀ for every filter and input channel of weights `[Cout, Cin, 3, 3]`: `[16][Cout][Cin]`.
+    static func transformWeights(_ weights: [Float], outputs: Int, inputs: Int) -> [Float] {
+        let pairs = outputs * inputs
+        var u = [Float](repeating: 0, count: 16 * pairs)
+        for pair in 0..<pairs {
+            let g = { (row: Int, column: Int) in weights[pair * 9 + 3 * row + column] }
+            // Row i of G g for column j, then (G g) Gᵀ along the row.
+            func gg(_ i: Int, _ j: Int) -> Float {
+                switch i {
+                case 0: return g(0, j)
+                case 1: return 0.5 * (g(0, j) + g(1, j) + g(2, j))
+                case 2: return 0.5 * (g(0, j) - g(1, j) + g(2, j))
+                default: return g(2, j)
+                }
+            }
+            for i in 0..<4 {
+                let (x0, x1, x2) = (gg(i, 0), gg(i, 1), gg(i, 2))
+                u[(4 * i) * pairs + pair] = x0
+                u[(4 * i + 1) * pairs + pair] = 0.5 * (x0 + x1 + x2)
+                u[(4 * i + 2) * pairs + pair] = 0.5 * (x0 - x1 + x2)
+                u[(4 * i + 3) * pairs + pair] = x2
+            }
+        }
+        return u
+    }
+
+    /// dWeight += Gᵀ dU G for every filter and input channel, dU `[16][Cout][Cin]`.
+    static func addWeightGradient(_ dU: [Float], outputs: Int, inputs: Int, into gradient: inout [Float]) {
+        let pairs = outputs * inputs
+        for pair in 0..<pairs {
+            let u = { (i: Int, j: Int) in dU[(4 * i + j) * pairs + pair] }
+            // Row r of Gᵀ dU for column j, then (Gᵀ dU) G along the row.
+            func gu(_ r: Int, _ j: Int) -> Float {
+                switch r {
+                case 0: return u(0, j) + 0.5 * (u(1, j) + u(2, j))
+                case 1: return 0.5 * (u(1, j) - u(2, j))
+                default: return 0.5 * (u(1, j) + u(2, j)) + u(3, j)
+                }
+            }
+            for r in 0..<3 {
+                let (x0, x1, x2, x3) = (gu(r, 0), gu(r, 1), gu(r, 2), gu(r, 3))
+                gradient[pair * 9 + 3 * r] += x0 + 0.5 * (x1 + x2)
+                gradient[pair * 9 + 3 * r + 1] += 0.5 * (x1 - x2)
+                gradient[pair * 9 + 3 * r + 2] += 0.5 * (x1 + x2) + x3
+            }
+        }
+    }
+
+    /// Writes `even` and `odd` interleaved (even[0], odd[0], even[1], ...), the first `count` of them.
+    @inline(__always)
+    private static func store(even: Lanes, odd: Lanes, to pointer: UnsafeMutablePointer<Float>, count: Int) {
+        var pair = SIMD16<Float>()
+        pair.evenHalf = even
+        pair.oddHalf = odd
+        if count == 16 {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: pair, as: SIMD16<Float>.self)
+        } else {
+            for lane in 0..<count { pointer[lane] = pair[lane] }
+        }
+    }
+
+    /// Adds `even` and `odd` interleaved to the 16 floats at `pointer`.
+    @inline(__always)
+    private static func add(even: Lanes, odd: Lanes, to pointer: UnsafeMutablePointer<Float>) {
+        var pair = SIMD16<Float>()
+        pair.evenHalf = even
+        pair.oddHalf = odd
+        let sum = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self) + pair
+        UnsafeMutableRawPointer(pointer).storeBytes(of: sum, as: SIMD16<Float>.self)
+    }
+}
+
+/// Four lane vectors: one row (or column) of a 4x4 block for eight tiles.
+struct Quad {
+    var a, b, c, d: Lanes
+
+    @inline(__always) init(_ a: Lanes, _ b: Lanes, _ c: Lanes, _ d: Lanes) { (self.a, self.b, self.c, self.d) = (a, b, c, d) }
+
+    /// Reads four rows `step` floats apart, eight lanes each (past a row of tiles they read the next
+    /// row's tiles, or a slab's room).
+    @inline(__always) init(_ pointer: UnsafePointer<Float>, step: Int) {
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
+        self.init(load(pointer), load(pointer + step), load(pointer + 2 * step), load(pointer + 3 * step))
+    }
+
+    /// The lanes where `keep` is all ones, zero elsewhere.
+    @inline(__always) func masked(_ keep: SIMD8<UInt32>) -> Quad {
+        @inline(__always) func mask(_ x: Lanes) -> Lanes {
+            unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & keep, to: Lanes.self)
+        }
+        return Quad(mask(a), mask(b), mask(c), mask(d))
+    }
+
+    /// All ones in the first `count` lanes, zero in the rest.
+    static func keeping(_ count: Int) -> SIMD8<UInt32> {
+        var keep = SIMD8<UInt32>()
+        for lane in 0..<min(count, 8) { keep[lane] = .max }
+        return keep
+    }
+
+    /// Writes four rows `step` floats apart, all eight lanes (see `WinogradShape.slab`).
+    @inline(__always) func store(_ pointer: UnsafeMutablePointer<Float>, step: Int) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: a, as: Lanes.self)
+        UnsafeMutableRawPointer(pointer + step).storeBytes(of: b, as: Lanes.self)
+        UnsafeMutableRawPointer(pointer + 2 * step).storeBytes(of: c, as: Lanes.self)
+        UnsafeMutableRawPointer(pointer + 3 * step).storeBytes(of: d, as: Lanes.self)
+    }
+
+    @inline(__always) static func + (x: Quad, y: Quad) -> Quad { Quad(x.a + y.a, x.b + y.b, x.c + y.c, x.d + y.d) }
+    @inline(__always) static func - (x: Quad, y: Quad) -> Quad { Quad(x.a - y.a, x.b - y.b, x.c - y.c, x.d - y.d) }
+    @inline(__always) static prefix func - (x: Quad) -> Quad { Quad(-x.a, -x.b, -x.c, -x.d) }
+}
