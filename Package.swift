@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "FERCore", swiftSettings: vectorCPU),
         .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims", "CFerFaces"], swiftSettings: vectorCPU),
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"], swiftSettings: vectorCPU),
-        .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS"], swiftSettings: vectorCPU),
+        .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS", "CFerShims"], swiftSettings: vectorCPU),
         .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERNet"], swiftSettings: vectorCPU),
         // Human review: queues of faces to look at, the decision store (GRDB), agreement, relabelling.
         .target(name: "FERReview", dependencies: ["FERCore", "FERData", "FEREval", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -1,4 +1,5 @@
 import CBLAS
+import CFerShims
 import Foundation
 
 /// Single-precision matrix products through OpenBLAS, row-major.
@@ -23,6 +24,8 @@ enum BLAS {
 /// - OpenBLAS runs single-threaded: training and inference split work across cores themselves, one
 ///   model replica per core, and OpenBLAS's own threads spin between this model's small products and
 ///   lose more than they gain.
+/// - Large blocks stay in the heap when freed (glibc's `mallopt`), so that a step's activations
+///   reuse memory instead of faulting in fresh pages.
 /// - `TZ` is set to the system zone when unset: libarchive converts each zip entry's DOS time with the
 ///   C library's local time, which re-reads /etc/localtime on every call while TZ is unset (two stats
 ///   per entry); an existing TZ is left alone.
@@ -32,6 +35,7 @@ public enum ProcessSettings {
     }
 
     private static let once: Void = {
+        fer_keep_freed_memory()
         openblas_set_num_threads(1)
         stopOpenBLASThreads()
         setenv("TZ", ":/etc/localtime", 0)

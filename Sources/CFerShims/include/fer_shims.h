@@ -107,4 +107,9 @@ static inline void fer_store_pixel(uint8_t *pixels, size_t index, uint32_t chann
  * off x86-64); ferdata asks before anything else runs. */
 int fer_cpu_has_avx2_fma(void);
 
+/* Blocks up to 32 MB come from the heap and freed memory stays there (glibc's mallopt): training
+ * allocates and frees the same few-megabyte activations every step, and mapped, unmapped and
+ * faulted-in afresh each time they cost the kernel's page zeroing. */
+void fer_keep_freed_memory(void);
+
 #endif

@@ -35,7 +35,7 @@ enum Winograd {
             for c in 0..<channels {
                 for image in images {
                     let plane = input + (c * shape.batch + image) * height * width
-                    for y in 0..<height { (padded + (y + 1) * rowStride + 1).update(from: plane + y * width, count: width) }
+                    for y in 0..<height { copy(plane + y * width, to: padded + (y + 1) * rowStride + 1, count: width) }
                     for ty in 0..<shape.tilesY {
                         let rows = padded + 2 * ty * rowStride
                         let first = (image - images.lowerBound) * shape.tilesPerImage + ty * tilesX
@@ -105,7 +105,7 @@ enum Winograd {
             for o in 0..<channels {
                 for image in images {
                     let plane = gradient + (o * shape.batch + image) * height * width
-                    for y in 0..<height { (padded + y * rowStride).update(from: plane + y * width, count: width) }
+                    for y in 0..<height { copy(plane + y * width, to: padded + y * rowStride, count: width) }
                     for ty in 0..<shape.tilesY {
                         let rows = padded + 2 * ty * rowStride
                         let first = (image - images.lowerBound) * shape.tilesPerImage + ty * tilesX
@@ -163,7 +163,7 @@ enum Winograd {
                         }
                     }
                     let plane = dInput + (c * shape.batch + image) * height * width
-                    for y in 0..<height { (plane + y * width).update(from: sums + (y + 1) * rowStride + 1, count: width) }
+                    for y in 0..<height { copy(sums + (y + 1) * rowStride + 1, to: plane + y * width, count: width) }
                 }
             }
         }
@@ -217,6 +217,17 @@ enum Winograd {
         }
     }
 
+    /// Copies one image row (a call to memmove costs more than the copy at these widths).
+    @inline(__always)
+    private static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+        var x = 0
+        while x + 8 <= count {
+            UnsafeMutableRawPointer(target + x).storeBytes(of: Lanes(source + x, count: 8), as: Lanes.self)
+            x += 8
+        }
+        if x < count { Lanes(source + x, count: count - x).store(target + x, count: count - x) }
+    }
+
     /// Writes `even` and `odd` interleaved (even[0], odd[0], even[1], ...), the first `count` of them.
     @inline(__always)
     private static func store(even: Lanes, odd: Lanes, to pointer: UnsafeMutablePointer<Float>, count: Int) {
@@ -225,8 +236,11 @@ enum Winograd {
         pair.oddHalf = odd
         if count == 16 {
             UnsafeMutableRawPointer(pointer).storeBytes(of: pair, as: SIMD16<Float>.self)
+        } else if count >= 8 {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: pair.lowHalf, as: Lanes.self)
+            pair.highHalf.store(pointer + 8, count: count - 8)
         } else {
-            for lane in 0..<count { pointer[lane] = pair[lane] }
+            pair.lowHalf.store(pointer, count: count)
         }
     }
 

@@ -8,3 +8,10 @@ int fer_cpu_has_avx2_fma(void) {
     return 1;
 #endif
 }
+
+#include <malloc.h>
+
+void fer_keep_freed_memory(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
