@@ -1,46 +1,6 @@
-/// ReLU followed by 2x2 max-pooling, stride 2, over `[C, B, H, W]` activations (H and W even).
-/// Backward routes each output gradient to the input that won the max, if it was positive.
-final class ReLUMaxPool {
-    /// For each output, the flat input index that won (or -1 when all four were <= 0).
-    private var winners: [Int32] = []
-    private var inputCount = 0
-
-    /// Returns `[C, B, H/2, W/2]`.
-    func forward(_ input: [Float], planes: Int, height: Int, width: Int) -> [Float] {
-        let (outHeight, outWidth) = (height / 2, width / 2)
-        inputCount = input.count
-        let count = planes * outHeight * outWidth
-        var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-        if winners.count != count { winners = [Int32](repeating: -1, count: count) }
-        input.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { output in
-                winners.withUnsafeMutableBufferPointer { winners in
-                    for p in 0..<planes {
-                        for y in 0..<outHeight {
-                            let top = (p * height + 2 * y) * width
-                            let out = (p * outHeight + y) * outWidth
-                            Self.poolRows(input.baseAddress! + top, width: width, into: output.baseAddress! + out,
-                                          winners: winners.baseAddress! + out, position: top, below: width)
-                        }
-                    }
-                }
-            }
-        }
-        return output
-    }
-
-    func backward(_ gradient: [Float]) -> [Float] {
-        var dInput = [Float](repeating: 0, count: inputCount)
-        dInput.withUnsafeMutableBufferPointer { dInput in
-            gradient.withUnsafeBufferPointer { gradient in
-                winners.withUnsafeBufferPointer { winners in
-                    for out in 0..<winners.count where winners[out] >= 0 { dInput[Int(winners[out])] += gradient[out] }
-                }
-            }
-        }
-        return dInput
-    }
-
+/// ReLU followed by 2x2 max-pooling, stride 2, of a pair of rows, for `GrayscaleConvPool`, which
+/// pools each pair of convolution rows as it makes them.
+enum ReLUMaxPool {
     /// ReLU and max-pooling of one pair of rows, `top[0..<width]` and `top[width..<2 width]`, into
     /// width/2 outputs. A window's winner is `position` plus its column offset (plus `below` for
     /// the lower row), the first of equal maxima; -1 where no value is above zero. Eight windows

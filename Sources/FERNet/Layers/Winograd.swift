@@ -1,11 +1,11 @@
-/// The batch and image size of a `Conv2D` pass and its 2x2 output tiles (the last row or column of
-/// tiles half outside an odd-sized image).
+/// The batch and image size of a `ConvReLUPool` pass and its 2x2 output tiles, which are also its
+/// pooling windows.
 struct WinogradShape {
     var batch: Int
     var height: Int
     var width: Int
-    var tilesY: Int { (height + 1) / 2 }
-    var tilesX: Int { (width + 1) / 2 }
+    var tilesY: Int { height / 2 }
+    var tilesX: Int { width / 2 }
     var tilesPerImage: Int { tilesY * tilesX }
     /// Floats per row of the zero-padded scratch rows: the 2 x tilesX + 2 columns a row of tiles
     /// reads, and room for a 16-float load past the last group of eight tiles.
@@ -64,15 +64,17 @@ enum Winograd {
         return Quad(c0 - c2, c1 + c2, c2 - c1, c1 - c3)
     }
 
-    /// out = Aᵀ M A + bias for every filter and tile of `images`, into `[Cout, B, H, W]`, cropped
-    /// at the image's edge.
-    static func transformOutput(_ m: UnsafePointer<Float>, bias: [Float], shape: WinogradShape, images: Range<Int>,
-                                into output: UnsafeMutablePointer<Float>) {
-        let (height, width, tilesX) = (shape.height, shape.width, shape.tilesX)
-        let (filters, slab) = (bias.count, shape.slab(images: images.count))
+    /// For every filter and tile of `images`: Y = Aᵀ M A + bias, then ReLU and the max of the 2x2
+    /// block into `pooled` `[Cout, B, H/2, W/2]`, and into `winners` the block's position of the
+    /// first largest value above zero (0 top left, 1 top right, 2 bottom left, 3 bottom right) or -1
+    /// when none is; floats, so that backward turns them into dM with arithmetic alone.
+    static func poolOutput(_ m: UnsafePointer<Float>, bias: [Float], shape: WinogradShape, images: Range<Int>,
+                           into pooled: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Float>) {
+        let (tilesX, filters, slab) = (shape.tilesX, bias.count, shape.slab(images: images.count))
         for o in 0..<filters {
+            let b = Lanes(repeating: bias[o])
             for image in images {
-                let plane = output + (o * shape.batch + image) * height * width
+                let plane = (o * shape.batch + image) * shape.tilesPerImage
                 for ty in 0..<shape.tilesY {
                     let first = (image - images.lowerBound) * shape.tilesPerImage + ty * tilesX
                     for tx in stride(from: 0, to: tilesX, by: 8) {
@@ -80,51 +82,62 @@ enum Winograd {
                         let m0 = Quad(from, step: step), m1 = Quad(from + 4 * step, step: step)
                         let m2 = Quad(from + 8 * step, step: step), m3 = Quad(from + 12 * step, step: step)
                         let (s, u) = (m0 + m1 + m2, m1 - m2 - m3)
-                        let b = Lanes(repeating: bias[o])
-                        let columns = min(16, width - 2 * tx)
-                        store(even: s.a + s.b + s.c + b, odd: s.b - s.c - s.d + b, to: plane + 2 * ty * width + 2 * tx, count: columns)
-                        if 2 * ty + 1 < height {
-                            store(even: u.a + u.b + u.c + b, odd: u.b - u.c - u.d + b, to: plane + (2 * ty + 1) * width + 2 * tx,
-                                  count: columns)
+                        var best = Lanes()
+                        var winner = Lanes(repeating: -1)
+                        @inline(__always) func consider(_ value: Lanes, _ position: Float) {
+                            let better = value .> best
+                            best.replace(with: value, where: better)
+                            winner.replace(with: position, where: better)
                         }
+                        consider(s.a + s.b + s.c + b, 0)
+                        consider(s.b - s.c - s.d + b, 1)
+                        consider(u.a + u.b + u.c + b, 2)
+                        consider(u.b - u.c - u.d + b, 3)
+                        let at = plane + ty * tilesX + tx, count = min(8, tilesX - tx)
+                        best.store(pooled + at, count: count)
+                        winner.store(winners + at, count: count)
                     }
                 }
             }
         }
     }
 
-    /// dM = A dY Aᵀ for every channel and tile of `images` of dY `[C, B, H, W]` (zero outside the image).
-    static func transformOutputGradient(_ gradient: UnsafePointer<Float>, shape: WinogradShape, channels: Int, images: Range<Int>,
-                                        into dM: UnsafeMutablePointer<Float>) {
-        let (height, width, tilesX) = (shape.height, shape.width, shape.tilesX)
-        let (slab, rowStride) = (shape.slab(images: images.count), shape.paddedRow)
-        // One plane of dY with room around it; past the image's last row and column it stays zero.
-        var padded = [Float](repeating: 0, count: 2 * shape.tilesY * rowStride)
-        padded.withUnsafeMutableBufferPointer { padded in
-            let padded = padded.baseAddress!
-            for o in 0..<channels {
-                for image in images {
-                    let plane = gradient + (o * shape.batch + image) * height * width
-                    for y in 0..<height { copy(plane + y * width, to: padded + y * rowStride, count: width) }
-                    for ty in 0..<shape.tilesY {
-                        let rows = padded + 2 * ty * rowStride
-                        let first = (image - images.lowerBound) * shape.tilesPerImage + ty * tilesX
-                        for tx in stride(from: 0, to: tilesX, by: 8) {
-                            let top = UnsafeRawPointer(rows + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
-                            let bottom = UnsafeRawPointer(rows + rowStride + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
-                            let (a, b, c, d) = (top.evenHalf, top.oddHalf, bottom.evenHalf, bottom.oddHalf)
-                            let to = dM + o * slab + first + tx, count = min(8, tilesX - tx), step = channels * slab
-                            @inline(__always) func put(_ i: Int, _ x: Lanes, _ y: Lanes) {
-                                Quad(x, x + y, x - y, -y).store(to + 4 * i * step, step: step)
-                            }
-                            put(0, a, b)
-                            put(1, a + c, b + d)
-                            put(2, a - c, b - d)
-                            put(3, -c, -d)
-                        }
+    /// dM = A dY Aᵀ for every filter and tile of `images`, dY the block holding the pooled gradient
+    /// `[Cout, B, H/2, W/2]` at its winner (row r, column c) and zero elsewhere: dM_ij = g A_ir A_jc,
+    /// with A's columns (1, 1, 1, 0) and (0, 1, -1, -1). Adds each filter's routed gradients to
+    /// `biasGradient`.
+    static func unpoolGradient(_ gradient: UnsafePointer<Float>, winners: UnsafePointer<Float>, shape: WinogradShape,
+                               channels: Int, images: Range<Int>, into dM: UnsafeMutablePointer<Float>,
+                               biasGradient: inout [Float]) {
+        let (tilesX, slab) = (shape.tilesX, shape.slab(images: images.count))
+        let (zero, one, two) = (Lanes(), Lanes(repeating: 1), Lanes(repeating: 2))
+        for o in 0..<channels {
+            var sums = Lanes()
+            for image in images {
+                let plane = (o * shape.batch + image) * shape.tilesPerImage
+                for ty in 0..<shape.tilesY {
+                    let first = (image - images.lowerBound) * shape.tilesPerImage + ty * tilesX
+                    for tx in stride(from: 0, to: tilesX, by: 8) {
+                        let at = plane + ty * tilesX + tx, count = min(8, tilesX - tx)
+                        let winner = Lanes(winners + at, count: count)
+                        var g = Lanes(gradient + at, count: count)
+                        g.replace(with: zero, where: winner .< zero)
+                        sums += g
+                        var row = zero
+                        row.replace(with: one, where: winner .>= two)
+                        let column = winner - 2 * row
+                        // A's column for the winner's row (times g) and for its column.
+                        let (a0, a1, a2, a3) = (g - g * row, g, g - 2 * g * row, -g * row)
+                        let (b0, b2, b3) = (one - column, one - 2 * column, -column)
+                        let to = dM + o * slab + first + tx, step = channels * slab
+                        Quad(a0 * b0, a0, a0 * b2, a0 * b3).store(to, step: step)
+                        Quad(a1 * b0, a1, a1 * b2, a1 * b3).store(to + 4 * step, step: step)
+                        Quad(a2 * b0, a2, a2 * b2, a2 * b3).store(to + 8 * step, step: step)
+                        Quad(a3 * b0, a3, a3 * b2, a3 * b3).store(to + 12 * step, step: step)
                     }
                 }
             }
+            biasGradient[o] += sums.sum()
         }
     }
 
@@ -226,22 +239,6 @@ enum Winograd {
             x += 8
         }
         if x < count { Lanes(source + x, count: count - x).store(target + x, count: count - x) }
-    }
-
-    /// Writes `even` and `odd` interleaved (even[0], odd[0], even[1], ...), the first `count` of them.
-    @inline(__always)
-    private static func store(even: Lanes, odd: Lanes, to pointer: UnsafeMutablePointer<Float>, count: Int) {
-        var pair = SIMD16<Float>()
-        pair.evenHalf = even
-        pair.oddHalf = odd
-        if count == 16 {
-            UnsafeMutableRawPointer(pointer).storeBytes(of: pair, as: SIMD16<Float>.self)
-        } else if count >= 8 {
-            UnsafeMutableRawPointer(pointer).storeBytes(of: pair.lowHalf, as: Lanes.self)
-            pair.highHalf.store(pointer + 8, count: count - 8)
-        } else {
-            pair.lowHalf.store(pointer, count: count)
-        }
     }
 
     /// Adds `even` and `odd` interleaved to the 16 floats at `pointer`.

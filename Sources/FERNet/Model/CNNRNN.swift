@@ -25,8 +25,7 @@ public final class CNNRNN {
 
     public let architecture: Architecture
     let conv1: GrayscaleConvPool
-    let conv2: Conv2D
-    let pool2 = ReLUMaxPool()
+    let conv2: ConvReLUPool
     let lstm: [LSTMLayer]
     let betweenLayers: [Dropout]
     let beforeOutput: Dropout
@@ -38,7 +37,7 @@ public final class CNNRNN {
         var random = SeededGenerator(seed: seed)
         let a = architecture
         conv1 = GrayscaleConvPool(name: "conv1", filters: a.filters1, random: &random)
-        conv2 = Conv2D(name: "conv2", inputChannels: a.filters1, outputChannels: a.filters2, random: &random)
+        conv2 = ConvReLUPool(name: "conv2", inputChannels: a.filters1, outputChannels: a.filters2, random: &random)
         lstm = (0..<a.layers).map { layer in
             LSTMLayer(layer: layer, inputSize: layer == 0 ? a.stepSize : a.hidden, hidden: a.hidden, random: &random)
         }
@@ -59,7 +58,6 @@ public final class CNNRNN {
         let side = Architecture.side
         var x = conv1.forward(images, batch: batch, height: side, width: side)
         x = conv2.forward(x, batch: batch, height: side / 2, width: side / 2)
-        x = pool2.forward(x, planes: a.filters2 * batch, height: side / 2, width: side / 2)
         var sequence = Self.toSequence(x, channels: a.filters2, batch: batch, rows: a.steps, columns: a.steps)
         for (index, layer) in lstm.enumerated() {
             sequence = layer.forward(sequence, batch: batch, steps: a.steps)
@@ -86,7 +84,6 @@ public final class CNNRNN {
             dSequence = lstm[index].backward(dSequence, wantInputGradient: true)!
         }
         var dx = Self.fromSequence(dSequence, channels: a.filters2, batch: batch, rows: a.steps, columns: a.steps)
-        dx = pool2.backward(dx)
         dx = conv2.backward(dx, wantInputGradient: true)!
         conv1.backward(dx)
     }

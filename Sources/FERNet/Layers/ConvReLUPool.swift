@@ -1,17 +1,21 @@
-/// A 3x3 convolution, stride 1, padding 1, by Winograd's minimal filtering F(2x2, 3x3) (Lavin and
-/// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each 2x2 block of outputs comes
-/// from a 4x4 block of inputs in 16 multiplications per channel pair instead of 36. The products
-/// are 16 SGEMMs per chunk of images, so the layer does 2.25 times fewer multiply-adds than im2col +
-/// SGEMM, forward and in both backward products. The results equal direct convolution's up to float
-/// rounding (tests: against a direct convolution, and finite differences).
+/// A 3x3 convolution (stride 1, padding 1), ReLU and 2x2 max-pooling, the convolution by Winograd's
+/// minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms for Convolutional Neural
+/// Networks", 2016): each 2x2 block of outputs comes from a 4x4 block of inputs in 16 multiplications
+/// per channel pair instead of 36. The products are 16 SGEMMs per chunk of images, so the layer does
+/// 2.25 times fewer multiply-adds than im2col + SGEMM, forward and in both backward products. A 2x2
+/// output block is exactly a pooling window, so the full-resolution map is never stored: forward
+/// keeps the pooled map and each window's winner, backward makes dM straight from the pooled
+/// gradient. The results equal direct convolution, ReLU and pooling up to float rounding (tests:
+/// against those written out, and finite differences). H and W even.
 ///
 /// Activations are channel-major over the batch, `[C, B, H, W]`; a chunk of `chunkImages` images
 /// has T output tiles, each transformed row `[e][channel]` stored T + 8 floats apart (`slab`). Forward: V = Bᵀ d B for every input channel and tile (`[16][Cin][T]`), U =
 /// G g Gᵀ for every filter and input channel (`[16][Cout][Cin]`), M_e = U_e V_e for each of the
-/// 16 positions e, Y = Aᵀ M A + bias. Backward: dM = A dY Aᵀ; dU_e += dM_e V_eᵀ; dV_e = U_eᵀ dM_e
+/// 16 positions e, Y = Aᵀ M A + bias, pooled. Backward: dM = A dY Aᵀ, dY the pooled gradient at
+/// the window's winner; dU_e += dM_e V_eᵀ; dV_e = U_eᵀ dM_e
 /// and dX = B dV Bᵀ added back over the overlapping input blocks; dWeight = Gᵀ dU G. Backward
 /// rebuilds a chunk's V rather than keeping a whole batch's.
-final class Conv2D {
+final class ConvReLUPool {
     let inputChannels: Int
     let outputChannels: Int
     let weight: Parameter  // [Cout, Cin, 3, 3]
@@ -25,6 +29,8 @@ final class Conv2D {
     private var transformedInput: [Float] = []
     /// M of a chunk, `[16][Cout][T]`; in backward dM.
     private var products: [Float] = []
+    /// Each pooling window's winner, `[Cout, B, H/2, W/2]` (see `Winograd.poolOutput`).
+    private var winners: [Float] = []
 
     init(name: String, inputChannels: Int, outputChannels: Int, random: inout some RandomNumberGenerator) {
         self.inputChannels = inputChannels
@@ -72,14 +78,16 @@ final class Conv2D {
         }
     }
 
-    /// - Parameters: input `[Cin, B, H, W]`. Returns `[Cout, B, H, W]`.
+    /// - Parameters: input `[Cin, B, H, W]`. Returns the pooled map `[Cout, B, H/2, W/2]`.
     func forward(_ input: [Float], batch: Int, height: Int, width: Int) -> [Float] {
+        precondition(height % 2 == 0 && width % 2 == 0, "pooling needs an even height and width")
         self.input = input
         shape = WinogradShape(batch: batch, height: height, width: width)
         prepareBuffers()
         transformedWeights = Winograd.transformWeights(weight.values, outputs: outputChannels, inputs: inputChannels)
-        let count = outputChannels * batch * height * width
+        let count = outputChannels * batch * shape.tilesPerImage
         var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        if winners.count != count { winners = [Float](repeating: 0, count: count) }
         let (cin, cout) = (inputChannels, outputChannels)
         for images in chunks {
             transformInput(images)
@@ -94,24 +102,33 @@ final class Conv2D {
             }
             products.withUnsafeBufferPointer { m in
                 output.withUnsafeMutableBufferPointer { out in
-                    Winograd.transformOutput(m.baseAddress!, bias: bias.values, shape: shape, images: images, into: out.baseAddress!)
+                    winners.withUnsafeMutableBufferPointer { winners in
+                        Winograd.poolOutput(m.baseAddress!, bias: bias.values, shape: shape, images: images, into: out.baseAddress!,
+                                            winners: winners.baseAddress!)
+                    }
                 }
             }
         }
         return output
     }
 
-    /// Accumulates parameter gradients; returns dInput `[Cin, B, H, W]` when asked.
+    /// Accumulates parameter gradients from dL/d(pooled map) `[Cout, B, H/2, W/2]`; returns dInput
+    /// `[Cin, B, H, W]` when asked.
     func backward(_ gradient: [Float], wantInputGradient: Bool) -> [Float]? {
         let (cin, cout, plane) = (inputChannels, outputChannels, shape.batch * shape.height * shape.width)
-        var dInput = wantInputGradient ? [Float](repeating: 0, count: cin * plane) : []
+        // Every plane of dInput is written whole, chunk by chunk.
+        var dInput = wantInputGradient ? [Float](unsafeUninitializedCapacity: cin * plane) { _, count in count = cin * plane } : []
         var dU = [Float](repeating: 0, count: 16 * cout * cin)
-        gradient.withUnsafeBufferPointer { dOut in
+        var dBias = [Float](repeating: 0, count: cout)
+        gradient.withUnsafeBufferPointer { dPooled in
             for images in chunks {
                 transformInput(images)
                 let (tiles, slab) = (images.count * shape.tilesPerImage, shape.slab(images: images.count))
                 products.withUnsafeMutableBufferPointer { dM in
-                    Winograd.transformOutputGradient(dOut.baseAddress!, shape: shape, channels: cout, images: images, into: dM.baseAddress!)
+                    winners.withUnsafeBufferPointer { winners in
+                        Winograd.unpoolGradient(dPooled.baseAddress!, winners: winners.baseAddress!, shape: shape, channels: cout,
+                                                images: images, into: dM.baseAddress!, biasGradient: &dBias)
+                    }
                 }
                 products.withUnsafeBufferPointer { dM in
                     transformedInput.withUnsafeBufferPointer { v in
@@ -138,14 +155,8 @@ final class Conv2D {
                     }
                 }
             }
-            for c in 0..<cout {
-                let row = dOut.baseAddress! + c * plane
-                var sums = Lanes()
-                var x = 0
-                while x + 8 <= plane { sums += Lanes(row + x, count: 8); x += 8 }
-                bias.gradient[c] += sums.sum() + (x < plane ? Lanes(row + x, count: plane - x).sum() : 0)
-            }
         }
+        for o in 0..<cout { bias.gradient[o] += dBias[o] }
         Winograd.addWeightGradient(dU, outputs: cout, inputs: cin, into: &weight.gradient)
         return wantInputGradient ? dInput : nil
     }
