@@ -66,12 +66,14 @@ final class GrayscaleConvPool {
                             var x = 0
                             while x + 8 <= width {
                                 let p = top + x
+                                // Nine fused multiply-adds.
                                 var sum = Lanes(repeating: filterBias)
-                                sum += w.0 * Lanes(p, count: 8) + w.1 * Lanes(p + 1, count: 8) + w.2 * Lanes(p + 2, count: 8)
-                                sum += w.3 * Lanes(p + below, count: 8) + w.4 * Lanes(p + below + 1, count: 8)
-                                    + w.5 * Lanes(p + below + 2, count: 8)
-                                sum += w.6 * Lanes(p + further, count: 8) + w.7 * Lanes(p + further + 1, count: 8)
-                                    + w.8 * Lanes(p + further + 2, count: 8)
+                                @inline(__always) func add(_ weight: Float, _ tap: UnsafePointer<Float>) {
+                                    sum.addProduct(Lanes(repeating: weight), Lanes(tap, count: 8))
+                                }
+                                add(w.0, p); add(w.1, p + 1); add(w.2, p + 2)
+                                add(w.3, p + below); add(w.4, p + below + 1); add(w.5, p + below + 2)
+                                add(w.6, p + further); add(w.7, p + further + 1); add(w.8, p + further + 2)
                                 sum.store(row + x, count: 8)
                                 x += 8
                             }

@@ -36,13 +36,14 @@ extension SIMD8 where Scalar == Float {
         let shifted = x * 1.442_695_04 + shifter
         let n = shifted - shifter
         let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
+        // Horner's rule in fused multiply-adds.
         var p = Lanes(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_12e-1
-        p = p * r * r + r + 1
+        p = Lanes(repeating: 1.398_199_95e-3).addingProduct(p, r)
+        p = Lanes(repeating: 8.333_451_9e-3).addingProduct(p, r)
+        p = Lanes(repeating: 4.166_579_59e-2).addingProduct(p, r)
+        p = Lanes(repeating: 1.666_666_55e-1).addingProduct(p, r)
+        p = Lanes(repeating: 5.000_000_12e-1).addingProduct(p, r)
+        p = (r + 1).addingProduct(p * r, r)
         let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return p * unsafeBitCast(exponent, to: Lanes.self)
     }
