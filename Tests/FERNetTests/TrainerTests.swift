@@ -129,8 +129,8 @@ import Testing
         let dataset = try writer.commit(parameters: [:], inputs: [], sources: [])
         var seen: [Int] = []
         var classesPerBatch: [Int] = []
-        let stream = BatchStream(dataset: dataset, split: .train, batchSize: 32, policy: nil, seed: 3, epoch: 1)
-        while let batch = try stream.next() {
+        let stream = BatchStream(faces: try SplitFaces(dataset: dataset, split: .train), batchSize: 32, policy: nil, seed: 3, epoch: 1)
+        while let batch = stream.next() {
             seen += batch.labels
             classesPerBatch.append(Set(batch.labels).count)
         }

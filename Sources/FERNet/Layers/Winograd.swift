@@ -43,7 +43,7 @@ enum Winograd {
                             // d B for each of the four rows, then Bᵀ across them.
                             let t0 = rowTimesB(rows + 2 * tx), t1 = rowTimesB(rows + rowStride + 2 * tx)
                             let t2 = rowTimesB(rows + 2 * rowStride + 2 * tx), t3 = rowTimesB(rows + 3 * rowStride + 2 * tx)
-                            let to = v + c * slab + first + tx, count = min(8, tilesX - tx), step = channels * slab
+                            let to = v + c * slab + first + tx, step = channels * slab
                             (t0 - t2).store(to, step: step)
                             (t1 + t2).store(to + 4 * step, step: step)
                             (t2 - t1).store(to + 8 * step, step: step)

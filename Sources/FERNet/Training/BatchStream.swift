@@ -36,62 +36,63 @@ public struct Batch: Sendable {
     }
 }
 
-/// Streams one epoch of a split from a dataset's shards: the split's faces in one random order per
-/// epoch, each face's augmentation drawn as its batch is made, on a background thread so that reading
-/// overlaps with compute. The order is over the whole split, not shard by shard through a bounded buffer:
-/// records are often stored grouped by class (ingest reads a class-folder layout class by class), and
-/// a local shuffle would then feed the model batches of one or two classes. Memory: the split's pixels
-/// (FER-2013's train split: 54 MB) and two batches.
-///
-/// Every shard and record is checked as it is read (the shard's record count against the manifest,
-/// each record's CRC); a damaged one ends the epoch with its error, naming the shard and record,
-/// rather than being skipped.
-public final class BatchStream {
-    private enum Item {
-        case batch(Batch)
-        case failed(FerError)
-        case end
-    }
+/// The stored faces and class ids of one split of a dataset, read once for a whole training run:
+/// every shard's record count is checked against the manifest and every record's CRC as it is read;
+/// a damaged one is an error naming the shard and record, never skipped. FER-2013's train split is
+/// 54 MB.
+public struct SplitFaces: Sendable {
+    public let pixels: [UInt8]
+    public let labels: [Int]
+    public var count: Int { labels.count }
 
-    private let queue = BoundedQueue<Item>(capacity: 2)
+    public init(dataset: Dataset, split: Split) throws {
+        var pixels: [UInt8] = []
+        var labels: [Int] = []
+        do {
+            for shard in dataset.manifest.shards {
+                let records = try dataset.load(shard)
+                for index in 0..<records.count {
+                    let record = try records.record(index)
+                    guard record.split == split, let label = record.label else { continue }
+                    pixels.append(contentsOf: record.pixels)
+                    labels.append(Int(label.rawValue))
+                }
+            }
+        } catch let error as FerError {
+            throw error
+        } catch {
+            throw FerError(.corruptShard, "cannot read \(dataset.name)", cause: error)
+        }
+        (self.pixels, self.labels) = (pixels, labels)
+    }
+}
+
+/// Streams one epoch of a split's faces in one random order per epoch, each face's augmentation drawn
+/// as its batch is made, on a background thread that stays a batch or two ahead of compute. The order
+/// is over the whole split, not shard by shard through a bounded buffer: records are often stored
+/// grouped by class (ingest reads a class-folder layout class by class), and a local shuffle would
+/// then feed the model batches of one or two classes.
+public final class BatchStream {
+    private let queue = BoundedQueue<Batch?>(capacity: 2)
     private var thread: Thread?
 
-    public init(dataset: Dataset, split: Split, batchSize: Int, policy: AugmentationPolicy?, seed: UInt64, epoch: Int) {
+    public init(faces: SplitFaces, batchSize: Int, policy: AugmentationPolicy?, seed: UInt64, epoch: Int) {
         let queue = self.queue
         let thread = Thread {
             var random = SeededGenerator(seed: seed, stream: 0xE90C + UInt64(epoch))
-            var pixels: [UInt8] = []
-            var labels: [Int] = []
-            do {
-                for shard in dataset.manifest.shards {
-                    let records = try dataset.load(shard)
-                    for index in 0..<records.count {
-                        let record = try records.record(index)
-                        guard record.split == split, let label = record.label else { continue }
-                        pixels.append(contentsOf: record.pixels)
-                        labels.append(Int(label.rawValue))
-                    }
-                }
-            } catch let error as FerError {
-                _ = queue.put(.failed(error))
-                return
-            } catch {
-                _ = queue.put(.failed(FerError(.corruptShard, "cannot read \(dataset.name)", cause: error)))
-                return
-            }
             let size = FaceSize.pixelCount
-            var order = Array(labels.indices)
+            var order = Array(faces.labels.indices)
             order.shuffle(using: &random)
             for start in stride(from: 0, to: order.count, by: batchSize) {
                 let chosen = order[start..<min(start + batchSize, order.count)]
-                var faces: [UInt8] = []
-                faces.reserveCapacity(chosen.count * size)
-                for face in chosen { faces += pixels[(face * size)..<((face + 1) * size)] }
+                var pixels: [UInt8] = []
+                pixels.reserveCapacity(chosen.count * size)
+                for face in chosen { pixels += faces.pixels[(face * size)..<((face + 1) * size)] }
                 let augmentations = policy.map { policy in chosen.map { _ in policy.sample(using: &random) } } ?? []
-                let batch = Batch(faces: faces, augmentations: augmentations, labels: chosen.map { labels[$0] })
-                guard queue.put(.batch(batch)) else { return }
+                let batch = Batch(faces: pixels, augmentations: augmentations, labels: chosen.map { faces.labels[$0] })
+                guard queue.put(batch) else { return }
             }
-            _ = queue.put(.end)
+            _ = queue.put(nil)
         }
         thread.stackSize = 1 << 22
         self.thread = thread
@@ -103,12 +104,7 @@ public final class BatchStream {
     }
 
     /// The next batch, or nil at the end of the epoch.
-    /// - Throws: the `FerError` of a damaged shard or record.
-    public func next() throws -> Batch? {
-        switch queue.take() {
-        case .batch(let batch): return batch
-        case .failed(let error): throw error
-        case .end: return nil
-        }
+    public func next() -> Batch? {
+        queue.take()
     }
 }

@@ -164,6 +164,7 @@ public final class Trainer {
         let trainCount = dataset.manifest.count(split: .train)
         let weights = classWeights()
         let validation = try records(of: .val)
+        let trainFaces = try SplitFaces(dataset: dataset, split: .train)
         var results: [EpochResult] = []
         let runStarted = Date()
         for epoch in startEpoch..<options.epochs {
@@ -173,11 +174,11 @@ public final class Trainer {
             }
             let started = Date()
             optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch, epochs: options.epochs)
-            let stream = BatchStream(dataset: dataset, split: .train, batchSize: options.batchSize,
-                                     policy: options.augmentation, seed: options.seed, epoch: epoch)
+            let stream = BatchStream(faces: trainFaces, batchSize: options.batchSize, policy: options.augmentation,
+                                     seed: options.seed, epoch: epoch)
             var random = SeededGenerator(seed: options.seed, stream: 0xD60 + UInt64(epoch))
             var (seen, correct, lossSum) = (0, 0, 0.0)
-            while let batch = try stream.next() {
+            while let batch = stream.next() {
                 let (loss, logits) = parallel.step(batch, seed: random.next()) { logits in
                     SoftmaxCrossEntropy.lossAndGradient(
                         logits: logits, labels: batch.labels, classes: options.architecture.classes,
