@@ -49,14 +49,10 @@ public struct SplitFaces: Sendable {
         var pixels: [UInt8] = []
         var labels: [Int] = []
         do {
-            for shard in dataset.manifest.shards {
-                let records = try dataset.load(shard)
-                for index in 0..<records.count {
-                    let record = try records.record(index)
-                    guard record.split == split, let label = record.label else { continue }
-                    pixels.append(contentsOf: record.pixels)
-                    labels.append(Int(label.rawValue))
-                }
+            try dataset.forEachRecord { record in
+                guard record.split == split, let label = record.label else { return }
+                pixels.append(contentsOf: record.pixels)
+                labels.append(Int(label.rawValue))
             }
         } catch let error as FerError {
             throw error
