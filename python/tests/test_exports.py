@@ -1,6 +1,6 @@
 """A 112x112 RGB dataset made by the ferdata binary, read back by the webdataset package (its
-WebDataset export, as 112x112x3 images) and by ferdata.Dataset (as 3x112x112 tensors). Skipped, and
-said so, without webdataset and Pillow, unless FERDATA_REQUIRE_WEBDATASET=1 (CI installs them)."""
+WebDataset export, as 112x112x3 images) and by ferdata.Dataset (as 3x112x112 tensors). `make test`
+installs webdataset and Pillow (scripts/ensure-deps --test)."""
 import glob
 import json
 import os
@@ -11,12 +11,8 @@ import pytest
 
 from test_dataset import BINARY, ROOT, ferdata  # noqa: F401
 
-if os.environ.get("FERDATA_REQUIRE_WEBDATASET") == "1":
-    import PIL  # noqa: F401
-    import webdataset as wds
-else:
-    wds = pytest.importorskip("webdataset", reason="webdataset is not installed: the export read-back needs it")
-    pytest.importorskip("PIL", reason="Pillow is not installed: webdataset decodes PNGs with it")
+import PIL  # noqa: F401 (webdataset decodes PNGs with it)
+import webdataset as wds
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,12 @@
-"""The PyTorch side (skipped, and said so, where torch is not installed): a DataLoader with 0, 1 and 4
+"""The PyTorch side (`make test` installs torch: scripts/ensure-deps --test): a DataLoader with 0, 1 and 4
 workers over two ranks reads every record once; a ferdata model file predicts ferdata's logits."""
 import os
 
 import numpy as np
 import pytest
+import torch
 
 from test_dataset import ROOT, dataset, ferdata  # noqa: F401 (the fixture)
-
-if os.environ.get("FERDATA_REQUIRE_TORCH") == "1":  # CI installs torch: there a missing torch is a failure
-    import torch
-else:
-    torch = pytest.importorskip("torch", reason="torch is not installed: the DataLoader and model tests need it")
 
 
 @pytest.mark.parametrize("workers", [0, 1, 4])

@@ -4,8 +4,8 @@ mid-session, a decision tried while it is down (not shown as saved), a restart t
 right face; then `ferdata relabel` gives the labels and provenance decided. Every wait is for a state
 the page reports (its counter and pending requests), never a fixed sleep.
 
-Needs chromium, chromium-driver (`scripts/ensure-deps --browser`) and selenium (pip); skipped without
-them unless FERDATA_REQUIRE_BROWSER=1 (CI), then a failure. FERDATA_SCREENSHOTS=DIR keeps the
+Needs chromium, chromium-driver and selenium (pip), which `make test` installs
+(`scripts/ensure-deps --test`); without them the test fails, saying what is missing. FERDATA_SCREENSHOTS=DIR keeps the
 screenshot there (docs/images/review-page.png came from it)."""
 import csv
 import json
@@ -28,10 +28,7 @@ def browser():
     except ImportError:
         missing.append("selenium (pip)")
     if missing:
-        message = f"no browser test possible here (missing: {', '.join(missing)}): scripts/ensure-deps --browser; pip install selenium"
-        if os.environ.get("FERDATA_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"no browser test possible here (missing: {', '.join(missing)}): scripts/ensure-deps --browser; pip install selenium")
     require_binary()
     os.environ["SE_AVOID_STATS"] = "true"
     options = webdriver.ChromeOptions()

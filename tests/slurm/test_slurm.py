@@ -3,8 +3,8 @@ array jobs of ingest, augment and annotate merged after them, each equal to a si
 file; a cancelled task and a task killed halfway make the merge refuse, naming the part, and
 requeueing them makes it succeed. Every wait is for a state Slurm reports, never a fixed sleep.
 
-Needs root and Debian's slurmctld, slurmd, slurm-client and munge (`scripts/ensure-deps --slurm`);
-skipped without them unless FERDATA_REQUIRE_SLURM=1 (CI), then a failure. Run: make test-slurm.
+Needs root and Debian's slurmctld, slurmd, slurm-client and munge (`make test` installs them:
+`scripts/ensure-deps --test`); without them the test fails, saying what is missing.
 """
 import csv
 import filecmp
@@ -39,10 +39,7 @@ def tools_missing():
 def cluster(tmp_path_factory):
     missing = tools_missing()
     if missing:
-        message = f"no Slurm cluster possible here (missing: {', '.join(missing)}): scripts/ensure-deps --slurm, as root"
-        if os.environ.get("FERDATA_REQUIRE_SLURM") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"no Slurm cluster possible here (missing: {', '.join(missing)}): scripts/ensure-deps --slurm, as root")
     if not os.access(BINARY, os.X_OK):
         pytest.fail(f"no ferdata binary at {BINARY}: swift build -c release first, or set FERDATA_BIN")
     state = str(tmp_path_factory.mktemp("slurm-state"))
