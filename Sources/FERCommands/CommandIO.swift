@@ -22,6 +22,22 @@ enum CommandIO {
         FileHandle.standardError.write(Data("ferdata: \(note)\n".utf8))
     }
 
+    /// The exit status of `train` and `run` when a model they trained or scored learned nothing.
+    static let collapsedStatus: Int32 = 3
+
+    /// Says, at the end of a summary, that a model learned nothing, then the likely causes and what to
+    /// try: on stdout after the summary, on stderr under --quiet or --json (whose stdout is nothing or data).
+    static func sayCollapsed(_ messages: [String], output: OutputOptions) {
+        guard !messages.isEmpty else { return }
+        for message in messages + [Collapse.causesAndRemedies] {
+            if output.quiet || output.json {
+                FileHandle.standardError.write(Data("ferdata: \(message)\n".utf8))
+            } else {
+                print(message)
+            }
+        }
+    }
+
     static func printJSON<T: Encodable>(_ value: T) throws {
         print(String(decoding: try StageIO.json(value), as: UTF8.self))
     }

@@ -66,6 +66,9 @@ struct CrossEvalCommand: StageCommand {
         let root = workspace.resolved
         let input = StageInput(model: model, baseline: try baseline.map { try root.dataset($0) })
         let result = try CommandIO.run(CrossEvalStage.self, options, input: input, workspace: root, output: output)
+        defer {
+            CommandIO.sayCollapsed(result.evaluations.compactMap { e in e.collapse.map { "\(e.data): \($0.message)" } }, output: output)
+        }
         if output.json { return try CommandIO.printJSON(result.evaluations) }
         guard !output.quiet else { return }
         print(ScoreTables.comparisonTable(result.evaluations))

@@ -47,6 +47,7 @@ struct EvalCommand: StageCommand {
         let root = workspace.resolved
         let input = StageInput(dataset: try root.dataset(dataset), model: model)
         let result = try CommandIO.run(EvalStage.self, options, input: input, workspace: root, output: output)
+        defer { CommandIO.sayCollapsed(result.collapses.map(\.message), output: output) }
         if output.json { return try CommandIO.printJSON(result.evaluations[0]) }
         guard !output.quiet else { return }
         print(ScoreTables.comparisonTable(result.evaluations))

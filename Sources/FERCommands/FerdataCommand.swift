@@ -45,8 +45,9 @@ public struct FerdataCommand: ParsableCommand {
             The workspace is ./ferdata-work, or --workspace DIR, or $FERDATA_WORKSPACE.
 
             Exit status: 0 done; 1 a data or I/O error (the message starts with its [code]; --verbose adds \
-            the cause and where it was raised) or, for verify, a damaged dataset; 64 a usage error (an unknown \
-            option, a bad value: the usage line follows).
+            the cause and where it was raised) or, for verify, a damaged dataset; 2 a CPU without AVX2 and FMA; \
+            3 a collapsed model under train or run --fail-on-collapse; 64 a usage error (an unknown option, a \
+            bad value: the usage line follows).
             """,
         version: "0.1.0",
         subcommands: stageCommands + [ReviewCommand.self, RunCommand.self, StatsCommand.self, ShowCommand.self, SynthCommand.self]

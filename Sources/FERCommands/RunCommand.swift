@@ -14,7 +14,9 @@ struct RunCommand: ParsableCommand {
             command fills. The whole file is checked before any work starts. A stage whose inputs, options and \
             ferdata format version are unchanged since the last run is skipped ("up to date"); a changed stage \
             reruns with every stage after it; --force STAGE reruns from that stage. An interrupted run continues \
-            from the last complete stage. A failing stage's error keeps its code and exit status.
+            from the last complete stage. A failing stage's error keeps its code and exit status. A model that \
+            learned nothing (one class for nearly every face, or val accuracy that never left chance) is \
+            reported as COLLAPSED at the end, with the likely causes; --fail-on-collapse makes that exit status 3.
 
             Examples:
               ferdata run pipelines/sample.yaml
@@ -28,6 +30,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Rerun from the first stage of this name.", valueName: "STAGE")) var force: String?
     @Option(help: ArgumentHelp("The workspace (default: the file's 'workspace', else as for other commands).", valueName: "DIR"))
     var workspace: String?
+    @Flag(help: "Exit with status 3 when a model the pipeline trained or scored collapsed (learned nothing).")
+    var failOnCollapse = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -58,11 +62,17 @@ struct RunCommand: ParsableCommand {
         }, progress: { bar.update(label: $0.label, fraction: $0.fraction, detail: $0.detail) })
         let outcomes = try runner.run()
         bar.finish()
-        if output.json { return try CommandIO.printJSON(outcomes) }
-        guard !output.quiet else { return }
-        print("")
-        print(SummaryTable.render(header: ["stage", "status", "result"], rows: outcomes.map { [$0.stage, $0.status, $0.summary] }))
-        print("pipeline \(file) finished in " + String(format: "%.1f", Date().timeIntervalSince(started))
-              + " s; workspace \(root.root.path); reports in \(root.root.appendingPathComponent("reports").path)")
+        let collapsed = outcomes.contains { !$0.collapses.isEmpty }
+        if output.json {
+            try CommandIO.printJSON(outcomes)
+        } else if !output.quiet {
+            print("")
+            print(SummaryTable.render(header: ["stage", "status", "result"], rows: outcomes.map { [$0.stage, $0.status, $0.summary] }))
+            print("pipeline \(file) finished in " + String(format: "%.1f", Date().timeIntervalSince(started))
+                  + " s; workspace \(root.root.path); reports in \(root.root.appendingPathComponent("reports").path)")
+        }
+        CommandIO.sayCollapsed(outcomes.flatMap { outcome in outcome.collapses.map { "stage \(outcome.stage): \($0.message)" } },
+                                output: output)
+        if collapsed && failOnCollapse { throw ExitCode(CommandIO.collapsedStatus) }
     }
 }

@@ -16,7 +16,9 @@ struct TrainCommand: StageCommand {
             flips and rotations; a damaged shard or record stops training with an error naming it. The run folder \
             (WORKSPACE/runs/NNNN-train) gets run.json, metrics.csv, best.safetensors (by val weighted F1), \
             last.safetensors, a checkpoint for --resume, test.json and report/ (the best model on the test \
-            split with loss and accuracy curves; see ferdata eval).
+            split with loss and accuracy curves; see ferdata eval). A model that learned nothing (one class for \
+            nearly every test face, or val accuracy that never left chance) is reported as COLLAPSED, in the \
+            summary, run.json and report/metrics.json, with the likely causes.
 
             Examples:
               ferdata train --epochs 30
@@ -26,6 +28,7 @@ struct TrainCommand: StageCommand {
 
     @OptionGroup var training: TrainingArguments
     @Option(help: ArgumentHelp("Continue an interrupted run (its name or folder).", valueName: "RUN")) var resume: String?
+    @Flag(help: "Exit with status 3 when the model collapsed (learned nothing).") var failOnCollapse = false
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
@@ -43,8 +46,18 @@ struct TrainCommand: StageCommand {
         } else {
             result = try CommandIO.run(TrainStage.self, options, input: try input.stageInput(), workspace: workspace, output: output)
         }
-        if output.json { return try CommandIO.printJSON(result.epochs) }
-        guard !output.quiet else { return }
+        if output.json {
+            try CommandIO.printJSON(result.epochs)
+        } else if !output.quiet {
+            printSummary(result)
+        }
+        if let collapse = result.collapse {
+            CommandIO.sayCollapsed([collapse.message], output: output)
+            if failOnCollapse { throw ExitCode(CommandIO.collapsedStatus) }
+        }
+    }
+
+    private func printSummary(_ result: TrainOutput) {
         let rows = result.epochs.map { r in
             [String(r.epoch), String(format: "%.4f", r.loss), String(format: "%.4f", r.trainAccuracy),
              String(format: "%.4f", r.valAccuracy), String(format: "%.4f", r.valWeightedF1),

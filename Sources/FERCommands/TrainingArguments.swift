@@ -12,6 +12,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "SGD momentum.") var momentum = defaults.momentum
     @Option(help: "L2 weight decay.") var weightDecay = defaults.weightDecay
     @Option(help: "The learning-rate schedule.") var schedule = defaults.schedule
+    @Option(help: "Epochs of linear learning-rate warmup, step by step from near zero (0: none).") var warmup = defaults.warmup
     @Option(help: "Label smoothing (0-1).") var labelSmoothing = defaults.labelSmoothing
     @Option(help: "Class weights in the loss.") var classWeights = defaults.classWeights
     @Option(help: "On-the-fly augmentation.") var augment = defaults.augment
@@ -32,6 +33,7 @@ struct TrainingArguments: ParsableArguments {
         options.momentum = momentum
         options.weightDecay = weightDecay
         options.schedule = schedule
+        options.warmup = warmup
         options.labelSmoothing = labelSmoothing
         options.classWeights = classWeights
         options.augment = augment

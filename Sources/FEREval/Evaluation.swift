@@ -27,6 +27,9 @@ public struct Evaluation: Sendable, Codable {
     public var groups: [GroupScore]?
     /// The views each face was scored on (none, flip, crops).
     public var testTimeAugmentation: TestTimeAugmentation
+    /// Set when the model predicts one class for nearly every face, or scores no better than always
+    /// answering the commonest class: it learned nothing.
+    public var collapse: Collapse?
 
     public struct Averages: Sendable, Codable {
         public var macro: String
@@ -56,6 +59,7 @@ public struct Evaluation: Sendable, Codable {
         let present = Set(scoredPairs.map(\.0)).sorted()
         metrics = ClassificationMetrics(labels: scoredPairs.map(\.0), predictions: scoredPairs.map(\.1),
                                         classes: classifier.classes.count, averageOver: present)
+        collapse = Collapse.check(metrics, classes: classifier.classes)
         model = classifier.path
         self.data = data
         self.split = split

@@ -1,5 +1,6 @@
 import FERCore
 import FERData
+import FERNet
 import Foundation
 
 /// A stage of ferdata (ingest, dedup, train, eval, ...) as a library call: options in, a typed
@@ -134,4 +135,10 @@ public protocol StageOutput: Codable, Sendable {
     func exists(in workspace: Workspace) -> Bool
     /// Hands what it made to the next stage of a pipeline.
     func feed(_ input: inout StageInput, workspace: Workspace) throws
+    /// Models that learned nothing among what it trained or scored.
+    var collapses: [Collapse] { get }
+}
+
+extension StageOutput {
+    public var collapses: [Collapse] { [] }
 }

@@ -66,6 +66,8 @@ public struct TrainOutput: StageOutput {
     public var test: ClassificationMetrics?
     /// The report folder of the best model on the test split.
     public var report: String?
+    /// Set when the model learned nothing (one class for nearly every test face, or val at chance).
+    public var collapse: Collapse?
     public var seconds: Double
 
     public var location: String { "runs/" + run }
@@ -74,8 +76,11 @@ public struct TrainOutput: StageOutput {
     public var summary: String {
         var text = "\(location): \(epochs.count) epochs"
         if let test { text += String(format: "; best model on test: accuracy %.4f, weighted F1 %.4f", test.accuracy, test.weightedF1) }
+        if collapse != nil { text += "; COLLAPSED" }
         return text
     }
+
+    public var collapses: [Collapse] { collapse.map { [$0] } ?? [] }
 
     public func exists(in workspace: Workspace) -> Bool { FileManager.default.fileExists(atPath: model) }
 
@@ -95,9 +100,12 @@ public struct ReportOutput: StageOutput {
         let scores = evaluations.map { e in
             URL(fileURLWithPath: e.data).lastPathComponent
                 + String(format: ": accuracy %.4f, weighted F1 %.4f", e.metrics.accuracy, e.metrics.weightedF1)
+                + (e.collapse == nil ? "" : " (COLLAPSED)")
         }
         return scores.isEmpty ? folder : scores.joined(separator: "; ")
     }
+
+    public var collapses: [Collapse] { evaluations.compactMap(\.collapse) }
 
     public func exists(in workspace: Workspace) -> Bool {
         reports.allSatisfy { FileManager.default.fileExists(atPath: $0 + "/metrics.json") }

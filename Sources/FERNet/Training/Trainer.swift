@@ -23,6 +23,8 @@ public final class Trainer {
         public var momentum: Float = 0.9
         public var weightDecay: Float = 0
         public var schedule = LearningRateSchedule.constant
+        /// Epochs over which the rate rises linearly, step by step, from near zero to the schedule's.
+        public var warmup = 0
         public var labelSmoothing: Float = 0
         public var classWeighting = ClassWeighting.none
         public var augmentation: AugmentationPolicy? = .flipAndRotate
@@ -39,7 +41,7 @@ public final class Trainer {
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case epochs, batchSize, learningRate, optimizer, momentum, weightDecay, schedule, labelSmoothing, classWeighting
+            case epochs, batchSize, learningRate, optimizer, momentum, weightDecay, schedule, warmup, labelSmoothing, classWeighting
             case augmentation, seed, patience, maxMinutes, architecture, dataset, testTimeAugmentation
         }
 
@@ -53,6 +55,7 @@ public final class Trainer {
             momentum = try c.decode(Float.self, forKey: .momentum)
             weightDecay = try c.decode(Float.self, forKey: .weightDecay)
             schedule = try c.decode(LearningRateSchedule.self, forKey: .schedule)
+            warmup = try c.decodeIfPresent(Int.self, forKey: .warmup) ?? 0
             labelSmoothing = try c.decode(Float.self, forKey: .labelSmoothing)
             classWeighting = try c.decode(ClassWeighting.self, forKey: .classWeighting)
             augmentation = try c.decodeIfPresent(AugmentationPolicy.self, forKey: .augmentation)
@@ -165,6 +168,7 @@ public final class Trainer {
         let weights = classWeights()
         let validation = try records(of: .val)
         let trainFaces = try SplitFaces(dataset: dataset, split: .train)
+        let warmupSteps = options.warmup * ((trainCount + options.batchSize - 1) / options.batchSize)
         var results: [EpochResult] = []
         let runStarted = Date()
         for epoch in startEpoch..<options.epochs {
@@ -173,12 +177,14 @@ public final class Trainer {
                 break
             }
             let started = Date()
-            optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch, epochs: options.epochs)
+            let epochRate = options.schedule.rate(base: options.learningRate, epoch: epoch, epochs: options.epochs)
+            optimizer.learningRate = epochRate
             let stream = BatchStream(faces: trainFaces, batchSize: options.batchSize, policy: options.augmentation,
                                      seed: options.seed, epoch: epoch)
             var random = SeededGenerator(seed: options.seed, stream: 0xD60 + UInt64(epoch))
             var (seen, correct, lossSum) = (0, 0, 0.0)
             while let batch = stream.next() {
+                if optimizer.step < warmupSteps { optimizer.learningRate = epochRate * Float(optimizer.step + 1) / Float(warmupSteps) }
                 let (loss, logits) = parallel.step(batch, seed: random.next()) { logits in
                     SoftmaxCrossEntropy.lossAndGradient(
                         logits: logits, labels: batch.labels, classes: options.architecture.classes,
@@ -217,15 +223,20 @@ public final class Trainer {
         return results
     }
 
-    /// The best model's scores on the test split (nil without one), also written to `test.json`.
-    public func testMetrics() throws -> ClassificationMetrics? {
-        let test = try records(of: .test)
-        guard !test.isEmpty else { return nil }
-        let best = try CNNRNN.load(directory.appendingPathComponent("best.safetensors").path).model
-        for (target, parameter) in zip(model.parameters, best.parameters) { target.values = parameter.values }
-        let metrics = evaluate(test)
-        try FileIO.writeAtomically(try StageIO.json(metrics), to: directory.appendingPathComponent("test.json").path)
-        return metrics
+    /// The chance sign of collapse over the whole run (every epoch in metrics.csv): val accuracy that
+    /// never rose above the commonest val class's share. nil without (enough) val faces.
+    public func chanceCollapse() throws -> Collapse? {
+        let best = try history().map(\.valAccuracy).max() ?? 0
+        return Collapse.check(bestValAccuracy: best, valLabels: try records(of: .val).map { Int($0.label!.rawValue) })
+    }
+
+    /// Writes the run's verdict into run.json beside its options: `collapse` when the model learned
+    /// nothing, no such key when it did.
+    public func recordVerdict(_ collapse: Collapse?) throws {
+        let path = directory.appendingPathComponent("run.json").path
+        guard var run = try JSONSerialization.jsonObject(with: try StageIO.json(options)) as? [String: Any] else { return }
+        if let collapse { run["collapse"] = try JSONSerialization.jsonObject(with: try StageIO.json(collapse)) }
+        try FileIO.writeAtomically(try JSONSerialization.data(withJSONObject: run, options: [.prettyPrinted, .sortedKeys]), to: path)
     }
 
     /// Scores for labelled records (no dropout; test-time augmentation as the options say).

@@ -1,5 +1,6 @@
 import FERCore
 import FERData
+import FERNet
 import Foundation
 
 /// Runs a checked pipeline: each stage's own `run` with its decoded options, in order, with what the
@@ -41,6 +42,8 @@ public struct PipelineRunner {
         public var output: String
         public var summary: String
         public var seconds: Double
+        /// Models that learned nothing among what the stage trained or scored.
+        public var collapses: [Collapse]
     }
 
     var name: String { URL(fileURLWithPath: file.path).deletingPathExtension().lastPathComponent }
@@ -79,7 +82,7 @@ public struct PipelineRunner {
             try saveState(state + previous.dropFirst(state.count))
             if status == "ran" { log("\(label): done in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(output.summary)") }
             outcomes.append(Outcome(stage: stage.name, status: status, output: output.location, summary: output.summary,
-                                    seconds: Date().timeIntervalSince(started)))
+                                    seconds: Date().timeIntervalSince(started), collapses: output.collapses))
         }
         return outcomes
     }

@@ -34,6 +34,8 @@ public enum TrainStage: Stage {
         /// L2 weight decay.
         public var weightDecay: Float = 0
         public var schedule = LearningRateSchedule.constant
+        /// Epochs of linear learning-rate warmup (0: none).
+        public var warmup = 0
         /// Label smoothing (0-1).
         public var labelSmoothing: Float = 0
         /// Class weights in the loss.
@@ -55,7 +57,7 @@ public enum TrainStage: Stage {
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case epochs, batchSize = "batch-size", lr, optimizer, momentum, weightDecay = "weight-decay", schedule
+            case epochs, batchSize = "batch-size", lr, optimizer, momentum, weightDecay = "weight-decay", schedule, warmup
             case labelSmoothing = "label-smoothing", classWeights = "class-weights", augment, patience, hidden, layers, dropout
             case seed, maxMinutes = "max-minutes", tta
         }
@@ -69,6 +71,7 @@ public enum TrainStage: Stage {
             guard (0..<1).contains(dropout) else { throw FerError(.invalidArgument, "dropout must be in [0, 1), got \(dropout)") }
             guard hidden > 0, layers > 0 else { throw FerError(.invalidArgument, "hidden and layers must be positive") }
             guard patience >= 0, maxMinutes >= 0 else { throw FerError(.invalidArgument, "patience and max-minutes must be 0 or more") }
+            guard warmup >= 0 else { throw FerError(.invalidArgument, "warmup must be 0 or more epochs, got \(warmup)") }
         }
 
         /// The trainer's settings.
@@ -81,6 +84,7 @@ public enum TrainStage: Stage {
             options.momentum = momentum
             options.weightDecay = weightDecay
             options.schedule = schedule
+            options.warmup = warmup
             options.labelSmoothing = labelSmoothing
             options.classWeighting = classWeights
             options.augmentation = augment.policy
@@ -114,14 +118,18 @@ public enum TrainStage: Stage {
                 label: "epoch \(progress.epoch)/\(progress.epochs)", fraction: Double(progress.samples) / Double(max(1, progress.totalSamples)),
                 detail: String(format: "loss %.4f  %.0f samples/s  ETA %.0fs", progress.loss, progress.samplesPerSecond, remaining)))
         }
-        let test = try trainer.testMetrics()
-        let report = try writeReport(trainer)
-        return TrainOutput(run: trainer.directory.lastPathComponent, directory: trainer.directory.path, epochs: epochs, test: test,
-                           report: report?.path, seconds: Date().timeIntervalSince(started))
+        let report = trainer.directory.appendingPathComponent("report")
+        let test = try writeReport(trainer, to: report)
+        let collapse = try test?.collapse ?? trainer.chanceCollapse()
+        try trainer.recordVerdict(collapse)
+        return TrainOutput(run: trainer.directory.lastPathComponent, directory: trainer.directory.path, epochs: epochs,
+                           test: test?.metrics, report: test == nil ? nil : report.path, collapse: collapse,
+                           seconds: Date().timeIntervalSince(started))
     }
 
-    /// The best model's report on the test split, with the run's loss and accuracy curves (RUN/report).
-    private static func writeReport(_ trainer: Trainer) throws -> URL? {
+    /// The best model's report on the test split, with the run's loss and accuracy curves (RUN/report):
+    /// the run's test scores, through the same code as `ferdata eval`. nil without a test split.
+    private static func writeReport(_ trainer: Trainer, to folder: URL) throws -> Evaluation? {
         let records = try trainer.testRecords()
         guard !records.isEmpty else { return nil }
         let history = try trainer.history()
@@ -129,10 +137,8 @@ public enum TrainStage: Stage {
             loss: [.init("TRAIN LOSS", history.map(\.loss))],
             accuracy: [.init("TRAIN", history.map(\.trainAccuracy)), .init("VAL", history.map(\.valAccuracy)),
                        .init("VAL WEIGHTED F1", history.map(\.valWeightedF1))])
-        let folder = trainer.directory.appendingPathComponent("report")
-        _ = try Scoring.scoreDataset(
+        return try Scoring.scoreDataset(
             try Classifier(path: trainer.directory.appendingPathComponent("best.safetensors").path), records: records,
             data: trainer.options.dataset, split: "test", folder: folder, curves: curves, tta: trainer.options.testTimeAugmentation)
-        return folder
     }
 }
