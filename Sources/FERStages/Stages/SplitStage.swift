@@ -3,7 +3,9 @@ import FERData
 import FERMedia
 import Foundation
 
-/// `ferdata split`: a stratified share of train to val, duplicate groups kept whole.
+/// `ferdata split`: a stratified share of train to val, duplicate groups kept whole: the groups dedup
+/// found, with the threshold and mirroring it used (read from the dataset's lineage), or dedup's
+/// defaults where no dedup came before.
 public enum SplitStage: Stage {
     public static let name = "split"
     public static let role = StageRole.dataset
@@ -28,9 +30,27 @@ public enum SplitStage: Stage {
         var settings = StratifiedSplit.Options()
         settings.valFraction = options.val
         settings.seed = options.seed
+        if let dataset = input.dataset, let dedup = upstream(DedupStage.name, of: dataset) {
+            settings.threshold = dedup.parameters["threshold"].flatMap { Int($0) } ?? settings.threshold
+            settings.mirror = dedup.parameters["mirror"].flatMap { Bool($0) } ?? settings.mirror
+        }
         return try Curation.run(name, input: input, context: context, parameters: settings.parameters) { records, _ in
             let (split, report) = try StratifiedSplit(options: settings).run(records)
             return (split, report, [("split.json", try StageIO.json(report))])
         }
+    }
+
+    /// The manifest of the nearest dataset made by `stage` among `dataset` and the datasets it was
+    /// made from (its manifest's inputs, in the same workspace), or nil.
+    static func upstream(_ stage: String, of dataset: Dataset) -> DatasetManifest? {
+        var manifest = dataset.manifest
+        let folder = dataset.directory.deletingLastPathComponent()
+        for _ in 0..<64 {
+            if manifest.stage == stage { return manifest }
+            guard let input = manifest.inputs.first,
+                  let parent = try? Dataset(directory: folder.appendingPathComponent(input.name)) else { return nil }
+            manifest = parent.manifest
+        }
+        return nil
     }
 }
