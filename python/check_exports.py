@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Reads a ferdata dataset with python/ferdata_reader.py (standard library only) and the exports of
+"""Reads a ferdata dataset with the ferdata package (`ferdata.read_records`) and the exports of
 `ferdata export` with each format's standard reader, and checks counts and pixels against it.
 
     python3 python/check_exports.py DATASET_FOLDER EXPORTS_FOLDER
 
 EXPORTS_FOLDER holds `webdataset/`, `npz/`, `csv/` and `folder/`, as `ferdata export --format F --out
-EXPORTS_FOLDER/F` writes them. The reader and the CSV need nothing but Python; the WebDataset, NumPy
-and Pillow checks run where those packages are installed and are reported as skipped elsewhere.
+EXPORTS_FOLDER/F` writes them. The reader needs NumPy; the WebDataset and Pillow checks run where those packages are installed and
+are reported as skipped elsewhere.
 Exit status 0 when every check that ran passed.
 """
 import csv
@@ -16,12 +16,12 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ferdata_reader import CLASSES, read_dataset  # noqa: E402
+from ferdata.shards import CLASSES, read_records  # noqa: E402
 
 
 def main():
     dataset, exports = sys.argv[1], sys.argv[2]
-    records = list(read_dataset(dataset))
+    records = list(read_records(dataset))
     by_id = {record["record_id"]: record for record in records}
     failures = []
 

@@ -1,4 +1,5 @@
 import FERCore
+@testable import FERCommands
 import FERTestSupport
 import Foundation
 import Testing
@@ -62,8 +63,8 @@ import Testing
     @Test func helpListsEveryCommandWithAnExample() throws {
         let help = try ferdata(["--help"])
         #expect(help.status == 0)
-        for command in ["ingest", "dedup", "split", "balance", "augment", "train", "eval", "crosseval", "annotate", "run", "merge", "verify",
-                        "export", "stats", "show", "synth"] {
+        let commands = FerdataCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+        for command in commands {
             #expect(help.stdout.contains(command))
             let commandHelp = try ferdata([command, "--help"])
             #expect(commandHelp.status == 0)
@@ -145,7 +146,7 @@ import Testing
 }
 
 extension CommandLineTests {
-    /// Every export format, read back by its standard reader (python/check_exports.py: the stdlib
+    /// Every export format, read back by its standard reader (python/check_exports.py: the ferdata
     /// shard reader and the CSV always; NumPy, Pillow and webdataset where installed; set
     /// FERDATA_PYTHON to a Python that has them).
     @Test func exportsAreReadBackByTheirStandardReaders() throws {

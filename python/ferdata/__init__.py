@@ -10,8 +10,8 @@ numpy is the only hard dependency; torch is imported only where a tensor or a mo
 Every record's CRC is checked as it is read: a damaged record raises `CorruptRecord` naming the shard
 and the record.
 """
-from .shards import CLASSES, CorruptRecord, Manifest, Shard
+from .shards import CLASSES, CorruptRecord, Manifest, Shard, read_records
 from .dataset import Dataset, IterableDataset
 from .model import cnnrnn, load_model, read_safetensors, save_model
 
-__all__ = ["CLASSES", "CorruptRecord", "Manifest", "Shard", "Dataset", "IterableDataset", "cnnrnn", "load_model", "read_safetensors", "save_model"]
+__all__ = ["CLASSES", "CorruptRecord", "Manifest", "Shard", "read_records", "Dataset", "IterableDataset", "cnnrnn", "load_model", "read_safetensors", "save_model"]

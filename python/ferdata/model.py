@@ -6,7 +6,7 @@ import struct
 import numpy as np
 
 DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
-DEFAULT_CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+from .shards import CLASSES as DEFAULT_CLASSES
 
 
 def read_safetensors(path):

@@ -1,5 +1,6 @@
 """The dataset folder as docs/format.md describes it: manifest.json and memory-mapped shard files."""
 import json
+import math
 import os
 import struct
 import zlib
@@ -10,7 +11,10 @@ HEADER_SIZE = 64
 METADATA_SIZE = {1: 128, 2: 192}
 CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 SPLITS = {"train": 0, "val": 1, "test": 2}
+USAGES = ["unspecified", "Training", "PublicTest", "PrivateTest"]
 UNLABELED = 255
+# How a record's face was cut from a larger picture (docs/format.md): its frame's method byte.
+FACE_METHODS = {1: "detect", 2: "aligned", 3: "box"}
 
 
 class CorruptRecord(ValueError):
@@ -65,6 +69,7 @@ class Shard:
         if os.path.getsize(self.path) != HEADER_SIZE + count * record_size:
             raise CorruptRecord(self.path, None, f"{os.path.getsize(self.path)} bytes for {count} records")
         self.count = count
+        self.version = version
         self.shape = (channels, height, width)
         self.pixels = height * width * channels  # the metadata block starts here: label, split, ...
         self.crc_at = record_size - 4
@@ -94,3 +99,54 @@ class Shard:
 
     def record_id(self, row):
         return struct.unpack("<Q", row[self.pixels + 16:self.pixels + 24].tobytes())[0]
+
+    def record(self, index):
+        """Record `index` (0-based), checked, as a dict: its pixels (height x width x channels bytes,
+        row-major), label name, split, usage and every metadata field of docs/format.md."""
+        return decode_record(self.raw(index).tobytes(), self.pixels, self.version)
+
+
+def decode_record(raw, base, version):
+    """The fields of one record's bytes whose metadata block starts at `base`."""
+    label, split, usage, flags = raw[base], raw[base + 1], raw[base + 2], raw[base + 3]
+    source_index, locator, record_id, parent_id = struct.unpack_from("<IQQQ", raw, base + 4)
+    aug = struct.unpack_from("<BBBBB3x7fI", raw, base + 32)
+    record = {
+        "pixels": raw[:base],
+        "label": None if label == UNLABELED else CLASSES[label],
+        "split": list(SPLITS)[split],
+        "usage": USAGES[usage],
+        "flags": flags,
+        "source_index": source_index,
+        "locator": locator,
+        "record_id": record_id,
+        "parent_id": parent_id,
+        "augmentation": {
+            "flipped": bool(aug[0]), "erase": aug[1:5], "rotation": aug[5], "translate": aug[6:8],
+            "scale": aug[8], "brightness": aug[9], "contrast": aug[10], "noise_sigma": aug[11], "noise_seed": aug[12],
+        },
+        "source_name": raw[base + 72:base + 124].split(b"\0", 1)[0].decode("utf-8", "replace"),
+        "subject": None, "valence": None, "arousal": None, "face": None,
+    }
+    if version >= 2:
+        subject = raw[base + 124:base + 156].split(b"\0", 1)[0].decode("utf-8", "replace")
+        valence, arousal = struct.unpack_from("<ff", raw, base + 156)
+        record["subject"] = subject or None
+        record["valence"] = None if math.isnan(valence) else valence
+        record["arousal"] = None if math.isnan(arousal) else arousal
+        centre_x, centre_y, angle, x, y, width, height, side, method, rank = struct.unpack_from("<3f5HBB", raw, base + 164)
+        if method:
+            record["face"] = {
+                "method": FACE_METHODS[method], "box": (x, y, width, height), "centre": (centre_x, centre_y),
+                "side": side, "angle_degrees": math.degrees(angle), "rank": rank,
+            }
+    return record
+
+
+def read_records(directory):
+    """Every record of a dataset folder as a dict (`Shard.record`), shard by shard, each checked."""
+    manifest = Manifest(directory)
+    for name in manifest.shards:
+        shard = Shard(os.path.join(manifest.directory, name))
+        for index in range(shard.count):
+            yield shard.record(index)

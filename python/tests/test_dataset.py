@@ -12,7 +12,6 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 import ferdata  # noqa: E402
-from ferdata_reader import read_dataset  # noqa: E402
 
 BINARY = os.environ.get("FERDATA_BIN", os.path.join(ROOT, ".build", "release", "ferdata"))
 
@@ -33,7 +32,7 @@ def ids(records):
 
 
 def test_map_style_reads_every_record_of_a_split_once(dataset):
-    everything = list(read_dataset(dataset))
+    everything = list(ferdata.read_records(dataset))
     for split in ("train", "val", "test", None):
         data = ferdata.Dataset(dataset, split=split)
         expected = [r for r in everything if split is None or r["split"] == split]
@@ -125,7 +124,7 @@ def test_the_stdlib_reader_gives_each_found_face_its_frame(tmp_path):
         canvas.paste(face, (120, 60))
         canvas.save(pictures / f"{number}.png")
     subprocess.run([BINARY, "ingest", str(tmp_path / "pictures"), "--faces", "detect", "--workspace", str(tmp_path / "work"), "-q"], check=True)
-    records = list(read_dataset(str(tmp_path / "work" / "datasets" / "0001-ingest")))
+    records = list(ferdata.read_records(str(tmp_path / "work" / "datasets" / "0001-ingest")))
     assert records and all(r["face"] is not None for r in records)
     for record in records:
         face = record["face"]
