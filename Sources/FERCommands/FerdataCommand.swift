@@ -48,7 +48,10 @@ public struct FerdataCommand: ParsableCommand {
             the cause and where it was raised) or, for verify, a damaged dataset; 2 a CPU without AVX2 and FMA; \
             3 a collapsed model under train or run --fail-on-collapse; 64 a usage error (an unknown option, a \
             bad value: the usage line follows).
-            """,
+
+            Error codes (docs/architecture.md has the same table):
+
+            """ + FerError.codeTable.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"),
         version: "0.1.0",
         subcommands: stageCommands + [ReviewCommand.self, RunCommand.self, StatsCommand.self, ShowCommand.self, SynthCommand.self]
     )

@@ -4,35 +4,61 @@
 /// `description` is the line people see: `[code] location: message`; `verboseDescription` adds the
 /// cause and the throw site (`--verbose`).
 public struct FerError: Error, CustomStringConvertible, Sendable {
-    public enum Code: String, Sendable, Codable {
+    /// What went wrong, for programs; `summary` says it for people (the table of `ferdata --help` and
+    /// docs/architecture.md).
+    public enum Code: String, Sendable, Codable, CaseIterable {
         case sourceMissing = "source-missing"
         case sourceUnreadable = "source-unreadable"
         case badCSVHeader = "bad-csv-header"
-        /// A CSV or votes row whose fields cannot be read.
         case badDataRow = "bad-data-row"
-        /// A compressed text stream (a .csv.gz, .csv.xz, ...) that is damaged or truncated.
         case corruptStream = "corrupt-stream"
-        case badRecord = "bad-record"
         case corruptImage = "corrupt-image"
         case imageTooLarge = "image-too-large"
         case unsupportedImage = "unsupported-image"
-        case corruptArchive = "corrupt-archive"
         case corruptShard = "corrupt-shard"
         case badManifest = "bad-manifest"
-        /// A model file (safetensors) that cannot be read or does not fit the network.
         case badModelFile = "bad-model-file"
-        /// A training run's checkpoint or run.json that cannot be resumed from.
         case badCheckpoint = "bad-checkpoint"
-        /// A pipeline file that cannot be run as written.
         case badPipeline = "bad-pipeline"
         case datasetMissing = "dataset-missing"
+        case datasetUnfit = "dataset-unfit"
         case writeFailed = "write-failed"
         case invalidArgument = "invalid-argument"
         case strictReject = "strict-reject"
-        /// A source from which not one record could be read.
         case nothingRead = "nothing-read"
-        /// The review decisions database (SQLite) cannot be opened, read or written.
         case reviewStore = "review-store"
+
+        public var summary: String {
+            switch self {
+            case .sourceMissing: "A named input file or folder that does not exist."
+            case .sourceUnreadable: "An input that exists but cannot be opened or read."
+            case .badCSVHeader: "A CSV whose header lacks the columns its kind needs."
+            case .badDataRow: "A CSV or votes row whose fields cannot be read."
+            case .corruptStream: "A compressed text stream (a .csv.gz, .csv.xz, ...) that is damaged or truncated."
+            case .corruptImage: "An image file that cannot be decoded."
+            case .imageTooLarge: "An image larger than ferdata decodes (40 megapixels), refused from its header."
+            case .unsupportedImage: "A file in no image format ferdata reads."
+            case .corruptShard: "A shard whose bytes do not match its header, its manifest or its records' CRCs."
+            case .badManifest: "A dataset's manifest.json that cannot be read or does not match its shards."
+            case .badModelFile: "A model file (safetensors) that cannot be read or does not fit the network."
+            case .badCheckpoint: "A training run's checkpoint or run.json that cannot be resumed from."
+            case .badPipeline: "A pipeline file that cannot be run as written."
+            case .datasetMissing: "No dataset of that name, number or stage in the workspace (or no dataset at all)."
+            case .datasetUnfit: "A dataset that does not fit the stage: no records of the split it needs, faces of another size or colour than the model's, or made by another stage than it reads."
+            case .writeFailed: "A file or folder that cannot be written (a full disk, a read-only workspace)."
+            case .invalidArgument: "A setting out of its range, or settings that do not go together."
+            case .strictReject: "`--strict`: the first input record that would have been rejected."
+            case .nothingRead: "A source from which not one record could be read."
+            case .reviewStore: "The review decisions database (SQLite) cannot be opened, read or written."
+            }
+        }
+    }
+
+    /// The table of codes, one line each: `code  summary`.
+    public static var codeTable: String {
+        let width = Code.allCases.map(\.rawValue.count).max() ?? 0
+        return Code.allCases.map { $0.rawValue + String(repeating: " ", count: width - $0.rawValue.count + 2) + $0.summary }
+            .joined(separator: "\n")
     }
 
     public var code: Code

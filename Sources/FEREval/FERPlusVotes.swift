@@ -106,7 +106,7 @@ public struct FERPlusVotes {
     private func checkMatches(_ dataset: Dataset) throws {
         let manifest = dataset.manifest
         guard manifest.sources.count == 1, manifest.sources[0].kind == "csv" else {
-            throw FerError(.invalidArgument, "FER+ votes follow the rows of the original fer2013.csv: give a dataset made from that one CSV "
+            throw FerError(.datasetUnfit, "FER+ votes follow the rows of the original fer2013.csv: give a dataset made from that one CSV "
                 + "(\(dataset.name) has \(manifest.sources.count) source(s))")
         }
         if manifest.stage == "ingest" {

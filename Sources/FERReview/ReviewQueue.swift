@@ -134,7 +134,7 @@ extension ReviewQueue {
     static func pseudoLabels(_ dataset: Dataset, below: Double) throws -> [ReviewItem] {
         let file = dataset.directory.appendingPathComponent("labels.csv").path
         guard dataset.manifest.stage == "annotate", FileManager.default.fileExists(atPath: file) else {
-            throw FerError(.invalidArgument, "a pseudo queue reads a dataset made by `ferdata annotate --ingest`; \(dataset.name) is a \(dataset.manifest.stage) dataset")
+            throw FerError(.datasetUnfit, "a pseudo queue reads a dataset made by `ferdata annotate --ingest`; \(dataset.name) is a \(dataset.manifest.stage) dataset")
         }
         let table = try CSVTable(path: file)
         let locator = try table.column("locator"), predicted = try table.column("predicted"), confidence = try table.column("confidence")
@@ -181,7 +181,7 @@ extension ReviewQueue {
     static func conflicts(_ dataset: Dataset, workspace: Workspace) throws -> ([ReviewItem], Dataset) {
         let file = dataset.directory.appendingPathComponent("duplicates.csv").path
         guard dataset.manifest.stage == "dedup", FileManager.default.fileExists(atPath: file), let input = dataset.manifest.inputs.first else {
-            throw FerError(.invalidArgument, "a conflicts queue reads a dataset made by `ferdata dedup`; \(dataset.name) is a \(dataset.manifest.stage) dataset")
+            throw FerError(.datasetUnfit, "a conflicts queue reads a dataset made by `ferdata dedup`; \(dataset.name) is a \(dataset.manifest.stage) dataset")
         }
         let source = try workspace.dataset(input.name)
         let table = try CSVTable(path: file)

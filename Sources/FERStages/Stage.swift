@@ -89,7 +89,7 @@ public struct StageInput: Sendable {
         let shape = dataset.manifest.recordFormat?.shape ?? .face48
         guard shape == .face48 else {
             throw FerError(
-                .invalidArgument,
+                .datasetUnfit,
                 "\(stage): the CNN-RNN takes 48x48 gray faces and \(dataset.name) holds \(shape.height)x\(shape.width) \(shape.channels == 3 ? "colour" : "gray") faces; ingest with --size 48 --color gray for it")
         }
         return dataset

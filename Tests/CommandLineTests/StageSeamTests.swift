@@ -1,3 +1,4 @@
+import FERCore
 import FERTestSupport
 import Foundation
 import Testing
@@ -75,6 +76,15 @@ import Testing
         #expect(missing.stderr.hasPrefix("ferdata: error: [source-missing] /no/such.csv: "), "\(missing.stderr)")
         let verbose = try cli.ferdata(["ingest", "/no/such.csv", "--verbose"])
         #expect(verbose.stderr.contains("raised at: FERData/"), "\(verbose.stderr)")
+    }
+
+    @Test func everyErrorCodeIsInTheHelpAndTheArchitectureTable() throws {
+        let help = try cli.ferdata(["--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let doc = try String(contentsOf: CommandLineTests.repositoryRoot.appendingPathComponent("docs/architecture.md"), encoding: .utf8)
+        for code in FerError.Code.allCases {
+            #expect(help.contains(code.rawValue + " " + code.summary), "ferdata --help lacks \(code.rawValue)")
+            #expect(doc.contains("| `\(code.rawValue)` | \(code.summary) |"), "docs/architecture.md lacks \(code.rawValue)")
+        }
     }
 
     /// Flips one byte inside the first train record of the dataset's first shard.

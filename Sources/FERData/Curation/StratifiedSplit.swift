@@ -38,7 +38,7 @@ public struct StratifiedSplit: Sendable {
             throw FerError(.invalidArgument, "--val must be between 0 and 1 (exclusive), got \(options.valFraction)")
         }
         let train = records.indices.filter { records[$0].split == .train }
-        guard !train.isEmpty else { throw FerError(.invalidArgument, "the dataset has no train records to split") }
+        guard !train.isEmpty else { throw FerError(.datasetUnfit, "the dataset has no train records to split") }
         var graph = DuplicateGraph(records: records, candidates: train, threshold: options.threshold, mirror: options.mirror,
                                    subjects: true)
         // A group counts for its most common label; groups of each class are shuffled and taken

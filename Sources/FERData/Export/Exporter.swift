@@ -36,7 +36,7 @@ public enum Exporter {
         }
         let shape = dataset.manifest.recordFormat?.shape ?? .face48
         if format == .csv && shape != .face48 {
-            throw FerError(.invalidArgument, "the FER2013 CSV holds 48x48 gray faces and \(dataset.name) holds \(shape): export it as webdataset, npz or folder")
+            throw FerError(.datasetUnfit, "the FER2013 CSV holds 48x48 gray faces and \(dataset.name) holds \(shape): export it as webdataset, npz or folder")
         }
         func png(_ record: FaceRecord) throws -> [UInt8] {
             try ImageEncoder.png(record.pixels, width: shape.width, height: shape.height, channels: shape.channels)

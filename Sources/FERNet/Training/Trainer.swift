@@ -101,7 +101,7 @@ public final class Trainer {
     /// Starts a new run in the workspace on `dataset`.
     public init(workspace: Workspace, dataset: Dataset, options: Options) throws {
         guard dataset.manifest.count(split: .train) > 0 else {
-            throw FerError(.invalidArgument, "dataset \(dataset.name) has no train records")
+            throw FerError(.datasetUnfit, "dataset \(dataset.name) has no train records")
         }
         guard options.batchSize > 0, options.epochs > 0 else {
             throw FerError(.invalidArgument, "--batch-size and --epochs must be positive")

@@ -29,7 +29,7 @@ public enum EvalStage: Stage {
         let data = try input.requireModelSizedDataset(name)
         let classifier = try Classifier(path: try input.requireModel(name))
         let records = try Scoring.labelledRecords(of: data, split: options.split.split)
-        guard !records.isEmpty else { throw FerError(.invalidArgument, "\(data.name) has no labelled \(options.split.rawValue) records") }
+        guard !records.isEmpty else { throw FerError(.datasetUnfit, "\(data.name) has no labelled \(options.split.rawValue) records") }
         let folder = options.report.map { URL(fileURLWithPath: $0) } ?? context.reports
             ?? context.workspace.root.appendingPathComponent("reports/eval-\(data.name)-\(options.split.rawValue)")
         let evaluation = try Scoring.scoreDataset(classifier, records: records, data: data.name, split: options.split.rawValue, folder: folder,
