@@ -55,15 +55,15 @@ let package = Package(
         .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS", "CFerShims"], swiftSettings: vectorCPU),
         .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERNet"], swiftSettings: vectorCPU),
         // Human review: queues of faces to look at, the decision store (GRDB), agreement, relabelling.
-        .target(name: "FERReview", dependencies: ["FERCore", "FERData", "FEREval", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FERReview", dependencies: ["FERCore", "FERData", .product(name: "GRDB", package: "GRDB.swift")]),
         // The review page: a local web server (Hummingbird) and the page's HTML, CSS and JavaScript.
         .target(name: "FERReviewServer", dependencies: [
-            "FERReview", "FERMedia", .product(name: "Hummingbird", package: "hummingbird"),
+            "FERReview", "FERData", "FERMedia", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         // Every stage as a library call (options in, typed output back) and the pipeline runner (Yams).
         .target(name: "FERStages", dependencies: [
-            "FERCore", "FERData", "FERNet", "FEREval", "FERReview", .product(name: "Yams", package: "Yams"),
+            "FERCore", "FERMedia", "FERData", "FERNet", "FEREval", "FERReview", .product(name: "Yams", package: "Yams"),
         ]),
         // The command line: thin adapters from argument-parser options onto the stages' options.
         .target(name: "FERCommands", dependencies: [

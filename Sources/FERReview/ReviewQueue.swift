@@ -1,6 +1,5 @@
 import FERCore
 import FERData
-import FEREval
 import Foundation
 
 /// One face to review: the record, the label it has, what a model or the crowd suggests and how

@@ -1,5 +1,4 @@
 import FERCore
-import FERData
 import Foundation
 
 /// The FER+ crowd annotation: ten votes per FER2013 image over neutral, happiness, surprise,
