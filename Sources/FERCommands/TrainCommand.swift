@@ -15,7 +15,7 @@ struct TrainCommand: StageCommand {
             0.5), on OpenBLAS. Each epoch visits the whole train split in one random order, with on-the-fly \
             flips and rotations; a damaged shard or record stops training with an error naming it. The run folder \
             (WORKSPACE/runs/NNNN-train) gets run.json, metrics.csv, best.safetensors (by val weighted F1), \
-            last.safetensors, a checkpoint for --resume, test.json and report/ (the best model on the test \
+            last.safetensors, a checkpoint for --resume, and report/ (the best model on the test \
             split with loss and accuracy curves; see ferdata eval). A model that learned nothing (one class for \
             nearly every test face, or val accuracy that never left chance) is reported as COLLAPSED, in the \
             summary, run.json and report/metrics.json, with the likely causes.

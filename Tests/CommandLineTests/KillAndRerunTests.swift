@@ -100,7 +100,7 @@ import Testing
             try prepare(workspace)
             #expect(try killed(train, at: "checkpoint", count: epoch, workspace: workspace), "epoch \(epoch)")
             let runFolder = workspace.appendingPathComponent("runs/0001-train")
-            #expect(!FileManager.default.fileExists(atPath: runFolder.appendingPathComponent("test.json").path))
+            #expect(!FileManager.default.fileExists(atPath: runFolder.appendingPathComponent("report/metrics.json").path))
             #expect(try run(["train", "--resume", "0001-train", "-q"], workspace: workspace).status == 0, "epoch \(epoch)")
             let weights = try Data(contentsOf: runFolder.appendingPathComponent("last.safetensors"))
             #expect(weights == expected, "killed after epoch \(epoch)")
