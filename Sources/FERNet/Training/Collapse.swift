@@ -61,17 +61,17 @@ public struct Collapse: Sendable, Codable, Equatable {
                             metrics.accuracy, total, chance))
     }
 
-    /// The chance sign of a run: its best val accuracy no better than the commonest val class's share.
-    public static func check(bestValAccuracy: Double, valLabels: [Int]) -> Collapse? {
-        guard valLabels.count >= minimumFaces else { return nil }
-        var counts: [Int: Int] = [:]
-        for label in valLabels { counts[label, default: 0] += 1 }
-        let chance = Double(counts.values.max() ?? 0) / Double(valLabels.count)
-        guard atChance(bestValAccuracy, chance: chance, faces: valLabels.count) else { return nil }
+    /// The chance sign of a run: its best val accuracy no better than the commonest val class's share,
+    /// given the number of val faces of each class.
+    public static func check(bestValAccuracy: Double, valCounts: [Int]) -> Collapse? {
+        let faces = valCounts.reduce(0, +)
+        guard faces >= minimumFaces else { return nil }
+        let chance = Double(valCounts.max() ?? 0) / Double(faces)
+        guard atChance(bestValAccuracy, chance: chance, faces: faces) else { return nil }
         return Collapse(
             sign: .chance, predictedClass: nil, predictedShare: nil, accuracy: bestValAccuracy, chance: chance,
             message: String(format: "COLLAPSED: val accuracy never rose above chance (best %.4f on %d faces; always answering the commonest class scores %.4f): the model learned nothing.",
-                            bestValAccuracy, valLabels.count, chance))
+                            bestValAccuracy, faces, chance))
     }
 
     /// Accuracy within two standard errors of `chance` (a binomial's, for `faces` faces).

@@ -114,7 +114,7 @@ public final class Trainer {
         model = CNNRNN(architecture: options.architecture, seed: options.seed)
         optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.learningRate,
                               momentum: options.momentum, weightDecay: options.weightDecay)
-        try FileIO.writeAtomically(try StageIO.json(options), to: directory.appendingPathComponent("run.json").path)
+        try writeRunFile(collapse: nil)
         try FileIO.writeAtomically(Data(Self.metricsHeader.utf8), to: directory.appendingPathComponent("metrics.csv").path)
     }
 
@@ -227,16 +227,33 @@ public final class Trainer {
     /// never rose above the commonest val class's share. nil without (enough) val faces.
     public func chanceCollapse() throws -> Collapse? {
         let best = try history().map(\.valAccuracy).max() ?? 0
-        return Collapse.check(bestValAccuracy: best, valLabels: try records(of: .val).map { Int($0.label!.rawValue) })
+        return Collapse.check(bestValAccuracy: best, valCounts: Emotion.allCases.map { dataset.manifest.count(split: .val, emotion: $0) })
     }
 
     /// Writes the run's verdict into run.json beside its options: `collapse` when the model learned
     /// nothing, no such key when it did.
     public func recordVerdict(_ collapse: Collapse?) throws {
-        let path = directory.appendingPathComponent("run.json").path
-        guard var run = try JSONSerialization.jsonObject(with: try StageIO.json(options)) as? [String: Any] else { return }
-        if let collapse { run["collapse"] = try JSONSerialization.jsonObject(with: try StageIO.json(collapse)) }
-        try FileIO.writeAtomically(try JSONSerialization.data(withJSONObject: run, options: [.prettyPrinted, .sortedKeys]), to: path)
+        try writeRunFile(collapse: collapse)
+    }
+
+    /// run.json: the options, and the verdict once there is one.
+    private func writeRunFile(collapse: Collapse?) throws {
+        try FileIO.writeAtomically(try StageIO.json(RunFile(options: options, collapse: collapse)),
+                                   to: directory.appendingPathComponent("run.json").path)
+    }
+
+    /// The options' keys at the top level (what `init(resuming:)` reads back), `collapse` beside them.
+    private struct RunFile: Encodable {
+        var options: Options
+        var collapse: Collapse?
+
+        enum CodingKeys: String, CodingKey { case collapse }
+
+        func encode(to encoder: any Encoder) throws {
+            try options.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(collapse, forKey: .collapse)
+        }
     }
 
     /// Scores for labelled records (no dropout; test-time augmentation as the options say).
