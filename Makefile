@@ -21,7 +21,7 @@ sample: deps
 test:
 	@scripts/ensure-deps --test
 	swift test -c release -Xswiftc -enable-testing
-	python3 -m pytest python/tests tests/review tests/slurm -q -rs -p no:cacheprovider
+	SE_AVOID_STATS=true python3 -m pytest python/tests tests/review tests/slurm -q -rs -p no:cacheprovider
 
 bench-ingest: deps
 	scripts/bench-ingest
