@@ -49,7 +49,7 @@ let package = Package(
 
         // Swift side: core types → media (codecs, resize) → data (records, shards, curation) → net (model,
         // trainer) → eval (scores, cross-dataset, annotation, reports) → stages and pipelines → CLI.
-        .target(name: "FERCore", swiftSettings: vectorCPU),
+        .target(name: "FERCore", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: vectorCPU),
         .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims", "CFerFaces"], swiftSettings: vectorCPU),
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"], swiftSettings: vectorCPU),
         .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS", "CFerShims"], swiftSettings: vectorCPU),
@@ -64,6 +64,7 @@ let package = Package(
         // Every stage as a library call (options in, typed output back) and the pipeline runner (Yams).
         .target(name: "FERStages", dependencies: [
             "FERCore", "FERMedia", "FERData", "FERNet", "FEREval", "FERReview", .product(name: "Yams", package: "Yams"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The command line: thin adapters from argument-parser options onto the stages' options.
         .target(name: "FERCommands", dependencies: [

@@ -32,47 +32,21 @@ struct AnnotateCommand: StageCommand {
               ferdata annotate --ferplus fer2013new.csv --from 0001-ingest
             """)
 
-    private static let defaults = AnnotateStage.Options()
     @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String?
-    @Argument(help: ArgumentHelp("Unlabeled images: a folder or an archive.", valueName: "SOURCE")) var source: String?
-    @Option(help: "Keep predictions (or suspects) at or above this confidence (0-1).") var minConfidence = defaults.minConfidence
-    @Flag(help: "Write the kept predictions as a labelled dataset in the workspace (pseudo-labels).") var ingest = defaults.ingest
-    @Flag(help: "List labelled records of the input dataset that the model confidently contradicts.") var suspects = defaults.suspects
-    @Option(help: ArgumentHelp("Import FER+ votes onto the input dataset.", valueName: "VOTES.csv")) var ferplus: String?
-    @Option(help: "With --ferplus: the majority label only, or also the vote counts.") var votes = defaults.votes
-    @Option(help: ArgumentHelp("Where labels.csv or the suspects go (default WORKSPACE/reports/annotate-NAME).", valueName: "DIR"))
-    var out: String?
-    @OptionGroup var faces: FaceOptions
+    @OptionGroup var options: AnnotateStage.Options
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
-    var options: AnnotateStage.Options {
-        var options = AnnotateStage.Options()
-        options.source = source
-        options.minConfidence = minConfidence
-        options.ingest = ingest
-        options.suspects = suspects
-        options.ferplus = ferplus
-        options.votes = votes
-        options.faces = faces.faces
-        options.minFace = faces.minFace
-        options.align = faces.align
-        options.allFaces = faces.allFaces
-        options.out = out
-        options.partition = partition.partition
-        return options
-    }
-
     func validate() throws {
-        if ferplus == nil && model == nil { throw ValidationError("give a MODEL (or --ferplus VOTES.csv)") }
-        try CommandIO.validate(options)
+        if options.ferplus == nil && model == nil { throw ValidationError("give a MODEL (or --ferplus VOTES.csv)") }
     }
 
     func run() throws {
-        let needsDataset = ferplus != nil || suspects
+        let needsDataset = options.ferplus != nil || options.suspects
         let stageInput = StageInput(dataset: needsDataset ? try input.stageInput().dataset : nil, model: model)
-        let summary = try CommandIO.run(AnnotateStage.self, options, input: stageInput, workspace: input.workspace.resolved, output: output)
+        let summary = try CommandIO.run(AnnotateStage.self, options, input: stageInput, workspace: input.workspace.resolved, output: output,
+                                       partition: partition.partition)
         if output.json { return try CommandIO.printJSON(summary) }
         guard !output.quiet else { return }
         print("\(summary.mode): \(summary.faces) faces, \(summary.kept) kept")

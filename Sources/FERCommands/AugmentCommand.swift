@@ -18,27 +18,13 @@ struct AugmentCommand: StageCommand {
               ferdata augment --copies 2 --partition 1/8   # part 1 of 8; then: ferdata merge augment
             """)
 
-    private static let defaults = AugmentStage.Options()
-    @Option(help: "Variants per train record.") var copies = defaults.copies
-    @Option(help: "Random seed.") var seed = defaults.seed
-    @OptionGroup var augmentation: AugmentationOptions
+    @OptionGroup var options: AugmentStage.Options
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
-    var options: AugmentStage.Options {
-        var options = AugmentStage.Options()
-        options.copies = copies
-        options.seed = seed
-        options.augmentation = augmentation.ranges
-        options.partition = partition.partition
-        return options
-    }
-
-    func validate() throws { try CommandIO.validate(options) }
-
     func run() throws {
-        let result = try CommandIO.run(AugmentStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)
+        let result = try CommandIO.run(AugmentStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output, partition: partition.partition)
         if output.json { return try CommandIO.printJSON(result.counts) }
         guard !output.quiet else { return }
         print("augment: \(result.report.variants) variants added -> \(result.directory)\n")

@@ -18,22 +18,9 @@ struct BalanceCommand: StageCommand {
               ferdata balance --target median --rotation 15 --noise 0
             """)
 
-    private static let defaults = BalanceStage.Options()
-    @Option(help: ArgumentHelp("Records per class: a number, max or median.", valueName: "N|max|median")) var target: Balancer.Target
-    @Option(help: "Random seed.") var seed = defaults.seed
-    @OptionGroup var augmentation: AugmentationOptions
+    @OptionGroup var options: BalanceStage.Options
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
-
-    var options: BalanceStage.Options {
-        var options = BalanceStage.Options()
-        options.target = target
-        options.seed = seed
-        options.augmentation = augmentation.ranges
-        return options
-    }
-
-    func validate() throws { try CommandIO.validate(options) }
 
     func run() throws {
         let result = try CommandIO.run(BalanceStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)

@@ -42,27 +42,21 @@ enum CommandIO {
         print(String(decoding: try StageIO.json(value), as: UTF8.self))
     }
 
-    /// Options checked before any work: a bad value is a usage error (exit status 64, with the usage line).
-    static func validate(_ options: some StageOptions) throws {
-        do {
-            try options.validate()
-        } catch let error as FerError {
-            throw ValidationError(error.message)
-        }
-    }
-
     /// Runs `stage` with a progress bar unless `output` asks for quiet or JSON.
     static func run<S: Stage>(_ stage: S.Type, _ options: S.Options, input: StageInput, workspace: Workspace,
-                              output: OutputOptions) throws -> S.Output {
-        try withProgress(workspace: workspace, output: output) { try S.run(options, input: input, context: $0) }
+                              output: OutputOptions, partition: Partition = .whole) throws -> S.Output {
+        try withProgress(workspace: workspace, output: output, partition: partition) { try S.run(options, input: input, context: $0) }
     }
 
     /// A stage context whose progress draws a bar on stderr (unless `output` asks for quiet or JSON),
     /// cleared when `body` returns.
-    static func withProgress<T>(workspace: Workspace, output: OutputOptions, _ body: (StageContext) throws -> T) rethrows -> T {
+    static func withProgress<T>(workspace: Workspace, output: OutputOptions, partition: Partition = .whole,
+                                _ body: (StageContext) throws -> T) rethrows -> T {
         let bar = ProgressBar(enabled: !output.quiet && !output.json)
         defer { bar.finish() }
-        return try body(StageContext(workspace: workspace) { bar.update(label: $0.label, fraction: $0.fraction, detail: $0.detail) })
+        return try body(StageContext(workspace: workspace, partition: partition) {
+            bar.update(label: $0.label, fraction: $0.fraction, detail: $0.detail)
+        })
     }
 }
 

@@ -27,40 +27,11 @@ struct CrossEvalCommand: StageCommand {
             """)
 
     @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String
-    @Argument(help: ArgumentHelp("Foreign datasets: folders, archives or CSVs.", valueName: "OTHER")) var others: [String]
+    @OptionGroup var options: CrossEvalStage.Options
     @Option(help: ArgumentHelp("Also score this workspace dataset's test split, as the in-domain row.", valueName: "DATASET"))
     var baseline: String?
-    @Option(help: ArgumentHelp("A file of 'name,target' lines mapping foreign label names to classes (or 'ignore').", valueName: "FILE"))
-    var labelMap: String?
-    @Option(help: ArgumentHelp("How the OTHER datasets lay out faces and labels (default: detected for each).", valueName: "NAME"))
-    var layout: Layout?
-    @Option(help: ArgumentHelp(
-        "Per-group scores: 'subject' (the person JAFFE, KDEF and CK+ file names name), or a regular expression on each file's path whose first group names its subject or sequence.",
-        valueName: "subject|REGEX"))
-    var groups: String?
-    @Option(help: ArgumentHelp("The folder under which each OTHER's report folder goes (default WORKSPACE/reports).", valueName: "DIR"))
-    var reports: String?
-    @Option(help: "Test-time augmentation: the mean of the face and its mirror (flip), or of ten crops.") var tta = CrossEvalStage.Options().tta
-    @OptionGroup var faces: FaceOptions
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
-
-    var options: CrossEvalStage.Options {
-        var options = CrossEvalStage.Options()
-        options.others = others
-        options.labelMap = labelMap
-        options.layout = layout
-        options.groups = groups
-        options.reports = reports
-        options.tta = tta
-        options.faces = faces.faces
-        options.minFace = faces.minFace
-        options.align = faces.align
-        options.allFaces = faces.allFaces
-        return options
-    }
-
-    func validate() throws { try CommandIO.validate(options) }
 
     func run() throws {
         let root = workspace.resolved

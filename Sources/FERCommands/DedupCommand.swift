@@ -22,26 +22,9 @@ struct DedupCommand: StageCommand {
               ferdata dedup --threshold 2 --no-mirror --conflicts majority --from 0001-ingest
             """)
 
-    private static let defaults = DedupStage.Options()
-    @Option(help: "Largest pHash Hamming distance of a near duplicate (0-15).") var threshold = defaults.threshold
-    @Flag(inversion: .prefixedNo, help: "Count a mirrored copy as a duplicate.") var mirror = defaults.mirror
-    @Option(help: "Label conflicts within a group: drop them, or keep the majority label.") var conflicts = defaults.conflicts
-    @Flag(help: "Keep near-constant (degenerate) images.") var keepDegenerate = defaults.keepDegenerate
-    @Option(help: "Groups shown in duplicates.png.") var sheetGroups = defaults.sheetGroups
+    @OptionGroup var options: DedupStage.Options
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
-
-    var options: DedupStage.Options {
-        var options = DedupStage.Options()
-        options.threshold = threshold
-        options.mirror = mirror
-        options.conflicts = conflicts
-        options.keepDegenerate = keepDegenerate
-        options.sheetGroups = sheetGroups
-        return options
-    }
-
-    func validate() throws { try CommandIO.validate(options) }
 
     func run() throws {
         let result = try CommandIO.run(DedupStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)

@@ -24,24 +24,9 @@ struct EvalCommand: StageCommand {
     @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String
     @Argument(help: ArgumentHelp("The dataset: a name, number, stage or folder (default: the latest).", valueName: "DATASET"))
     var dataset: String?
-    @Option(help: "The split to score.") var split = EvalStage.Options().split
-    @Option(help: ArgumentHelp("The report folder.", valueName: "DIR")) var report: String?
-    @Option(help: "Test-time augmentation: the mean of the face and its mirror (flip), or of ten crops.") var tta = EvalStage.Options().tta
-    @Option(help: ArgumentHelp(
-        "Per-group scores: 'subject' (the person JAFFE, KDEF and CK+ file names name), or a regular expression on each face's source whose first group names its group.",
-        valueName: "subject|REGEX"))
-    var groups: String?
+    @OptionGroup var options: EvalStage.Options
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
-
-    var options: EvalStage.Options {
-        var options = EvalStage.Options()
-        options.split = split
-        options.report = report
-        options.tta = tta
-        options.groups = groups
-        return options
-    }
 
     func run() throws {
         let root = workspace.resolved

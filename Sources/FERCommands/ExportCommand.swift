@@ -22,23 +22,9 @@ struct ExportCommand: StageCommand {
 
     @Argument(help: ArgumentHelp("A dataset name, number, stage or folder (default: the latest).", valueName: "DATASET"))
     var dataset: String?
-    @Option(help: "The format to write.") var format: Exporter.Format
-    @Option(help: ArgumentHelp("The folder to write.", valueName: "OUT")) var out: String
-    @Option(help: "Only this split.") var split = ExportStage.Options().split
-    @Option(help: "Faces per WebDataset tar shard.") var shardSize = ExportStage.Options().shardSize
+    @OptionGroup var options: ExportStage.Options
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
-
-    var options: ExportStage.Options {
-        var options = ExportStage.Options()
-        options.format = format
-        options.out = out
-        options.split = split
-        options.shardSize = shardSize
-        return options
-    }
-
-    func validate() throws { try CommandIO.validate(options) }
 
     func run() throws {
         let root = workspace.resolved

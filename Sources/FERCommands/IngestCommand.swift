@@ -30,48 +30,13 @@ struct IngestCommand: StageCommand {
               ferdata ingest fer2013.csv.gz --partition 2/4   # part 2 of 4; then: ferdata merge ingest
             """)
 
-    private static let defaults = IngestStage.Options()
-    @Argument(help: ArgumentHelp("CSV files, archives or folders.", valueName: "SOURCE")) var sources: [String]
-    @Option(help: ArgumentHelp("A file of 'name,target' lines mapping foreign label names to classes (or 'ignore').", valueName: "FILE"))
-    var labelMap: String?
-    @Flag(help: "Put PublicTest records in val instead of test.") var publicTestAsVal = defaults.publicTestAsVal
-    @Flag(help: "Fail on the first rejected record instead of logging it.") var strict = defaults.strict
-    @Option(help: "Records per shard.") var shardSize = defaults.shardSize
-    @Option(help: ArgumentHelp("How the sources lay out faces and labels (default: detected).", valueName: "NAME")) var layout: Layout?
-    @Option(help: ArgumentHelp("KDEF camera angles to keep, comma-separated (FL, HL, S, HR, FR).", valueName: "LIST"))
-    var angles = defaults.angles.joined(separator: ",")
-    @Option(help: "CK+: the last frames of each labelled sequence that carry its label.") var peakFrames = defaults.peakFrames
-    @Option(help: "The faces' side in pixels, 8-255 (48: FER2013's and the CNN-RNN's input).") var size = defaults.size
-    @Option(help: "The faces' colour (gray: the CNN-RNN's input).") var color = defaults.color
-    @OptionGroup var faces: FaceOptions
+    @OptionGroup var options: IngestStage.Options
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
-    var options: IngestStage.Options {
-        var options = IngestStage.Options()
-        options.sources = sources
-        options.labelMap = labelMap
-        options.publicTestAsVal = publicTestAsVal
-        options.strict = strict
-        options.shardSize = shardSize
-        options.layout = layout
-        options.angles = angles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
-        options.peakFrames = peakFrames
-        options.size = size
-        options.color = color
-        options.faces = faces.faces
-        options.minFace = faces.minFace
-        options.align = faces.align
-        options.allFaces = faces.allFaces
-        options.partition = partition.partition
-        return options
-    }
-
-    func validate() throws { try CommandIO.validate(options) }
-
     func run() throws {
-        let result = try CommandIO.run(IngestStage.self, options, input: StageInput(), workspace: workspace.resolved, output: output)
+        let result = try CommandIO.run(IngestStage.self, options, input: StageInput(), workspace: workspace.resolved, output: output, partition: partition.partition)
         if output.json { return try CommandIO.printJSON(result.report) }
         guard !output.quiet else { return }
         print(SummaryTable.ingest(result.report, directory: result.directory))

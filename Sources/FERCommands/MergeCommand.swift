@@ -20,18 +20,9 @@ struct MergeCommand: StageCommand {
               ferdata merge ingest --keep-parts
             """)
 
-    @Argument(help: ArgumentHelp("The stage whose parts to join (default: the only one with parts).", valueName: "STAGE"))
-    var stage: String?
-    @Flag(help: "Leave the parts in place after merging.") var keepParts = false
+    @OptionGroup var options: MergeStage.Options
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
-
-    var options: MergeStage.Options {
-        var options = MergeStage.Options()
-        options.stage = stage
-        options.keepParts = keepParts
-        return options
-    }
 
     func run() throws {
         let result = try CommandIO.run(MergeStage.self, options, input: StageInput(), workspace: workspace.resolved, output: output)

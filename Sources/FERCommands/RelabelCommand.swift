@@ -23,26 +23,14 @@ struct RelabelCommand: StageCommand {
               ferdata relabel --combine adjudicator --adjudicator alice
             """)
 
-    private static let defaults = RelabelStage.Options()
     @Argument(help: ArgumentHelp("The dataset to relabel (default: --from, else the latest).", valueName: "DATASET"))
     var dataset: String?
-    @Option(help: ArgumentHelp("Only this queue's decisions (default: every queue's).", valueName: "NAME")) var queue: String?
-    @Option(help: "How several annotators' decisions on a face become one.") var combine = defaults.combine
-    @Option(help: ArgumentHelp("With --combine adjudicator: whose decision wins.", valueName: "NAME")) var adjudicator: String?
+    @OptionGroup var options: RelabelStage.Options
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
-    var options: RelabelStage.Options {
-        var options = RelabelStage.Options()
-        options.queue = queue
-        options.combine = combine
-        options.adjudicator = adjudicator
-        return options
-    }
-
     func validate() throws {
         if dataset != nil && input.from != nil { throw ValidationError("give the dataset as DATASET or --from, not both") }
-        try CommandIO.validate(options)
     }
 
     func run() throws {
@@ -59,4 +47,3 @@ struct RelabelCommand: StageCommand {
     }
 }
 
-extension DecisionCombiner.Rule: ExpressibleByArgument {}

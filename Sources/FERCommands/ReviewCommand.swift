@@ -119,7 +119,6 @@ struct ReviewCommand: ParsableCommand {
     }
 }
 
-extension ReviewQueue.Kind: ExpressibleByArgument {}
 
 extension Emotion: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }

@@ -17,20 +17,9 @@ struct SplitCommand: StageCommand {
               ferdata split --val 0.1 --seed 1
             """)
 
-    private static let defaults = SplitStage.Options()
-    @Option(help: "Share of each class of train that goes to val.") var val = defaults.val
-    @Option(help: "Random seed.") var seed = defaults.seed
+    @OptionGroup var options: SplitStage.Options
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
-
-    var options: SplitStage.Options {
-        var options = SplitStage.Options()
-        options.val = val
-        options.seed = seed
-        return options
-    }
-
-    func validate() throws { try CommandIO.validate(options) }
 
     func run() throws {
         let result = try CommandIO.run(SplitStage.self, options, input: try input.stageInput(), workspace: input.workspace.resolved, output: output)

@@ -33,39 +33,11 @@ struct SuspectsCommand: StageCommand {
               ferdata suspects --folds 5 --apply relabel --ferplus fer2013new.csv
             """)
 
-    private static let defaults = SuspectsStage.Options()
     @Argument(help: ArgumentHelp("The dataset: a name, number, stage or folder (default: the latest).", valueName: "DATASET"))
     var dataset: String?
-    @Option(help: "Cross-validation folds.") var folds = defaults.folds
-    @Option(help: "Which copies of a face are kept in one fold: pHash-near ones too, or identical pixels only.") var copies = defaults.copies
-    @Option(help: "Which faces count as issues.") var filter = defaults.filter
-    @Option(help: "The label quality score that ranks the issues (worst first).") var rank = defaults.rank
-    @Option(help: ArgumentHelp("Out-of-fold probabilities made elsewhere: no training.", valueName: "FILE")) var probabilities: String?
-    @Flag(help: "Examine the test split too.") var includeTest = defaults.includeTest
-    @Option(help: "Write a new dataset with the issues dropped or relabelled to their likely label.") var apply: SuspectsStage.Apply?
-    @Option(help: ArgumentHelp("FER+ votes: how often the crowd's majority agrees with the suspects.", valueName: "VOTES.csv"))
-    var ferplus: String?
-    @Option(help: ArgumentHelp("The report folder (default WORKSPACE/reports/suspects-DATASET).", valueName: "DIR")) var out: String?
-    @OptionGroup(title: "Training of each fold's model") var training: TrainingArguments
+    @OptionGroup var options: SuspectsStage.Options
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
-
-    var options: SuspectsStage.Options {
-        var options = SuspectsStage.Options()
-        options.training = training.options
-        options.folds = folds
-        options.copies = copies
-        options.filter = filter
-        options.rank = rank
-        options.probabilities = probabilities
-        options.includeTest = includeTest
-        options.apply = apply
-        options.ferplus = ferplus
-        options.out = out
-        return options
-    }
-
-    func validate() throws { try CommandIO.validate(options) }
 
     func run() throws {
         let root = workspace.resolved

@@ -26,15 +26,11 @@ struct TrainCommand: StageCommand {
               ferdata train --resume 0002-train
             """)
 
-    @OptionGroup var training: TrainingArguments
+    @OptionGroup var options: TrainStage.Options
     @Option(help: ArgumentHelp("Continue an interrupted run (its name or folder).", valueName: "RUN")) var resume: String?
     @Flag(help: "Exit with status 3 when the model collapsed (learned nothing).") var failOnCollapse = false
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
-
-    var options: TrainStage.Options { training.options }
-
-    func validate() throws { try CommandIO.validate(options) }
 
     func run() throws {
         let workspace = input.workspace.resolved

@@ -21,15 +21,13 @@ struct VerifyCommand: StageCommand {
 
     @Argument(help: ArgumentHelp("A dataset name, number, stage or folder (default: the latest).", valueName: "DATASET"))
     var dataset: String?
-    @Flag(help: "Check every dataset in the workspace.") var all = false
+    @OptionGroup var options: VerifyStage.Options
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         let root = workspace.resolved
-        var options = VerifyStage.Options()
-        options.all = all
-        let input = all ? StageInput() : StageInput(dataset: try root.dataset(dataset))
+        let input = options.all ? StageInput() : StageInput(dataset: try root.dataset(dataset))
         let result = try CommandIO.run(VerifyStage.self, options, input: input, workspace: root, output: output)
         if output.json {
             try CommandIO.printJSON(result.reports)

@@ -1,6 +1,9 @@
-/// A choice option (`--optimizer adam|sgd`): decoding a value outside the cases fails with the list
-/// of valid ones, which both the command line and pipeline files show.
-public protocol StageChoice: RawRepresentable<String>, CaseIterable, Codable, Sendable {}
+import ArgumentParser
+
+/// A choice option (`--optimizer adam|sgd`): a value outside the cases is refused with the list of
+/// valid ones, on the command line and in pipeline files (which parse as the command line does), and
+/// when read back from JSON.
+public protocol StageChoice: RawRepresentable<String>, CaseIterable, Codable, Sendable, ExpressibleByArgument {}
 
 extension StageChoice {
     public init(from decoder: any Decoder) throws {

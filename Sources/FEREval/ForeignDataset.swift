@@ -31,7 +31,7 @@ public struct ForeignDataset {
     ///     a part may own no face, so reading none is then not an error.
     public init(
         path: String, vocabulary: LabelVocabulary = LabelVocabulary(), labeled: Bool = true, partition: Partition = .whole,
-        layout: Layout? = nil, faces: FaceMode = .auto, minFace: Int = 48, align: Bool = false, allFaces: Bool = false
+        layout: Layout? = nil, face: FaceOptions = .defaults
     ) throws {
         self.path = path
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ferdata-foreign-\(UUID().uuidString)")
@@ -41,10 +41,7 @@ public struct ForeignDataset {
         options.layout.readsLabels = labeled
         options.partition = partition
         options.layout.layout = layout
-        options.faces = faces
-        options.minFace = minFace
-        options.align = align
-        options.allFaces = allFaces
+        options.face = face
         let ingestor = Ingestor(workspace: Workspace(root: scratch), options: options)
         let (dataset, summary) = try ingestor.run([path])
         records = try dataset.allRecords()

@@ -37,7 +37,9 @@ public final class FaceDetector: @unchecked Sendable {
         /// The smallest face side searched, in pixels: smaller faces hold less than the model's 48x48.
         public var minFace = 48
 
-        public init() {}
+        public init(minFace: Int = 48) {
+            self.minFace = minFace
+        }
     }
 
     /// Where the cascades are: `$FERDATA_CASCADES`, else Debian's opencv-data folder.

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FERNet
@@ -7,7 +8,8 @@ import Foundation
 /// output back. The command of the same name and `ferdata run` both call `run`; neither knows more
 /// about a stage than this.
 ///
-///     let options = DedupStage.Options()                      // defaults; set what you need
+///     var options = DedupStage.Options.defaults               // or .parse(["--threshold", "2"]), as the command line
+///     options.threshold = 2
 ///     let output = try DedupStage.run(options, input: StageInput(dataset: try workspace.latest()),
 ///                                     context: StageContext(workspace: workspace))
 ///     print(output.summary)
@@ -37,28 +39,18 @@ public enum StageRole: Sendable {
     case tool
 }
 
-/// A stage's options: `Codable` under the long option names of its command (`label-smoothing`),
-/// defaults from `init()`, checks in `validate()`. The command line and pipeline files both fill one;
-/// a pipeline's `seed` fills the key `seed` of a stage that has one and does not set it.
-public protocol StageOptions: Codable, Sendable {
-    init()
-    /// The keys a pipeline file may give (every coded key).
-    static var keys: [String] { get }
-    /// Throws `.invalidArgument` naming the option and the value it got.
-    func validate() throws
+/// A stage's options, declared once as argument-parser properties (`Settings`): the stage's command
+/// takes them as its options, a pipeline file's keys are parsed into them as the same arguments (a
+/// pipeline's `seed` fills the key `seed` of a stage that has one and does not set it), and a library
+/// caller builds them with `parse` and sets their properties. `check()` holds the checks.
+public protocol StageOptions: Settings, Sendable {
     /// Files and folders the stage reads: they must exist, and their contents are part of a pipeline
     /// stage's cache key.
     var inputPaths: [String] { get }
 }
 
 extension StageOptions {
-    public func validate() throws {}
     public var inputPaths: [String] { [] }
-}
-
-/// The names of a coding-key enum, for `StageOptions.keys`.
-public func codingKeyNames<Key: CodingKey & CaseIterable>(_ keys: Key.Type) -> [String] {
-    keys.allCases.map(\.stringValue)
 }
 
 /// What a stage reads besides its options: the dataset, the model, the in-domain dataset a
@@ -107,12 +99,17 @@ public struct StageContext {
     /// Where a scoring stage writes its reports when its options name no folder (a pipeline's
     /// `reports/PIPELINE-STAGE`); nil for the stage's own default under `WORKSPACE/reports`.
     public var reports: URL?
+    /// This run's share of the input (`--partition I/N` of ingest, augment and annotate --ingest): a part
+    /// dataset under `parts/`, joined by merge. The whole input in a pipeline.
+    public var partition: Partition
     /// Called as work advances (a progress bar); may be called often.
     public var progress: (StageProgress) -> Void
 
-    public init(workspace: Workspace, reports: URL? = nil, progress: @escaping (StageProgress) -> Void = { _ in }) {
+    public init(workspace: Workspace, reports: URL? = nil, partition: Partition = .whole,
+                progress: @escaping (StageProgress) -> Void = { _ in }) {
         self.workspace = workspace
         self.reports = reports
+        self.partition = partition
         self.progress = progress
     }
 }

@@ -83,7 +83,7 @@ func mirrored(_ pixels: [UInt8]) -> [UInt8] {
     }
 
     @Test func withoutMirrorAwarenessAFlippedCopyStays() throws {
-        var options = Deduplicator.Options()
+        var options = Deduplicator.Options.defaults
         options.mirror = false
         let (kept, _, _) = try Deduplicator(options: options).run(Self.planted())
         #expect(kept.contains { $0.recordID == 102 })
@@ -92,7 +92,7 @@ func mirrored(_ pixels: [UInt8]) -> [UInt8] {
     @Test func majorityRelabelsAndTiesDrop() throws {
         var records = Self.planted()
         records.append(record(blob(4), .happy, id: 107))  // now happy 2 : sad 1
-        var options = Deduplicator.Options()
+        var options = Deduplicator.Options.defaults
         options.conflicts = .majority
         let (kept, _, report) = try Deduplicator(options: options).run(records)
         #expect(kept.first { $0.recordID == 4 }?.label == .happy)
@@ -100,7 +100,7 @@ func mirrored(_ pixels: [UInt8]) -> [UInt8] {
     }
 
     @Test func aThresholdOutOfRangeIsAnError() {
-        var options = Deduplicator.Options()
+        var options = Deduplicator.Options.defaults
         options.threshold = 16
         #expect(throws: FerError.self) { try Deduplicator(options: options).run(Self.planted()) }
     }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERMedia
 import Foundation
@@ -12,17 +13,27 @@ public struct Deduplicator: Sendable {
         case majority
     }
 
-    public struct Options: Sendable {
-        /// Largest pHash Hamming distance that counts as a near duplicate (0-15); see docs/dedup.md.
+    /// Which faces count as copies and what becomes of them: dedup's options.
+    public struct Options: Settings, Sendable {
+        @Option(help: "Largest pHash Hamming distance of a near duplicate (0-15); see docs/dedup.md.")
         public var threshold = 4
-        /// A mirrored copy counts as a duplicate.
+        @Flag(inversion: .prefixedNo, help: "Count a mirrored copy as a duplicate.")
         public var mirror = true
+        @Option(help: "Label conflicts within a group: drop them, or keep the majority label.")
         public var conflicts = ConflictPolicy.drop
-        public var dropDegenerate = true
-        /// Images whose pixel standard deviation is below this are degenerate (0-255 units).
+        @Flag(help: "Keep near-constant (degenerate) images.")
+        public var keepDegenerate = false
+        @Option(help: "Images whose pixel standard deviation is below this are degenerate (0-255 units).")
         public var degenerateDeviation: Float = 4
 
         public init() {}
+
+        public func check() throws {
+            guard (0...15).contains(threshold) else { throw FerError(.invalidArgument, "threshold must be 0-15 (pHash bits), got \(threshold)") }
+            guard degenerateDeviation >= 0 else {
+                throw FerError(.invalidArgument, "degenerate-deviation must be 0 or more, got \(degenerateDeviation)")
+            }
+        }
     }
 
     /// What happened to one record.
@@ -82,7 +93,7 @@ public struct Deduplicator: Sendable {
         var degenerateBySplit: [String: Int] = [:]
         for index in 0..<count where deviations[index] < options.degenerateDeviation {
             degenerateBySplit[records[index].split.name, default: 0] += 1
-            if options.dropDegenerate { actions[index] = .degenerate }
+            if !options.keepDegenerate { actions[index] = .degenerate }
         }
         let candidates = (0..<count).filter { actions[$0] == .kept }
 

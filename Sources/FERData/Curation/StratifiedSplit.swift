@@ -9,8 +9,8 @@ public struct StratifiedSplit: Sendable {
         public var valFraction = 0.1
         public var seed: UInt64 = 0
         /// Duplicate grouping, as in dedup (its defaults unless the split stage finds dedup's own).
-        public var threshold = Deduplicator.Options().threshold
-        public var mirror = Deduplicator.Options().mirror
+        public var threshold = Deduplicator.Options.defaults.threshold
+        public var mirror = Deduplicator.Options.defaults.mirror
 
         public init() {}
 

@@ -18,14 +18,8 @@ public struct IngestOptions: Sendable {
     public var labelMapSHA256: String?
     /// This run's share of the input (`--partition I/N`); the whole by default.
     public var partition = Partition.whole
-    /// How the face is found in each picture (`--faces`).
-    public var faces = FaceMode.auto
-    /// The smallest face the search keeps, in pixels (`--min-face`).
-    public var minFace = 48
-    /// Align found faces from their eyes (`--align`).
-    public var align = false
-    /// Keep every face found in a picture, one record each, not only the largest (`--all-faces`).
-    public var allFaces = false
+    /// How faces are found in pictures.
+    public var face = FaceOptions.defaults
 
     public init() {}
 
@@ -41,10 +35,10 @@ public struct IngestOptions: Sendable {
         if layout.kdefAngles != ["S"] { parameters["angles"] = layout.kdefAngles.sorted().joined(separator: ",") }
         if layout.peakFrames != 3 { parameters["peakFrames"] = String(layout.peakFrames) }
         if layout.shape != .face48 { parameters["shape"] = layout.shape.description }
-        if faces != .auto { parameters["faces"] = faces.rawValue }
-        if minFace != 48 { parameters["minFace"] = String(minFace) }
-        if align { parameters["align"] = "true" }
-        if allFaces { parameters["allFaces"] = "true" }
+        if face.faces != .auto { parameters["faces"] = face.faces.rawValue }
+        if face.minFace != 48 { parameters["minFace"] = String(face.minFace) }
+        if face.align { parameters["align"] = "true" }
+        if face.allFaces { parameters["allFaces"] = "true" }
         return parameters
     }
 }

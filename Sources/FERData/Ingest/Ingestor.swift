@@ -68,8 +68,8 @@ public final class Ingestor {
                 facesDecided = false
                 switch kind {
                 case .csv:
-                    guard options.faces == .auto || options.faces == .none else {
-                        throw FerError(.invalidArgument, "--faces \(options.faces.rawValue) finds faces in pictures; a FER2013 CSV holds 48x48 face crops",
+                    guard options.face.faces == .auto || options.face.faces == .none else {
+                        throw FerError(.invalidArgument, "faces \(options.face.faces.rawValue) finds faces in pictures; a FER2013 CSV holds 48x48 face crops",
                                        at: InputLocation(source: path))
                     }
                     try ingestCSV(path: path, sourceIndex: UInt32(index))
@@ -106,13 +106,13 @@ public final class Ingestor {
         guard !facesDecided else { return }
         facesDecided = true
         let decision: String
-        switch options.faces {
+        switch options.face.faces {
         case .none:
             decision = "none: --faces none"
         case .box:
             guard boxes else {
-                throw FerError(.invalidArgument, "--faces box crops by a layout's boxes, and this source's layout gives none "
-                    + "(AffectNet, ExpW and a manifest with x,y,w,h do): use --faces detect or auto", at: InputLocation(source: reports.last?.path ?? ""))
+                throw FerError(.invalidArgument, "faces box crops by a layout's boxes, and this source's layout gives none "
+                    + "(AffectNet, ExpW and a manifest with x,y,w,h do): use faces detect or auto", at: InputLocation(source: reports.last?.path ?? ""))
             }
             decision = "box: the layout's boxes"
         case .detect:
@@ -142,11 +142,9 @@ public final class Ingestor {
 
     private func faceSearch() throws -> FaceSearch {
         if detector == nil {
-            var settings = FaceDetector.Settings()
-            settings.minFace = options.minFace
-            detector = try FaceDetector(settings: settings)
+            detector = try FaceDetector(settings: FaceDetector.Settings(minFace: options.face.minFace))
         }
-        return try FaceSearch(detector: detector!, align: options.align, allFaces: options.allFaces)
+        return try FaceSearch(detector: detector!, align: options.face.align, allFaces: options.face.allFaces)
     }
 
     /// The size of a picture's bytes, decoding it (nil: not a picture ferdata reads).

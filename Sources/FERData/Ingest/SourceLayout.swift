@@ -49,9 +49,14 @@ public struct SourceLayout: Sendable {
     /// the image is a face crop.
     public var faceSearch: FaceSearch?
 
-    public init(vocabulary: LabelVocabulary = LabelVocabulary(), usageMapping: UsageMapping = UsageMapping()) {
+    public init(vocabulary: LabelVocabulary = LabelVocabulary(), usageMapping: UsageMapping = UsageMapping(), layout: Layout? = nil,
+                kdefAngles: Set<String> = ["S"], peakFrames: Int = 3, shape: ImageShape = .face48) {
         self.vocabulary = vocabulary
         self.usageMapping = usageMapping
+        self.layout = layout
+        self.kdefAngles = kdefAngles
+        self.peakFrames = peakFrames
+        self.shape = shape
     }
 
     public struct Placement: Sendable, Equatable {

@@ -15,7 +15,11 @@ public final class CNNRNN {
         public var classes = 7
         public static let side = 48
 
-        public init() {}
+        public init(hidden: Int = 128, layers: Int = 2, dropout: Float = 0.5) {
+            self.hidden = hidden
+            self.layers = layers
+            self.dropout = dropout
+        }
 
         /// Rows of the pooled map: the sequence length.
         var steps: Int { Self.side / 4 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FERMedia
@@ -15,57 +16,73 @@ public final class Trainer {
         case balanced
     }
 
-    public struct Options: Sendable, Codable {
+    /// On-the-fly augmentation of training batches.
+    public enum Augmentation: String, StageChoice {
+        case flipRotate = "flip-rotate", standard, none
+
+        public var policy: AugmentationPolicy? {
+            switch self {
+            case .flipRotate: .flipAndRotate
+            case .standard: .standard
+            case .none: nil
+            }
+        }
+    }
+
+    /// How a run trains: train's (and each suspects fold's) options, and run.json's contents.
+    public struct Options: Settings, Sendable {
+        @Option(help: "Epochs.")
         public var epochs = 30
+        @Option(help: "Batch size.")
         public var batchSize = 64
-        public var learningRate: Float = 1e-3
+        @Option(help: "Learning rate.")
+        public var lr: Float = 1e-3
+        @Option(help: "The optimizer (sgd: with momentum).")
         public var optimizer = OptimizerKind.adam
+        @Option(help: "SGD momentum.")
         public var momentum: Float = 0.9
+        @Option(help: "L2 weight decay.")
         public var weightDecay: Float = 0
+        @Option(help: "The learning-rate schedule.")
         public var schedule = LearningRateSchedule.constant
-        /// Epochs over which the rate rises linearly, step by step, from near zero to the schedule's.
+        @Option(help: "Epochs of linear learning-rate warmup, step by step from near zero (0: none).")
         public var warmup = 0
+        @Option(help: "Label smoothing (0-1).")
         public var labelSmoothing: Float = 0
-        public var classWeighting = ClassWeighting.none
-        public var augmentation: AugmentationPolicy? = .flipAndRotate
-        public var seed: UInt64 = 0
-        /// Epochs without a better val weighted F1 before stopping; 0 never stops early.
+        @Option(help: "Class weights in the loss.")
+        public var classWeights = ClassWeighting.none
+        @Option(help: "On-the-fly augmentation.")
+        public var augment = Augmentation.flipRotate
+        @Option(help: "Stop after this many epochs without a better val weighted F1 (0: never).")
         public var patience = 0
-        /// Stop before an epoch that would end past this many minutes of training (0: no limit).
+        @Option(help: "LSTM hidden units.")
+        public var hidden = 128
+        @Option(help: "LSTM layers.")
+        public var layers = 2
+        @Option(help: "Dropout.")
+        public var dropout: Float = 0.5
+        @Option(help: "Random seed.")
+        public var seed: UInt64 = 0
+        @Option(help: "Stop before an epoch that would end past this many minutes (0: no limit).")
         public var maxMinutes: Double = 0
-        public var architecture = CNNRNN.Architecture()
-        public var dataset = ""
-        /// How val (each epoch) and test (the best model) are scored.
-        public var testTimeAugmentation = TestTimeAugmentation.none
+        @Option(help: "Test-time augmentation of the val scores (which pick the best model) and the test report: flip, or the ten crops.")
+        public var tta = TestTimeAugmentation.none
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey {
-            case epochs, batchSize, learningRate, optimizer, momentum, weightDecay, schedule, warmup, labelSmoothing, classWeighting
-            case augmentation, seed, patience, maxMinutes, architecture, dataset, testTimeAugmentation
+        public func check() throws {
+            guard epochs > 0 else { throw FerError(.invalidArgument, "epochs must be positive, got \(epochs)") }
+            guard batchSize > 0 else { throw FerError(.invalidArgument, "batch-size must be positive, got \(batchSize)") }
+            guard lr > 0, lr.isFinite else { throw FerError(.invalidArgument, "lr must be a positive number, got \(lr)") }
+            guard (0..<1).contains(labelSmoothing) else { throw FerError(.invalidArgument, "label-smoothing must be in [0, 1), got \(labelSmoothing)") }
+            guard (0..<1).contains(dropout) else { throw FerError(.invalidArgument, "dropout must be in [0, 1), got \(dropout)") }
+            guard hidden > 0, layers > 0 else { throw FerError(.invalidArgument, "hidden and layers must be positive") }
+            guard patience >= 0, maxMinutes >= 0 else { throw FerError(.invalidArgument, "patience and max-minutes must be 0 or more") }
+            guard warmup >= 0 else { throw FerError(.invalidArgument, "warmup must be 0 or more epochs, got \(warmup)") }
         }
 
-        /// Reads run.json; a run written before test-time augmentation existed scored without it.
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            epochs = try c.decode(Int.self, forKey: .epochs)
-            batchSize = try c.decode(Int.self, forKey: .batchSize)
-            learningRate = try c.decode(Float.self, forKey: .learningRate)
-            optimizer = try c.decode(OptimizerKind.self, forKey: .optimizer)
-            momentum = try c.decode(Float.self, forKey: .momentum)
-            weightDecay = try c.decode(Float.self, forKey: .weightDecay)
-            schedule = try c.decode(LearningRateSchedule.self, forKey: .schedule)
-            warmup = try c.decodeIfPresent(Int.self, forKey: .warmup) ?? 0
-            labelSmoothing = try c.decode(Float.self, forKey: .labelSmoothing)
-            classWeighting = try c.decode(ClassWeighting.self, forKey: .classWeighting)
-            augmentation = try c.decodeIfPresent(AugmentationPolicy.self, forKey: .augmentation)
-            seed = try c.decode(UInt64.self, forKey: .seed)
-            patience = try c.decode(Int.self, forKey: .patience)
-            maxMinutes = try c.decode(Double.self, forKey: .maxMinutes)
-            architecture = try c.decode(CNNRNN.Architecture.self, forKey: .architecture)
-            dataset = try c.decode(String.self, forKey: .dataset)
-            testTimeAugmentation = try c.decodeIfPresent(TestTimeAugmentation.self, forKey: .testTimeAugmentation) ?? .none
-        }
+        /// The network these options train.
+        public var architecture: CNNRNN.Architecture { CNNRNN.Architecture(hidden: hidden, layers: layers, dropout: dropout) }
     }
 
     public struct EpochResult: Sendable, Codable {
@@ -90,7 +107,7 @@ public final class Trainer {
 
     public let directory: URL
     public let options: Options
-    let dataset: Dataset
+    public let dataset: Dataset
     let model: CNNRNN
     let optimizer: Optimizer
     private lazy var parallel = DataParallel(master: model)
@@ -103,16 +120,12 @@ public final class Trainer {
         guard dataset.manifest.count(split: .train) > 0 else {
             throw FerError(.datasetUnfit, "dataset \(dataset.name) has no train records")
         }
-        guard options.batchSize > 0, options.epochs > 0 else {
-            throw FerError(.invalidArgument, "--batch-size and --epochs must be positive")
-        }
-        var options = options
-        options.dataset = dataset.name
+        try options.check()
         self.options = options
         self.dataset = dataset
         directory = try Self.newRunDirectory(in: workspace)
         model = CNNRNN(architecture: options.architecture, seed: options.seed)
-        optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.learningRate,
+        optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.lr,
                               momentum: options.momentum, weightDecay: options.weightDecay)
         try writeRunFile(collapse: nil)
         try FileIO.writeAtomically(Data(Self.metricsHeader.utf8), to: directory.appendingPathComponent("metrics.csv").path)
@@ -125,12 +138,14 @@ public final class Trainer {
         guard let data = try? FileIO.readAll(runFile) else {
             throw FerError(.badCheckpoint, "no readable run.json: not a training run", at: InputLocation(source: directory.path))
         }
+        let run: RunFile
         do {
-            options = try JSONDecoder().decode(Options.self, from: data)
+            run = try JSONDecoder().decode(RunFile.self, from: data)
         } catch {
             throw FerError(.badCheckpoint, "unreadable run options", at: InputLocation(source: runFile), cause: error)
         }
-        dataset = try workspace.dataset(options.dataset)
+        options = run.options
+        dataset = try workspace.dataset(run.dataset)
         let checkpointPath = directory.appendingPathComponent("checkpoint.safetensors").path
         let checkpoint: SafeTensors
         do {
@@ -145,7 +160,7 @@ public final class Trainer {
             }
             parameter.values = tensor.values
         }
-        optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.learningRate,
+        optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.lr,
                               momentum: options.momentum, weightDecay: options.weightDecay)
         try optimizer.restore(checkpoint.tensors, step: Int(checkpoint.metadata["step"] ?? "0") ?? 0)
         startEpoch = Int(checkpoint.metadata["epoch"] ?? "0") ?? 0
@@ -177,9 +192,9 @@ public final class Trainer {
                 break
             }
             let started = Date()
-            let epochRate = options.schedule.rate(base: options.learningRate, epoch: epoch, epochs: options.epochs)
+            let epochRate = options.schedule.rate(base: options.lr, epoch: epoch, epochs: options.epochs)
             optimizer.learningRate = epochRate
-            let stream = BatchStream(faces: trainFaces, batchSize: options.batchSize, policy: options.augmentation,
+            let stream = BatchStream(faces: trainFaces, batchSize: options.batchSize, policy: options.augment.policy,
                                      seed: options.seed, epoch: epoch)
             var random = SeededGenerator(seed: options.seed, stream: 0xD60 + UInt64(epoch))
             var (seen, correct, lossSum) = (0, 0, 0.0)
@@ -236,22 +251,40 @@ public final class Trainer {
         try writeRunFile(collapse: collapse)
     }
 
-    /// run.json: the options, and the verdict once there is one.
+    /// run.json: the options, the dataset, and the verdict once there is one.
     private func writeRunFile(collapse: Collapse?) throws {
-        try FileIO.writeAtomically(try StageIO.json(RunFile(options: options, collapse: collapse)),
+        try FileIO.writeAtomically(try StageIO.json(RunFile(options: options, dataset: dataset.name, collapse: collapse)),
                                    to: directory.appendingPathComponent("run.json").path)
     }
 
-    /// The options' keys at the top level (what `init(resuming:)` reads back), `collapse` beside them.
-    private struct RunFile: Encodable {
+    /// The options' keys at the top level (what `init(resuming:)` reads back), the dataset's name and
+    /// `collapse` beside them.
+    private struct RunFile: Codable {
         var options: Options
+        var dataset: String
         var collapse: Collapse?
 
-        enum CodingKeys: String, CodingKey { case collapse }
+        enum CodingKeys: String, CodingKey { case dataset, collapse, batchSize }
+
+        init(options: Options, dataset: String, collapse: Collapse?) {
+            (self.options, self.dataset, self.collapse) = (options, dataset, collapse)
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            guard !container.contains(.batchSize) else {
+                throw DecodingError.dataCorruptedError(forKey: .batchSize, in: container, debugDescription:
+                    "a run.json of ferdata before options were declared once (camelCase keys): resume it with that version")
+            }
+            options = try Options.decode(from: decoder)
+            dataset = try container.decode(String.self, forKey: .dataset)
+            collapse = try container.decodeIfPresent(Collapse.self, forKey: .collapse)
+        }
 
         func encode(to encoder: any Encoder) throws {
             try options.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(dataset, forKey: .dataset)
             try container.encodeIfPresent(collapse, forKey: .collapse)
         }
     }
@@ -259,7 +292,7 @@ public final class Trainer {
     /// Scores for labelled records (no dropout; test-time augmentation as the options say).
     public func evaluate(_ records: [FaceRecord]) -> ClassificationMetrics {
         let faces = records.map(\.pixels)
-        let tta = options.testTimeAugmentation
+        let tta = options.tta
         let scores = tta == .none ? model.logits(faces) : model.probabilities(faces, tta: tta)
         let predictions = scores.map { Self.argmax($0, classes: options.architecture.classes)[0] }
         return ClassificationMetrics(labels: records.map { Int($0.label!.rawValue) }, predictions: predictions,
@@ -281,7 +314,7 @@ public final class Trainer {
     }
 
     private func classWeights() -> [Float]? {
-        guard options.classWeighting == .balanced else { return nil }
+        guard options.classWeights == .balanced else { return nil }
         let counts = Emotion.allCases.map { dataset.manifest.count(split: .train, emotion: $0) }
         let total = Float(counts.reduce(0, +))
         return counts.map { $0 == 0 ? 0 : total / (Float(counts.count) * Float($0)) }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import Foundation
@@ -19,72 +20,64 @@ public struct PipelineStage {
     /// Reads back an output saved in the pipeline's state file.
     let decodeOutput: (Data) throws -> any StageOutput
 
-    /// The stage `type` with the parameters of `body` over its defaults; problems are collected with
-    /// their positions, and nil is returned when there are any.
+    /// The stage `type` with the parameters of `body`, parsed as its command's arguments (the options
+    /// are declared once, `StageOptions`); problems are collected with their positions, and nil is
+    /// returned when there are any.
     static func decode<S: Stage>(
         _ type: S.Type, nameNode: Node, body: Node.Mapping?, seed: UInt64?, variables: [String: String],
         problems: inout PipelineFile.Problems
     ) -> PipelineStage? {
         let before = problems.messages.count
         let label = S.name
-        // The parameters as given, variables substituted.
-        var given: [(key: String, node: Node)] = []
+        let keys = S.Options.keys
+        // The parameters as given, variables substituted, each parsed alone so that a bad value is
+        // reported at its own line.
+        var given: [(key: String, values: [String])] = []
+        var nodes: [String: Node] = [:]
         for (keyNode, value) in body ?? [:] {
-            guard let key = keyNode.string, S.Options.keys.contains(key) else {
-                let names = S.Options.keys.joined(separator: ", ")
-                problems.add(keyNode, "unknown key '\(keyNode.string ?? "")' for \(label); valid: \(names.isEmpty ? "none" : names)")
+            guard let key = keyNode.string, keys.contains(key) else {
+                problems.add(keyNode, "unknown key '\(keyNode.string ?? "")' for \(label); valid: \(keys.isEmpty ? "none" : keys.joined(separator: ", "))")
                 continue
             }
             guard let node = substituted(value, variables: variables, label: "\(label).\(key)", problems: &problems) else { continue }
-            given.append((key, node))
+            guard let values = node.scalar.map({ [$0.string] }) ?? node.sequence?.compactMap(\.scalar?.string),
+                  values.count == (node.sequence?.count ?? 1) else {
+                problems.add(node, "\(label).\(key): expected a value or a list of values")
+                continue
+            }
+            do {
+                _ = try S.Options.parseUnchecked(try S.Options.arguments([(key, values)]))
+                given.append((key, values))
+                nodes[key] = node
+            } catch {
+                problems.add(node, "\(label).\(key): \(Self.message(error, S.Options.self))")
+            }
         }
-        // Over the defaults, so that every key the file leaves out keeps its default.
-        let defaults: [(Node, Node)]
+        if let seed, keys.contains("seed"), nodes["seed"] == nil { given.append(("seed", [String(seed)])) }
+        guard problems.messages.count == before else { return nil }
+        let options: S.Options
         do {
-            defaults = Array(try Yams.compose(yaml: try YAMLEncoder().encode(S.Options()))?.mapping ?? [:])
+            options = try S.Options.parseUnchecked(try S.Options.arguments(given))
+            try options.check()
         } catch {
-            problems.add(nameNode, "\(label): cannot encode the default options (\(error))")
+            problems.add(nameNode, "\(label): \(Self.message(error, S.Options.self))")
             return nil
-        }
-        var pairs: [(Node, Node)] = defaults.filter { key, _ in !given.contains { $0.key == key.string } }
-        for (key, node) in given {
-            let isList = defaults.first { $0.0.string == key }?.1.sequence != nil
-            pairs.append((Node(key), isList && node.scalar != nil ? Node([node]) : node))
-        }
-        if let seed, S.Options.keys.contains("seed"), !given.contains(where: { $0.key == "seed" }) {
-            pairs.removeAll { $0.0.string == "seed" }
-            pairs.append((Node("seed"), Node(String(seed), Tag(.int))))
-        }
-        var options: S.Options
-        do {
-            options = try YAMLDecoder().decode(S.Options.self, from: Node(pairs))
-        } catch let error as DecodingError {
-            let (path, message) = describe(error)
-            let key = path.first?.stringValue
-            let node = given.first { $0.key == key }?.node ?? nameNode
-            problems.add(node, "\(label)\(key.map { "." + $0 } ?? ""): \(message)")
-            return nil
-        } catch {
-            problems.add(nameNode, "\(label): \(error)")
-            return nil
-        }
-        do {
-            try options.validate()
-        } catch let error as FerError {
-            problems.add(nameNode, "\(label): \(error.message)")
-        } catch {
-            problems.add(nameNode, "\(label): \(error)")
         }
         for path in options.inputPaths where !FileManager.default.fileExists(atPath: path) {
-            let node = given.lazy.flatMap { [$0.node] + Array($0.node.sequence ?? []) }.first { $0.string == path } ?? nameNode
+            let node = nodes.values.lazy.flatMap { [$0] + Array($0.sequence ?? []) }.first { $0.string == path } ?? nameNode
             problems.add(node, "\(label): no such file or folder '\(path)'")
         }
         guard problems.messages.count == before, let json = try? StageIO.json(options) else { return nil }
-        let frozen = options
         return PipelineStage(
-            name: S.name, role: S.role, line: nameNode.mark?.line ?? 0, optionsJSON: json, inputPaths: frozen.inputPaths,
-            run: { input, context in try S.run(frozen, input: input, context: context) },
+            name: S.name, role: S.role, line: nameNode.mark?.line ?? 0, optionsJSON: json, inputPaths: options.inputPaths,
+            run: { input, context in try S.run(options, input: input, context: context) },
             decodeOutput: { data in try JSONDecoder().decode(S.Output.self, from: data) })
+    }
+
+    /// An error of parsing or checking options, in a pipeline file's words.
+    private static func message(_ error: any Error, _ type: any Settings.Type) -> String {
+        if let error = error as? FerError { return error.message }
+        return type.message(for: error)
     }
 
     /// The node with `${name}` replaced in its scalars; nil (and a problem) for an undefined name.
@@ -104,27 +97,4 @@ public struct PipelineStage {
         }
         return .scalar(Node.Scalar(text, scalar.tag, scalar.style, scalar.mark))
     }
-
-    /// The coding path and a message in a user's words for a decoding error.
-    private static func describe(_ error: DecodingError) -> (path: [any CodingKey], message: String) {
-        switch error {
-        case .typeMismatch(let type, let context): return (context.codingPath, "expected " + kind(of: type))
-        case .valueNotFound(let type, let context): return (context.codingPath, "expected " + kind(of: type))
-        case .keyNotFound(let key, let context): return (context.codingPath + [key], "is required")
-        case .dataCorrupted(let context): return (context.codingPath, context.debugDescription)
-        @unknown default: return ([], "\(error)")
-        }
-    }
-
-    private static func kind(of type: Any.Type) -> String {
-        switch type {
-        case is any BinaryInteger.Type: "an integer"
-        case is any BinaryFloatingPoint.Type: "a number"
-        case is Bool.Type: "true or false"
-        case is String.Type: "a string"
-        case is [String].Type: "a list of strings"
-        default: "a value of type \(type)"
-        }
-    }
 }
-

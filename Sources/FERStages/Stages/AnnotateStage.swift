@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FEREval
@@ -18,49 +19,33 @@ public enum AnnotateStage: Stage {
     }
 
     public struct Options: StageOptions {
-        /// Unlabeled images to label: a folder or an archive.
+        @Argument(help: ArgumentHelp("Unlabeled images: a folder or an archive.", valueName: "SOURCE"))
         public var source: String?
-        /// Keep predictions (or suspects) at or above this confidence (0-1).
+        @Option(help: "Keep predictions (or suspects) at or above this confidence (0-1).")
         public var minConfidence: Float = 0
-        /// Write the kept predictions as a labelled dataset (pseudo-labels).
+        @Flag(help: "Write the kept predictions as a labelled dataset in the workspace (pseudo-labels).")
         public var ingest = false
-        /// List labelled records of the input dataset that the model confidently contradicts.
+        @Flag(help: "List labelled records of the input dataset that the model confidently contradicts.")
         public var suspects = false
-        /// A FER+ votes file to import onto the input dataset.
+        @Option(help: ArgumentHelp("Import FER+ votes onto the input dataset.", valueName: "VOTES.csv"))
         public var ferplus: String?
+        @Option(help: "With ferplus: the majority label only, or also the vote counts.")
         public var votes = Votes.majority
-        /// Where labels.csv or the suspects go (default WORKSPACE/reports/annotate-NAME).
+        @Option(help: ArgumentHelp("Where labels.csv or the suspects go (default WORKSPACE/reports/annotate-NAME).", valueName: "DIR"))
         public var out: String?
-        /// How the face is found in each picture of SOURCE (as ingest's `faces`).
-        public var faces = FaceMode.auto
-        /// The smallest face a search keeps, in pixels.
-        public var minFace = 48
-        /// Align found faces from their eyes: level, at FER-2013's eye distance.
-        public var align = false
-        /// Every face found in a picture, one record each, not only the largest.
-        public var allFaces = false
-        /// This run's share of the SOURCE's files (`--partition I/N`, with `ingest`); command line only.
-        public var partition = Partition.whole
+        @OptionGroup(title: "Faces in pictures")
+        public var face: FaceOptions
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case source, minConfidence = "min-confidence", ingest, suspects, ferplus, votes, out, faces, minFace = "min-face", align, allFaces = "all-faces"
-        }
-        public static let keys = codingKeyNames(CodingKeys.self)
-
-        public func validate() throws {
+        public func check() throws {
             guard (0...1).contains(minConfidence) else {
                 throw FerError(.invalidArgument, "min-confidence must be between 0 and 1, got \(minConfidence)")
             }
             guard ferplus != nil || suspects || source != nil else {
                 throw FerError(.invalidArgument, "give the SOURCE to label (or suspects, or a ferplus votes file)")
             }
-            guard partition.isWhole || (source != nil && ingest && ferplus == nil && !suspects) else {
-                throw FerError(
-                    .invalidArgument,
-                    "--partition labels a part of a SOURCE into a part dataset: it needs a SOURCE and --ingest (and neither --suspects nor --ferplus)")
-            }
+            try face.check()
         }
 
         public var inputPaths: [String] { [source, ferplus].compactMap { $0 } }
@@ -83,7 +68,12 @@ public enum AnnotateStage: Stage {
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
-        try options.validate()
+        try options.check()
+        guard context.partition.isWhole || (options.source != nil && options.ingest && options.ferplus == nil && !options.suspects) else {
+            throw FerError(
+                .invalidArgument,
+                "a partition labels a part of a SOURCE into a part dataset: it needs a SOURCE and ingest (and neither suspects nor ferplus)")
+        }
         if let ferplus = options.ferplus { return try importVotes(ferplus, options: options, input: input, context: context) }
         let classifier = try Classifier(path: try input.requireModel(name))
         if options.suspects { return try findSuspects(classifier, options: options, input: input, context: context) }
@@ -106,20 +96,20 @@ public enum AnnotateStage: Stage {
     /// a part dataset (`parts/annotate/I-of-N`, labels.csv attached) that `ferdata merge annotate`
     /// joins, in input order, into what one run writes.
     private static func label(_ source: String, classifier: Classifier, options: Options, context: StageContext) throws -> Output {
-        let foreign = try ForeignDataset(path: source, labeled: false, partition: options.partition, faces: options.faces, minFace: options.minFace, align: options.align, allFaces: options.allFaces)
+        let foreign = try ForeignDataset(path: source, labeled: false, partition: context.partition, face: options.face)
         let predictions = classifier.predict(foreign.records)
         let text = Annotation.labelsCSV(predictions, classes: classifier.classes, minConfidence: options.minConfidence)
         let ordinals = foreign.ordinals
         var files: [String] = []
         let target = folder(URL(fileURLWithPath: source).lastPathComponent, options, context)
-        if options.partition.isWhole {
+        if context.partition.isWhole {
             files.append(try write(Data(text.utf8), "labels.csv", in: target))
             if !foreign.rejected.isEmpty { files.append(try write(foreign.rejectLog, "rejected.csv", in: target)) }
         }
         var datasetName: String?
         var kept = 0
         if options.ingest {
-            let writer = try DatasetWriter(workspace: context.workspace, stage: name, partition: options.partition)
+            let writer = try DatasetWriter(workspace: context.workspace, stage: name, partition: context.partition)
             do {
                 for (index, prediction) in predictions.enumerated() {
                     guard let record = Annotation.pseudoLabel(foreign.records[index], prediction, classifier: classifier,
@@ -133,7 +123,7 @@ public enum AnnotateStage: Stage {
                     parameters: ["model": classifier.path, "minConfidence": String(options.minConfidence), "labels": "pseudo"],
                     inputs: [], sources: foreign.sources, rejects: foreign.rejects)
                 datasetName = dataset.name
-                if !options.partition.isWhole { files.append(dataset.directory.appendingPathComponent("labels.csv").path) }
+                if !context.partition.isWhole { files.append(dataset.directory.appendingPathComponent("labels.csv").path) }
             } catch {
                 writer.abandon()
                 throw error
@@ -142,7 +132,7 @@ public enum AnnotateStage: Stage {
             kept = predictions.filter { $0.confidence >= options.minConfidence }.count
         }
         return Output(mode: "annotate", faces: foreign.records.count, kept: kept, files: files, dataset: datasetName,
-                      folder: options.partition.isWhole ? target.path : context.workspace.partsDirectory.path)
+                      folder: context.partition.isWhole ? target.path : context.workspace.partsDirectory.path)
     }
 
     private static func findSuspects(_ classifier: Classifier, options: Options, input: StageInput, context: StageContext) throws -> Output {

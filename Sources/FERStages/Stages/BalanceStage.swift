@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FERMedia
@@ -9,37 +10,22 @@ public enum BalanceStage: Stage {
     public static let role = StageRole.dataset
 
     public struct Options: StageOptions {
-        /// Records per class: a number, `max` or `median`; required.
+        @Option(help: ArgumentHelp("Records per class: a number, max or median (required).", valueName: "N|max|median"))
         public var target: Balancer.Target?
+        @Option(help: "Random seed.")
         public var seed: UInt64 = 0
-        public var augmentation = AugmentationRanges()
+        @OptionGroup(title: "Augmentation of the added variants")
+        public var augmentation: AugmentationRanges
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case target, seed }
-        public static let keys = codingKeyNames(CodingKeys.self) + AugmentationRanges.keys
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            target = try container.decodeIfPresent(Balancer.Target.self, forKey: .target)
-            seed = try container.decode(UInt64.self, forKey: .seed)
-            augmentation = try AugmentationRanges(from: decoder)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encodeIfPresent(target, forKey: .target)
-            try container.encode(seed, forKey: .seed)
-            try augmentation.encode(to: encoder)
-        }
-
-        public func validate() throws {
+        public func check() throws {
             guard target != nil else { throw FerError(.invalidArgument, "target is required: a number of records per class, max or median") }
         }
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<Balancer.Report> {
-        try options.validate()
+        try options.check()
         let balancer = Balancer(target: options.target!, policy: options.augmentation.policy, seed: options.seed)
         return try Curation.run(name, input: input, context: context, parameters: balancer.parameters) { records, _ in
             let (balanced, report) = try balancer.run(records)
@@ -48,7 +34,9 @@ public enum BalanceStage: Stage {
     }
 }
 
-extension Balancer.Target: Codable {
+extension Balancer.Target: Codable, ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try (try? container.decode(String.self)) ?? String(container.decode(Int.self))

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FERNet
@@ -11,46 +12,38 @@ public enum CrossEvalStage: Stage {
     public static let role = StageRole.scoring
 
     public struct Options: StageOptions {
-        /// Foreign datasets: folders, archives or CSVs.
+        @Argument(help: ArgumentHelp("Foreign datasets: folders, archives or CSVs.", valueName: "OTHER"))
         public var others: [String] = []
-        /// A file of `name,target` lines mapping foreign label names to classes (or `ignore`).
+        @Option(help: ArgumentHelp("A file of 'name,target' lines mapping foreign label names to classes (or 'ignore').", valueName: "FILE"))
         public var labelMap: String?
-        /// How every OTHER lays out faces and labels; nil detects it for each.
+        @Option(help: ArgumentHelp("How the OTHER datasets lay out faces and labels (default: detected for each).", valueName: "NAME"))
         public var layout: Layout?
-        /// A regular expression on each file's path whose first group names its subject or sequence.
+        @Option(help: ArgumentHelp(
+            "Per-group scores: 'subject' (the person JAFFE, KDEF and CK+ file names name), or a regular expression on each file's path whose first group names its subject or sequence.",
+            valueName: "subject|REGEX"))
         public var groups: String?
-        /// The folder under which each report folder goes (default WORKSPACE/reports).
+        @Option(help: ArgumentHelp("The folder under which each OTHER's report folder goes (default WORKSPACE/reports).", valueName: "DIR"))
         public var reports: String?
-        /// Test-time augmentation, for every row.
+        @Option(help: "Test-time augmentation: the mean of the face and its mirror (flip), or of ten crops.")
         public var tta = TestTimeAugmentation.none
-        /// How the face is found in each picture of every OTHER (as ingest's `faces`).
-        public var faces = FaceMode.auto
-        /// The smallest face a search keeps, in pixels.
-        public var minFace = 48
-        /// Align found faces from their eyes: level, at FER-2013's eye distance.
-        public var align = false
-        /// Every face found in a picture, one record each, not only the largest.
-        public var allFaces = false
+        @OptionGroup(title: "Faces in pictures")
+        public var face: FaceOptions
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case others, labelMap = "label-map", layout, groups, reports, tta, faces, minFace = "min-face", align, allFaces = "all-faces"
-        }
-        public static let keys = codingKeyNames(CodingKeys.self)
-
-        public func validate() throws {
+        public func check() throws {
             guard !others.isEmpty else { throw FerError(.invalidArgument, "others: give at least one foreign dataset") }
-            if let groups, (try? NSRegularExpression(pattern: groups)) == nil {
+            if let groups, groups != "subject", (try? NSRegularExpression(pattern: groups)) == nil {
                 throw FerError(.invalidArgument, "groups: '\(groups)' is not a regular expression")
             }
+            try face.check()
         }
 
         public var inputPaths: [String] { others + (labelMap.map { [$0] } ?? []) }
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> ReportOutput {
-        try options.validate()
+        try options.check()
         let classifier = try Classifier(path: try input.requireModel(name))
         let vocabulary = try LabelVocabulary.labelMap(options.labelMap).vocabulary
         let root = options.reports.map { URL(fileURLWithPath: $0) } ?? context.reports
@@ -65,7 +58,7 @@ public enum CrossEvalStage: Stage {
             folders.append(folder.path)
         }
         for other in options.others {
-            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, faces: options.faces, minFace: options.minFace, align: options.align, allFaces: options.allFaces)
+            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, face: options.face)
             let predictions = classifier.predict(foreign.records, tta: options.tta)
             let evaluation = try Evaluation(
                 classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",

@@ -90,10 +90,10 @@ struct CrossValidation {
         if trainer == nil {
             let foldDataset = try state.folds[fold].dataset.flatMap { try? workspace.dataset($0) } ?? writeDataset(fold, held: held)
             state.folds[fold].dataset = foldDataset.name
-            var trainerOptions = options.training.trainer
+            var trainerOptions = options.training
             trainerOptions.seed = options.training.seed &+ UInt64(fold)
             trainerOptions.maxMinutes = options.training.maxMinutes / Double(options.folds)
-            trainerOptions.testTimeAugmentation = .none
+            trainerOptions.tta = .none
             trainer = try Trainer(workspace: workspace, dataset: foldDataset, options: trainerOptions)
             state.folds[fold].run = trainer!.directory.lastPathComponent
             try save(state)

@@ -1,9 +1,8 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FERMedia
 import Foundation
-
-
 
 /// `ferdata dedup`: exact and near duplicates, train/test leakage, label conflicts, degenerate frames.
 public enum DedupStage: Stage {
@@ -11,42 +10,21 @@ public enum DedupStage: Stage {
     public static let role = StageRole.dataset
 
     public struct Options: StageOptions {
-        /// Largest pHash Hamming distance of a near duplicate (0-15).
-        public var threshold = Deduplicator.Options().threshold
-        /// Count a mirrored copy as a duplicate.
-        public var mirror = true
-        /// Label conflicts within a group.
-        public var conflicts = Deduplicator.ConflictPolicy.drop
-        /// Keep near-constant (degenerate) images.
-        public var keepDegenerate = false
-        /// Groups shown in duplicates.png.
+        @OptionGroup public var deduplication: Deduplicator.Options
+        @Option(help: "Groups shown in duplicates.png.")
         public var sheetGroups = 16
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case threshold, mirror, conflicts, keepDegenerate = "keep-degenerate", sheetGroups = "sheet-groups"
-        }
-        public static let keys = codingKeyNames(CodingKeys.self)
-
-        public func validate() throws {
-            guard (0...15).contains(threshold) else { throw FerError(.invalidArgument, "threshold must be 0-15 (pHash bits), got \(threshold)") }
+        public func check() throws {
+            try deduplication.check()
             guard sheetGroups >= 0 else { throw FerError(.invalidArgument, "sheet-groups must be 0 or more, got \(sheetGroups)") }
-        }
-
-        var deduplicator: Deduplicator.Options {
-            var options = Deduplicator.Options()
-            options.threshold = threshold
-            options.mirror = mirror
-            options.conflicts = conflicts
-            options.dropDegenerate = !keepDegenerate
-            return options
         }
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<Deduplicator.Report> {
-        try options.validate()
-        let settings = options.deduplicator
+        try options.check()
+        let settings = options.deduplication
         return try Curation.run(name, input: input, context: context, parameters: settings.parametersForManifest) { records, source in
             let (kept, groups, report) = try Deduplicator(options: settings).run(records)
             let sheet = ContactSheet.render(sheetRows(groups, records: records, limit: options.sheetGroups),
@@ -73,6 +51,6 @@ public enum DedupStage: Stage {
 extension Deduplicator.Options {
     var parametersForManifest: [String: String] {
         ["threshold": String(threshold), "mirror": String(mirror), "conflicts": conflicts.rawValue,
-         "dropDegenerate": String(dropDegenerate), "degenerateDeviation": String(degenerateDeviation)]
+         "dropDegenerate": String(!keepDegenerate), "degenerateDeviation": String(degenerateDeviation)]
     }
 }

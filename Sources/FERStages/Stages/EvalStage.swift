@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FERNet
@@ -10,19 +11,18 @@ public enum EvalStage: Stage {
     public static let role = StageRole.scoring
 
     public struct Options: StageOptions {
-        /// The split to score.
+        @Option(help: "The split to score.")
         public var split = SplitChoice.test
-        /// The report folder (default WORKSPACE/reports/eval-DATASET-SPLIT).
+        @Option(help: ArgumentHelp("The report folder (default WORKSPACE/reports/eval-DATASET-SPLIT).", valueName: "DIR"))
         public var report: String?
-        /// Test-time augmentation.
+        @Option(help: "Test-time augmentation: the mean of the face and its mirror (flip), or of ten crops.")
         public var tta = TestTimeAugmentation.none
-        /// Per-group scores: `subject`, or a regular expression on each face's source name.
+        @Option(help: ArgumentHelp(
+            "Per-group scores: 'subject' (the person JAFFE, KDEF and CK+ file names name), or a regular expression on each face's source whose first group names its group.",
+            valueName: "subject|REGEX"))
         public var groups: String?
 
         public init() {}
-
-        enum CodingKeys: String, CodingKey, CaseIterable { case split, report, tta, groups }
-        public static let keys = codingKeyNames(CodingKeys.self)
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> ReportOutput {

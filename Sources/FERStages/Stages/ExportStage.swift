@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import Foundation
@@ -8,27 +9,25 @@ public enum ExportStage: Stage {
     public static let role = StageRole.tool
 
     public struct Options: StageOptions {
+        @Option(help: "The format to write.")
         public var format = Exporter.Format.webdataset
-        /// The folder to write; it must not exist.
+        @Option(help: ArgumentHelp("The folder to write; it must not exist.", valueName: "OUT"))
         public var out = ""
-        /// Only this split.
+        @Option(help: "Only this split.")
         public var split = SplitChoice.all
-        /// Faces per WebDataset tar shard.
+        @Option(help: "Faces per WebDataset tar shard.")
         public var shardSize = 10_000
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case format, out, split, shardSize = "shard-size" }
-        public static let keys = codingKeyNames(CodingKeys.self)
-
-        public func validate() throws {
+        public func check() throws {
             guard !out.isEmpty else { throw FerError(.invalidArgument, "out: name the folder to write") }
             guard shardSize > 0 else { throw FerError(.invalidArgument, "shard-size must be positive, got \(shardSize)") }
         }
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Exporter.Summary {
-        try options.validate()
+        try options.check()
         return try Exporter.export(try input.requireDataset(name), format: options.format, to: URL(fileURLWithPath: options.out),
                                    split: options.split.split, shardSize: options.shardSize)
     }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import Foundation
@@ -8,15 +9,12 @@ public enum MergeStage: Stage {
     public static let role = StageRole.tool
 
     public struct Options: StageOptions {
-        /// The stage whose parts to join (default: the only one with parts).
+        @Argument(help: ArgumentHelp("The stage whose parts to join (default: the only one with parts).", valueName: "STAGE"))
         public var stage: String?
-        /// Leave the parts in place after merging.
+        @Flag(help: "Leave the parts in place after merging.")
         public var keepParts = false
 
         public init() {}
-
-        enum CodingKeys: String, CodingKey, CaseIterable { case stage, keepParts = "keep-parts" }
-        public static let keys = codingKeyNames(CodingKeys.self)
     }
 
     public struct Report: Codable, Sendable {

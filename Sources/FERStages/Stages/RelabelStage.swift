@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FERReview
@@ -12,18 +13,16 @@ public enum RelabelStage: Stage {
     public static let role = StageRole.dataset
 
     public struct Options: StageOptions {
-        /// Only this queue's decisions (default: every queue's).
+        @Option(help: ArgumentHelp("Only this queue's decisions (default: every queue's).", valueName: "NAME"))
         public var queue: String?
+        @Option(help: "How several annotators' decisions on a face become one.")
         public var combine = DecisionCombiner.Rule.majority
-        /// With `combine: adjudicator`: whose decision wins.
+        @Option(help: ArgumentHelp("With combine adjudicator: whose decision wins.", valueName: "NAME"))
         public var adjudicator: String?
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case queue, combine, adjudicator }
-        public static let keys = codingKeyNames(CodingKeys.self)
-
-        public func validate() throws {
+        public func check() throws {
             _ = try DecisionCombiner(rule: combine, adjudicator: adjudicator)
         }
     }
@@ -49,7 +48,7 @@ public enum RelabelStage: Stage {
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
-        try options.validate()
+        try options.check()
         let store = try ReviewStore(workspace: context.workspace)
         let fingerprint = try store.fingerprint()
         let decisions = try store.decisions(queue: options.queue)

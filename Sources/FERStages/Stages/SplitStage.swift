@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FERMedia
@@ -11,22 +12,20 @@ public enum SplitStage: Stage {
     public static let role = StageRole.dataset
 
     public struct Options: StageOptions {
-        /// Share of each class of train that goes to val.
+        @Option(help: "Share of each class of train that goes to val (0-1).")
         public var val = 0.1
+        @Option(help: "Random seed.")
         public var seed: UInt64 = 0
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case val, seed }
-        public static let keys = codingKeyNames(CodingKeys.self)
-
-        public func validate() throws {
+        public func check() throws {
             guard val > 0 && val < 1 else { throw FerError(.invalidArgument, "val must be between 0 and 1 (exclusive), got \(val)") }
         }
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<StratifiedSplit.Report> {
-        try options.validate()
+        try options.check()
         var settings = StratifiedSplit.Options()
         settings.valFraction = options.val
         settings.seed = options.seed

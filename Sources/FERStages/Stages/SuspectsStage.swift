@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import FEREval
@@ -27,62 +28,33 @@ public enum SuspectsStage: Stage {
     }
 
     public struct Options: StageOptions {
-        /// How each fold's model is trained: the train command's options; `max-minutes` is the
-        /// budget of all folds together.
-        public var training = TrainStage.Options()
+        @Option(help: "Cross-validation folds (2-20).")
         public var folds = 5
+        @Option(help: "Which copies of a face are kept in one fold: pHash-near ones too, or identical pixels only.")
         public var copies = Copies.near
+        @Option(help: "Which faces count as issues.")
         public var filter = ConfidentLearning.Filter.pruneByNoiseRate
+        @Option(help: "The label quality score that ranks the issues (worst first).")
         public var rank = ConfidentLearning.Ranking.normalizedMargin
-        /// Out-of-fold probabilities made elsewhere (CSV with record_id, or .npy): no training.
+        @Option(help: ArgumentHelp("Out-of-fold probabilities made elsewhere (CSV with record_id, or .npy): no training.", valueName: "FILE"))
         public var probabilities: String?
-        /// Examine the test split too (it is left out, and never changed, unless asked).
+        @Flag(help: "Examine the test split too (it is left out, and never changed, unless asked).")
         public var includeTest = false
-        /// Write a new dataset with the issues dropped or relabelled to their likely label.
+        @Option(help: "Write a new dataset with the issues dropped or relabelled to their likely label.")
         public var apply: Apply?
-        /// A FER+ votes file: how often the crowd's majority agrees with the suspects' likely labels.
+        @Option(help: ArgumentHelp("FER+ votes: how often the crowd's majority agrees with the suspects.", valueName: "VOTES.csv"))
         public var ferplus: String?
-        /// The report folder (default WORKSPACE/reports/suspects-DATASET).
+        @Option(help: ArgumentHelp("The report folder (default WORKSPACE/reports/suspects-DATASET).", valueName: "DIR"))
         public var out: String?
+        /// How each fold's model is trained: the train command's options; `max-minutes` is the budget of
+        /// all folds together.
+        @OptionGroup(title: "Training of each fold's model")
+        public var training: Trainer.Options
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case folds, copies, filter, rank, probabilities, includeTest = "include-test", apply, ferplus, out
-        }
-        public static let keys = codingKeyNames(CodingKeys.self) + TrainStage.Options.keys
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            training = try TrainStage.Options(from: decoder)
-            let defaults = Options()
-            folds = try container.decodeIfPresent(Int.self, forKey: .folds) ?? defaults.folds
-            copies = try container.decodeIfPresent(Copies.self, forKey: .copies) ?? defaults.copies
-            filter = try container.decodeIfPresent(ConfidentLearning.Filter.self, forKey: .filter) ?? defaults.filter
-            rank = try container.decodeIfPresent(ConfidentLearning.Ranking.self, forKey: .rank) ?? defaults.rank
-            probabilities = try container.decodeIfPresent(String.self, forKey: .probabilities)
-            includeTest = try container.decodeIfPresent(Bool.self, forKey: .includeTest) ?? defaults.includeTest
-            apply = try container.decodeIfPresent(Apply.self, forKey: .apply)
-            ferplus = try container.decodeIfPresent(String.self, forKey: .ferplus)
-            out = try container.decodeIfPresent(String.self, forKey: .out)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            try training.encode(to: encoder)
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(folds, forKey: .folds)
-            try container.encode(copies, forKey: .copies)
-            try container.encode(filter, forKey: .filter)
-            try container.encode(rank, forKey: .rank)
-            try container.encodeIfPresent(probabilities, forKey: .probabilities)
-            try container.encode(includeTest, forKey: .includeTest)
-            try container.encodeIfPresent(apply, forKey: .apply)
-            try container.encodeIfPresent(ferplus, forKey: .ferplus)
-            try container.encodeIfPresent(out, forKey: .out)
-        }
-
-        public func validate() throws {
-            try training.validate()
+        public func check() throws {
+            try training.check()
             guard (2...20).contains(folds) else { throw FerError(.invalidArgument, "folds must be between 2 and 20, got \(folds)") }
         }
 
@@ -90,7 +62,7 @@ public enum SuspectsStage: Stage {
 
         /// What the folds' models depend on: a report folder holding folds trained otherwise starts again.
         var foldKey: [String] {
-            var trainer = training.trainer
+            var trainer = training
             trainer.maxMinutes = 0
             let json = (try? StageIO.json(trainer)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             return [json, String(folds), copies.rawValue, String(includeTest)]
@@ -131,7 +103,7 @@ public enum SuspectsStage: Stage {
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
-        try options.validate()
+        try options.check()
         let dataset = try input.requireModelSizedDataset(name)
         let all = try dataset.allRecords()
         var notExamined: [String: Int] = [:]

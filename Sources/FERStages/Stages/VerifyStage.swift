@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import Foundation
@@ -8,13 +9,10 @@ public enum VerifyStage: Stage {
     public static let role = StageRole.tool
 
     public struct Options: StageOptions {
-        /// Check every dataset of the workspace rather than the input one.
+        @Flag(help: "Check every dataset in the workspace rather than the input one.")
         public var all = false
 
         public init() {}
-
-        enum CodingKeys: String, CodingKey, CaseIterable { case all }
-        public static let keys = codingKeyNames(CodingKeys.self)
     }
 
     public struct Output: StageOutput {
