@@ -51,11 +51,15 @@ let package = Package(
         // trainer) → eval (scores, cross-dataset, annotation, reports) → stages and pipelines → CLI.
         .target(name: "FERCore", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: vectorCPU),
         .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims", "CFerFaces"], swiftSettings: vectorCPU),
-        .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib"], swiftSettings: vectorCPU),
-        .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS", "CFerShims"], swiftSettings: vectorCPU),
+        .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: vectorCPU),
+        .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS", "CFerShims", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: vectorCPU),
         .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERNet"], swiftSettings: vectorCPU),
         // Human review: queues of faces to look at, the decision store (GRDB), agreement, relabelling.
-        .target(name: "FERReview", dependencies: ["FERCore", "FERData", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FERReview", dependencies: [
+            "FERCore", "FERData", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // The review page: a local web server (Hummingbird) and the page's HTML, CSS and JavaScript.
         .target(name: "FERReviewServer", dependencies: [
             "FERReview", "FERData", "FERMedia", .product(name: "Hummingbird", package: "hummingbird"),
@@ -79,7 +83,7 @@ let package = Package(
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERReview", "FERTestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERReview", "FERTestSupport", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -22,16 +22,14 @@ struct EvalCommand: StageCommand {
             """)
 
     @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String
-    @Argument(help: ArgumentHelp("The dataset: a name, number, stage or folder (default: the latest).", valueName: "DATASET"))
-    var dataset: String?
+    @OptionGroup var input: DatasetArgument
     @OptionGroup var options: EvalStage.Options
-    @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let root = workspace.resolved
-        let input = StageInput(dataset: try root.dataset(dataset), model: model)
-        let result = try CommandIO.run(EvalStage.self, options, input: input, workspace: root, output: output)
+        let root = input.workspace.resolved
+        let stageInput = try input.stageInput(model: model)
+        let result = try CommandIO.run(EvalStage.self, options, input: stageInput, workspace: root, output: output)
         defer { CommandIO.sayCollapsed(result.collapses.map(\.message), output: output) }
         if output.json { return try CommandIO.printJSON(result.evaluations[0]) }
         guard !output.quiet else { return }

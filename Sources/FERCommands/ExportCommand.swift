@@ -20,15 +20,13 @@ struct ExportCommand: StageCommand {
               ferdata export 0003-split --format npz --out fer2013-npz --split test
             """)
 
-    @Argument(help: ArgumentHelp("A dataset name, number, stage or folder (default: the latest).", valueName: "DATASET"))
-    var dataset: String?
+    @OptionGroup var input: DatasetArgument
     @OptionGroup var options: ExportStage.Options
-    @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let root = workspace.resolved
-        let summary = try CommandIO.run(ExportStage.self, options, input: StageInput(dataset: try root.dataset(dataset)),
+        let root = input.workspace.resolved
+        let summary = try CommandIO.run(ExportStage.self, options, input: try input.stageInput(),
                                         workspace: root, output: output)
         if output.json { return try CommandIO.printJSON(summary) }
         guard !output.quiet else { return }

@@ -35,13 +35,7 @@ struct ReviewCommand: ParsableCommand {
             """)
 
     @Argument(help: ArgumentHelp("The queue to review.", valueName: "QUEUE")) var queue: ReviewQueue.Kind?
-    @Option(help: ArgumentHelp("suspects: the suspects file (default: WORKSPACE/reports/suspects-DATASET/suspects.csv).", valueName: "FILE"))
-    var file: String?
-    @Option(help: ArgumentHelp("pseudo: queue confidences below this; ferplus: the crowd's largest vote shares below this.", valueName: "P"))
-    var below = ReviewQueue.Options().below
-    @Option(help: ArgumentHelp("ferplus: the FER+ votes file (fer2013new.csv).", valueName: "FILE")) var votes: String?
-    @Option(help: "dataset: only this split.") var split = SplitChoice.all
-    @Option(name: .customLong("class"), help: "dataset: only this class.") var emotion: Emotion?
+    @OptionGroup var queueOptions: ReviewQueue.Options
     @Option(help: ArgumentHelp("Who is deciding (default: $USER).", valueName: "NAME"))
     var annotator = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "annotator"
     @Option(help: ArgumentHelp("The address to listen on; anything but 127.0.0.1 lets other machines reach the page (with the token).", valueName: "HOST"))
@@ -60,19 +54,8 @@ struct ReviewCommand: ParsableCommand {
             return
         }
         guard queue != nil else { throw ValidationError("name the QUEUE to review (\(ReviewQueue.Kind.allCases.map(\.rawValue).joined(separator: ", "))) or give --agreement") }
-        guard below > 0 && below <= 1 else { throw ValidationError("--below must be in (0, 1], got \(below)") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
         guard !annotator.isEmpty else { throw ValidationError("--annotator must not be empty") }
-    }
-
-    var queueOptions: ReviewQueue.Options {
-        var options = ReviewQueue.Options()
-        options.file = file
-        options.below = below
-        options.votes = votes
-        options.split = split.split
-        options.emotion = emotion
-        return options
     }
 
     func run() throws {
@@ -82,9 +65,7 @@ struct ReviewCommand: ParsableCommand {
         let (built, dataset) = try ReviewQueue.build(queue!, from: try workspace.dataset(input.from), options: queueOptions,
                                                      workspace: workspace)
         let queue = try store.open(built)
-        var configuration = ReviewServer.Configuration(annotator: annotator)
-        configuration.host = host
-        configuration.port = port
+        let configuration = ReviewServer.Configuration(annotator: annotator, host: host, port: port)
         let server = try ReviewServer(queue: queue, dataset: dataset, store: store, configuration: configuration)
         let done = try store.standing(queue: queue.name, annotator: annotator).count
         try CommandIO.runAsync {
@@ -119,8 +100,3 @@ struct ReviewCommand: ParsableCommand {
     }
 }
 
-
-extension Emotion: ExpressibleByArgument {
-    public init?(argument: String) { self.init(name: argument) }
-    public static var allValueStrings: [String] { names }
-}

@@ -43,9 +43,8 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         if let facesSource {
-            var settings = FaceDetector.Settings()
-            settings.minFace = minFace
-            let drawn = try FaceSheet.render(source: facesSource, count: count, search: try FaceSearch(detector: try FaceDetector(settings: settings), align: align))
+            let detector = try FaceDetector(settings: FaceDetector.Settings(minFace: minFace))
+            let drawn = try FaceSheet.render(source: facesSource, count: count, search: try FaceSearch(detector: detector, align: align))
             try FileIO.writeAtomically(Data(try drawn.sheet.png()), to: out)
             if !output.quiet { print("wrote \(out): \(drawn.faces) faces in \(drawn.pictures) pictures") }
             return

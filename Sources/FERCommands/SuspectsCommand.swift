@@ -33,15 +33,13 @@ struct SuspectsCommand: StageCommand {
               ferdata suspects --folds 5 --apply relabel --ferplus fer2013new.csv
             """)
 
-    @Argument(help: ArgumentHelp("The dataset: a name, number, stage or folder (default: the latest).", valueName: "DATASET"))
-    var dataset: String?
+    @OptionGroup var input: DatasetArgument
     @OptionGroup var options: SuspectsStage.Options
-    @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let root = workspace.resolved
-        let result = try CommandIO.run(SuspectsStage.self, options, input: StageInput(dataset: try root.dataset(dataset)),
+        let root = input.workspace.resolved
+        let result = try CommandIO.run(SuspectsStage.self, options, input: try input.stageInput(),
                                        workspace: root, output: output)
         if output.json { return try CommandIO.printJSON(result) }
         guard !output.quiet else { return }

@@ -19,16 +19,14 @@ struct VerifyCommand: StageCommand {
               ferdata verify --all --json
             """)
 
-    @Argument(help: ArgumentHelp("A dataset name, number, stage or folder (default: the latest).", valueName: "DATASET"))
-    var dataset: String?
+    @OptionGroup var input: DatasetArgument
     @OptionGroup var options: VerifyStage.Options
-    @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let root = workspace.resolved
-        let input = options.all ? StageInput() : StageInput(dataset: try root.dataset(dataset))
-        let result = try CommandIO.run(VerifyStage.self, options, input: input, workspace: root, output: output)
+        let root = input.workspace.resolved
+        let stageInput = options.all ? StageInput() : try input.stageInput()
+        let result = try CommandIO.run(VerifyStage.self, options, input: stageInput, workspace: root, output: output)
         if output.json {
             try CommandIO.printJSON(result.reports)
         } else if !output.quiet {

@@ -68,3 +68,16 @@ struct PartitionOptions: ParsableArguments {
         "part \(partition) of \(stage) done; when all \(partition.count) parts are: ferdata merge \(stage)"
     }
 }
+
+/// `[DATASET]` and `--workspace DIR`, for commands that take their dataset as an argument.
+struct DatasetArgument: ParsableArguments {
+    @Argument(help: ArgumentHelp("The dataset: a name (0002-dedup), number, stage or folder (default: the latest).", valueName: "DATASET"))
+    var dataset: String?
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    /// The stage input: the dataset named (or the latest), and a model file.
+    func stageInput(model: String? = nil) throws -> StageInput {
+        StageInput(dataset: try workspace.resolved.dataset(dataset), model: model)
+    }
+}

@@ -1,3 +1,4 @@
+import ArgumentParser
 /// The seven FER2013 expression classes, with the ids the FER2013 CSV uses.
 public enum Emotion: UInt8, CaseIterable, Sendable, Codable, CustomStringConvertible {
     case angry = 0
@@ -30,4 +31,9 @@ public enum Emotion: UInt8, CaseIterable, Sendable, Codable, CustomStringConvert
         guard let index = Self.names.firstIndex(of: name) else { return nil }
         self.init(rawValue: UInt8(index))
     }
+}
+
+extension Emotion: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { names }
 }

@@ -124,9 +124,9 @@ extension Settings {
         return key
     }
 
-    /// Pipeline-file values as this type's command-line arguments: `true` of a flag is `--key`,
-    /// `false` is `--no-key` (or nothing for a flag that defaults to off), a list repeats its option,
-    /// positional values follow `--`.
+    /// Pipeline-file values as this type's command-line arguments: a value is `--key=value` (so that
+    /// `-1` is a value), `true` of a flag is `--key`, `false` is `--no-key` (or nothing for a flag that
+    /// defaults to off), a list repeats its option, positional values follow `--`.
     public static func arguments(_ given: [(key: String, values: [String])]) throws -> [String] {
         let declared = Self.declared
         let table = optionTable
@@ -151,7 +151,7 @@ extension Settings {
                 guard values.count == 1 || table.repeating.contains(key) else {
                     throw FerError(.invalidArgument, "\(key): expected one value, got a list of \(values.count)")
                 }
-                for value in values { options += ["--" + key, value] }
+                for value in values { options.append("--\(key)=\(value)") }
             case .positional:
                 positional += values
             case .group:

@@ -81,3 +81,11 @@ public struct UsageMapping: Sendable, Codable, Equatable {
         }
     }
 }
+
+/// A split to score: one of the three, or all of them.
+public enum SplitChoice: String, StageChoice {
+    case train, val, test, all
+
+    /// nil for all.
+    public var split: Split? { Split(folderName: rawValue) }
+}

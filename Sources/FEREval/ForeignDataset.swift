@@ -36,12 +36,8 @@ public struct ForeignDataset {
         self.path = path
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ferdata-foreign-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        var options = IngestOptions()
-        options.layout.vocabulary = vocabulary
-        options.layout.readsLabels = labeled
-        options.partition = partition
-        options.layout.layout = layout
-        options.face = face
+        let options = IngestOptions(layout: SourceLayout(vocabulary: vocabulary, readsLabels: labeled, layout: layout), partition: partition,
+                                    face: face)
         let ingestor = Ingestor(workspace: Workspace(root: scratch), options: options)
         let (dataset, summary) = try ingestor.run([path])
         records = try dataset.allRecords()

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FERCore
 import FERData
 import Foundation
@@ -53,18 +54,24 @@ public struct ReviewQueue: Sendable, Equatable {
     }
 
     /// What a queue is made from besides its kind and dataset.
-    public struct Options: Sendable {
-        /// suspects: the suspects file (default `WORKSPACE/reports/suspects-DATASET/suspects.csv`).
+    /// Which faces a queue holds: review's options.
+    public struct Options: Settings, Sendable {
+        @Option(help: ArgumentHelp("suspects: the suspects file (default: WORKSPACE/reports/suspects-DATASET/suspects.csv).", valueName: "FILE"))
         public var file: String?
-        /// pseudo: the confidence, ferplus: the largest vote share, below which a face is queued.
+        @Option(help: ArgumentHelp("pseudo: queue confidences below this; ferplus: the crowd's largest vote shares below this.", valueName: "P"))
         public var below: Double = 0.6
-        /// ferplus: the FER+ votes file.
+        @Option(help: ArgumentHelp("ferplus: the FER+ votes file (fer2013new.csv).", valueName: "FILE"))
         public var votes: String?
-        /// dataset: only this split and class.
-        public var split: Split?
+        @Option(help: "dataset: only this split.")
+        public var split = SplitChoice.all
+        @Option(name: .customLong("class"), help: "dataset: only this class.")
         public var emotion: Emotion?
 
         public init() {}
+
+        public func check() throws {
+            guard below > 0 && below <= 1 else { throw FerError(.invalidArgument, "below must be in (0, 1], got \(below)") }
+        }
     }
 }
 
@@ -90,10 +97,10 @@ extension ReviewQueue {
         case .conflicts:
             (items, shown) = try conflicts(dataset, workspace: workspace)
         case .dataset:
-            name = "dataset" + (options.split.map { ":" + $0.name } ?? "") + (options.emotion.map { ":" + $0.name } ?? "") + "@\(dataset.name)"
+            name = "dataset" + (options.split.split.map { ":" + $0.name } ?? "") + (options.emotion.map { ":" + $0.name } ?? "") + "@\(dataset.name)"
             var found: [ReviewItem] = []
             try dataset.forEachRecord { record in
-                guard !record.flags.contains(.augmented), options.split.map({ $0 == record.split }) ?? true,
+                guard !record.flags.contains(.augmented), options.split.split.map({ $0 == record.split }) ?? true,
                       options.emotion.map({ $0 == record.label }) ?? true else { return }
                 found.append(ReviewItem(recordID: record.recordID, given: record.label?.name, neighbours: subjectKey(record)))
             }

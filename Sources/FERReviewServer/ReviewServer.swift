@@ -19,8 +19,10 @@ public struct ReviewServer: Sendable {
         /// The secret in the URL; random unless given (tests).
         public var token: String
 
-        public init(annotator: String, token: String = ReviewServer.newToken()) {
+        public init(annotator: String, host: String = "127.0.0.1", port: Int = 8080, token: String = ReviewServer.newToken()) {
             self.annotator = annotator
+            self.host = host
+            self.port = port
             self.token = token
         }
     }

@@ -108,7 +108,7 @@ extension ReviewCommandTests {
         let annotated = try workspace.dataset("0003-annotate")
         let lines = try String(contentsOf: annotated.directory.appendingPathComponent("labels.csv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
-        var options = ReviewQueue.Options()
+        var options = ReviewQueue.Options.defaults
         options.below = 0.3
         let (pseudo, _) = try ReviewQueue.build(.pseudo, from: annotated, options: options, workspace: workspace)
         let expected = lines.filter { Double($0[3])! < 0.3 }.count

@@ -1,7 +1,11 @@
+import ArgumentParser
 import FERCore
+import FERData
+import FERNet
 import FERTestSupport
 import Foundation
 import Testing
+import Yams
 
 @testable import FERCommands
 @testable import FERStages
@@ -44,6 +48,81 @@ import Testing
             for option in options.subtracting(Self.sharedOptions) {
                 #expect(stage.keys.contains(option), "\(stage.name): --\(option) is not a key of the stage's options")
             }
+        }
+    }
+
+    /// A stage made here, as a stage author makes one: each option is one declaration in its `Options`.
+    enum FixtureStage: Stage {
+        static let name = "fixture"
+        static let role = StageRole.dataset
+
+        struct Options: StageOptions {
+            @Option(help: "A number.") var threshold = 3
+            @Flag(inversion: .prefixedNo, help: "A switch that is on.") var mirror = true
+            @Flag(help: "A switch that is off.") var strict = false
+            @Option(help: "A choice.") var schedule = LearningRateSchedule.constant
+            @Option(help: "A list.") var names: [String] = []
+            @Option(help: "Random seed.") var seed: UInt64 = 0
+            @Argument(help: "Inputs.") var sources: [String] = []
+
+            func check() throws {
+                guard threshold >= 0 else { throw FerError(.invalidArgument, "threshold must be 0 or more, got \(threshold)") }
+            }
+        }
+
+        static func run(_ options: Options, input: StageInput, context: StageContext) throws -> TrainOutput {
+            throw FerError(.invalidArgument, "not run")
+        }
+    }
+
+    struct FixtureCommand: ParsableCommand {
+        @OptionGroup var options: FixtureStage.Options
+    }
+
+    /// The fixture's one declaration per option gives its command's options, its pipeline keys and the
+    /// library's properties, with the same values from either side; adding an option to `Options` is
+    /// all it takes (the keys are read from the declarations, not listed).
+    @Test func anOptionDeclaredOnceIsACommandOptionAndAPipelineKey() throws {
+        #expect(FixtureStage.Options.keys == ["threshold", "mirror", "strict", "schedule", "names", "seed", "sources"])
+        #expect(RegisteredStage(FixtureStage.self).keys == FixtureStage.Options.keys)
+        let cli = try FixtureCommand.parse(["--threshold", "5", "--no-mirror", "--strict", "--schedule", "cosine",
+                                            "--names", "a", "--names", "b", "--seed", "9", "x.csv", "y.csv"]).options
+        let yaml = """
+            fixture:
+              threshold: 5
+              mirror: false
+              strict: true
+              schedule: cosine
+              names: [a, b]
+              sources: [x.csv, y.csv]
+            """
+        let entry = try #require(try Yams.compose(yaml: yaml)?.mapping?.first)
+        var problems = PipelineFile.Problems(path: "p.yaml")
+        let stage = try #require(PipelineStage.decode(FixtureStage.self, nameNode: entry.key, body: entry.value.mapping, seed: 9,
+                                                      variables: [:], problems: &problems), "\(problems.messages)")
+        #expect(stage.optionsJSON == (try StageIO.json(cli)))
+        #expect(cli.threshold == 5 && !cli.mirror && cli.strict && cli.schedule == .cosine && cli.names == ["a", "b"] && cli.sources == ["x.csv", "y.csv"])
+        var library = FixtureStage.Options.defaults
+        #expect(library.threshold == 3 && library.mirror && !library.strict && library.names.isEmpty)
+        library.threshold = 5
+        #expect(library.threshold == 5)
+
+        // A bad value is refused by both, naming the option; the check runs on both.
+        #expect(throws: (any Error).self) { try FixtureCommand.parse(["--schedule", "sometimes"]) }
+        for (body, wanted) in [("{schedule: sometimes}", "sometimes"), ("{threshold: -1}", "threshold must be 0 or more"),
+                               ("{names: {a: 1}}", "expected a value or a list"), ("{thresold: 1}", "unknown key 'thresold'")] {
+            let bad = try #require(try Yams.compose(yaml: "fixture: \(body)")?.mapping?.first)
+            var found = PipelineFile.Problems(path: "p.yaml")
+            #expect(PipelineStage.decode(FixtureStage.self, nameNode: bad.key, body: bad.value.mapping, seed: nil, variables: [:],
+                                         problems: &found) == nil)
+            #expect(found.messages.contains { $0.contains(wanted) }, "\(body): \(found.messages)")
+        }
+        do {
+            _ = try FixtureCommand.parse(["--threshold=-1"])
+            Issue.record("--threshold=-1 was accepted")
+        } catch {
+            #expect(FixtureCommand.message(for: error).contains("threshold must be 0 or more"), "\(FixtureCommand.message(for: error))")
+            #expect(FixtureCommand.exitCode(for: error) == .validationFailure)
         }
     }
 

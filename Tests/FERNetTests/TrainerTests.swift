@@ -21,14 +21,14 @@ import Testing
 
     @Test func learnsTheSyntheticFacesFarAboveChance() throws {
         let (workspace, dataset) = try sampleDataset()
-        var options = Trainer.Options()
+        var options = Trainer.Options.defaults
         // Small data and a plateau before the LSTM picks up the features: some seeds need more
         // epochs than a test should spend; this one leaves it within 15 (the order is over the whole split).
         options.epochs = 15
         options.batchSize = 16
-        options.learningRate = 5e-3
-        options.architecture.dropout = 0.1
-        options.augmentation = nil
+        options.lr = 5e-3
+        options.dropout = 0.1
+        options.augment = .none
         options.seed = 6
         let trainer = try Trainer(workspace: workspace, dataset: dataset, options: options)
         try trainer.run()
@@ -53,7 +53,7 @@ import Testing
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[RecordLayout.shardHeaderSize + index * RecordFormat.current.recordSize + 200] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        var options = Trainer.Options()
+        var options = Trainer.Options.defaults
         options.epochs = 1
         let trainer = try Trainer(workspace: workspace, dataset: dataset, options: options)
         #expect { try trainer.run() } throws: { error in
@@ -61,21 +61,39 @@ import Testing
         }
     }
 
-    /// run.json keeps the test-time augmentation; one written before it existed reads as none.
-    @Test func runOptionsKeepTheirTestTimeAugmentation() throws {
-        var options = Trainer.Options()
-        options.testTimeAugmentation = .crops
+    /// run.json's options read back as they were written, every setting (the test-time augmentation,
+    /// floats, the seed); a run.json of the camelCase format before is refused, not read as defaults.
+    @Test func runOptionsReadBackAsWritten() throws {
+        struct RunOptions: Decodable {
+            var options: Trainer.Options
+            init(from decoder: any Decoder) throws { options = try Trainer.Options.decode(from: decoder) }
+        }
+        var options = Trainer.Options.defaults
+        options.tta = .crops
+        options.lr = 0.0007
+        options.dropout = 0.1
+        options.seed = UInt64.max - 3
+        options.augment = .none
+        options.maxMinutes = 12.5
         let json = try StageIO.json(options)
-        #expect(try JSONDecoder().decode(Trainer.Options.self, from: json).testTimeAugmentation == .crops)
-        var older = try JSONSerialization.jsonObject(with: json) as! [String: Any]
-        older.removeValue(forKey: "testTimeAugmentation")
-        let decoded = try JSONDecoder().decode(Trainer.Options.self, from: JSONSerialization.data(withJSONObject: older))
-        #expect(decoded.testTimeAugmentation == .none && decoded.epochs == options.epochs)
+        let decoded = try JSONDecoder().decode(RunOptions.self, from: json).options
+        #expect(try StageIO.json(decoded) == json)
+        #expect(decoded.tta == .crops && decoded.lr == 0.0007 && decoded.seed == UInt64.max - 3 && decoded.augment == .none)
+
+        let (workspace, dataset) = try sampleDataset()
+        var short = Trainer.Options.defaults
+        short.epochs = 1
+        let trainer = try Trainer(workspace: workspace, dataset: dataset, options: short)
+        let runFile = trainer.directory.appendingPathComponent("run.json")
+        try Data(#"{"epochs": 1, "batchSize": 64, "learningRate": 0.001, "dataset": "x"}"#.utf8).write(to: runFile)
+        #expect { try Trainer(resuming: trainer.directory, workspace: workspace) } throws: { error in
+            (error as? FerError)?.code == .badCheckpoint && "\((error as! FerError).verboseDescription)".contains("camelCase")
+        }
     }
 
     @Test func aResumedRunEndsExactlyWhereAnUninterruptedOneDoes() throws {
         let (workspace, dataset) = try sampleDataset()
-        var options = Trainer.Options()
+        var options = Trainer.Options.defaults
         options.epochs = 3
         options.batchSize = 32
         options.seed = 4

@@ -122,7 +122,7 @@ import Testing
         let dataset = try writer.commit(parameters: [:], inputs: [], sources: [])
         let file = folder.appendingPathComponent("suspects.csv")
         try Data("rank,record_id,given,likely,score,note\r\n1,4,happy,sad,0.125,\"a, b\"\r\n2,2,happy,fear,0.5,\r\n".utf8).write(to: file)
-        var options = ReviewQueue.Options()
+        var options = ReviewQueue.Options.defaults
         options.file = file.path
         let (queue, shown) = try ReviewQueue.build(.suspects, from: dataset, options: options, workspace: workspace)
         #expect(shown.name == dataset.name && queue.name == "suspects@\(dataset.name)")
@@ -154,7 +154,7 @@ extension ReviewQueueTests {
             votes += "Training,x.png," + row.map(String.init).joined(separator: ",") + "\n"
         }
         try Fixtures.write(votes, to: root.appendingPathComponent("votes.csv"))
-        var options = ReviewQueue.Options()
+        var options = ReviewQueue.Options.defaults
         options.votes = root.appendingPathComponent("votes.csv").path
         let (queue, _) = try ReviewQueue.build(.ferplus, from: dataset, options: options, workspace: workspace)
         let ids = try dataset.allRecords().map(\.recordID)

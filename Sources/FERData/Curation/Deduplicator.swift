@@ -75,7 +75,7 @@ public struct Deduplicator: Sendable {
 
     public let options: Options
 
-    public init(options: Options = Options()) {
+    public init(options: Options = .defaults) {
         self.options = options
     }
 

@@ -6,13 +6,19 @@ import Foundation
 /// records already in val stay there.
 public struct StratifiedSplit: Sendable {
     public struct Options: Sendable {
-        public var valFraction = 0.1
-        public var seed: UInt64 = 0
+        public var valFraction: Double
+        public var seed: UInt64
         /// Duplicate grouping, as in dedup (its defaults unless the split stage finds dedup's own).
-        public var threshold = Deduplicator.Options.defaults.threshold
-        public var mirror = Deduplicator.Options.defaults.mirror
+        public var threshold: Int
+        public var mirror: Bool
 
-        public init() {}
+        public init(valFraction: Double = 0.1, seed: UInt64 = 0, threshold: Int = Deduplicator.Options.defaults.threshold,
+                    mirror: Bool = Deduplicator.Options.defaults.mirror) {
+            self.valFraction = valFraction
+            self.seed = seed
+            self.threshold = threshold
+            self.mirror = mirror
+        }
 
         public var parameters: [String: String] {
             ["val": String(valFraction), "seed": String(seed), "threshold": String(threshold), "mirror": String(mirror)]
@@ -35,7 +41,7 @@ public struct StratifiedSplit: Sendable {
 
     public func run(_ records: [FaceRecord]) throws -> (records: [FaceRecord], report: Report) {
         guard options.valFraction > 0, options.valFraction < 1 else {
-            throw FerError(.invalidArgument, "--val must be between 0 and 1 (exclusive), got \(options.valFraction)")
+            throw FerError(.invalidArgument, "val must be between 0 and 1 (exclusive), got \(options.valFraction)")
         }
         let train = records.indices.filter { records[$0].split == .train }
         guard !train.isEmpty else { throw FerError(.datasetUnfit, "the dataset has no train records to split") }

@@ -21,7 +21,14 @@ public struct IngestOptions: Sendable {
     /// How faces are found in pictures.
     public var face = FaceOptions.defaults
 
-    public init() {}
+    public init(layout: SourceLayout = SourceLayout(), strict: Bool = false, shardSize: Int = DatasetWriter.defaultShardSize,
+                partition: Partition = .whole, face: FaceOptions = .defaults) {
+        self.layout = layout
+        self.strict = strict
+        self.shardSize = shardSize
+        self.partition = partition
+        self.face = face
+    }
 
     /// Parameters as recorded in the manifest.
     var manifestParameters: [String: String] {

@@ -49,9 +49,10 @@ public struct SourceLayout: Sendable {
     /// the image is a face crop.
     public var faceSearch: FaceSearch?
 
-    public init(vocabulary: LabelVocabulary = LabelVocabulary(), usageMapping: UsageMapping = UsageMapping(), layout: Layout? = nil,
-                kdefAngles: Set<String> = ["S"], peakFrames: Int = 3, shape: ImageShape = .face48) {
+    public init(vocabulary: LabelVocabulary = LabelVocabulary(), usageMapping: UsageMapping = UsageMapping(), readsLabels: Bool = true,
+                layout: Layout? = nil, kdefAngles: Set<String> = ["S"], peakFrames: Int = 3, shape: ImageShape = .face48) {
         self.vocabulary = vocabulary
+        self.readsLabels = readsLabels
         self.usageMapping = usageMapping
         self.layout = layout
         self.kdefAngles = kdefAngles

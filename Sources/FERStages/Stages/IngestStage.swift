@@ -57,16 +57,14 @@ public enum IngestStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<IngestSummary> {
         try options.check()
-        var settings = IngestOptions()
-        settings.strict = options.strict
-        settings.shardSize = options.shardSize
-        settings.partition = context.partition
-        settings.face = options.face
-        settings.layout = SourceLayout(
-            usageMapping: UsageMapping(publicTestAsVal: options.publicTestAsVal), layout: options.layout,
+        let (vocabulary, labelMapSHA256) = try LabelVocabulary.labelMap(options.labelMap)
+        let layout = SourceLayout(
+            vocabulary: vocabulary, usageMapping: UsageMapping(publicTestAsVal: options.publicTestAsVal), layout: options.layout,
             kdefAngles: Set(options.kdefAngles), peakFrames: options.peakFrames,
             shape: ImageShape(height: options.size, width: options.size, channels: options.color.channels))
-        (settings.layout.vocabulary, settings.labelMapSHA256) = try LabelVocabulary.labelMap(options.labelMap)
+        var settings = IngestOptions(layout: layout, strict: options.strict, shardSize: options.shardSize, partition: context.partition,
+                                     face: options.face)
+        settings.labelMapSHA256 = labelMapSHA256
         let ingestor = Ingestor(workspace: context.workspace, options: settings) { progress in
             context.progress(StageProgress(
                 label: "ingest " + URL(fileURLWithPath: progress.source).lastPathComponent, fraction: progress.fraction,

@@ -4,14 +4,6 @@ import FERNet
 import FEREval
 import Foundation
 
-/// A split to score: one of the three, or all of them.
-public enum SplitChoice: String, StageChoice {
-    case train, val, test, all
-
-    /// nil for all.
-    public var split: Split? { Split(folderName: rawValue) }
-}
-
 /// Scoring shared by eval, crosseval's baseline row and a training run's report.
 public enum Scoring {
     /// The labelled records of a split (all splits for nil).

@@ -26,13 +26,12 @@ public enum SplitStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<StratifiedSplit.Report> {
         try options.check()
-        var settings = StratifiedSplit.Options()
-        settings.valFraction = options.val
-        settings.seed = options.seed
-        if let dataset = input.dataset, let dedup = upstream(DedupStage.name, of: dataset) {
-            settings.threshold = dedup.parameters["threshold"].flatMap { Int($0) } ?? settings.threshold
-            settings.mirror = dedup.parameters["mirror"].flatMap { Bool($0) } ?? settings.mirror
-        }
+        // Copies are grouped as dedup grouped them: its threshold and mirroring, read from the lineage.
+        let dedup = input.dataset.flatMap { upstream(DedupStage.name, of: $0) }?.parameters ?? [:]
+        let settings = StratifiedSplit.Options(
+            valFraction: options.val, seed: options.seed,
+            threshold: dedup["threshold"].flatMap { Int($0) } ?? Deduplicator.Options.defaults.threshold,
+            mirror: dedup["mirror"].flatMap { Bool($0) } ?? Deduplicator.Options.defaults.mirror)
         return try Curation.run(name, input: input, context: context, parameters: settings.parameters) { records, _ in
             let (split, report) = try StratifiedSplit(options: settings).run(records)
             return (split, report, [("split.json", try StageIO.json(report))])
