@@ -17,10 +17,12 @@ sample: deps
 # optimised (numeric code is 10-100x slower in debug builds), then the Python package's tests
 # (python/), the review server and page (tests/review: HTTP, and headless Chromium), and the Slurm
 # integration test (tests/slurm: a one-node cluster started and stopped by the test, as root). No
-# test is skipped. The Python tests run the ferdata binary the Swift tests built.
+# test is skipped. The Python tests run the ferdata binary the Swift tests built. Examples/ (ferdata as a
+# library, from a package of its own) is built and run on samples/ between the two.
 test:
 	@scripts/ensure-deps --test
 	swift test -c release -Xswiftc -enable-testing
+	swift run --package-path Examples ingest-and-split samples
 	SE_AVOID_STATS=true python3 -m pytest python/tests tests/review tests/slurm -q -rs -p no:cacheprovider
 
 bench-ingest: deps

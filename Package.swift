@@ -17,6 +17,8 @@ let package = Package(
     products: [
         .executable(name: "ferdata", targets: ["ferdata"]),
         .library(name: "FERData", targets: ["FERData"]),
+        // Every stage as a library call (Examples/ is a package that uses it).
+        .library(name: "FERStages", targets: ["FERStages"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -87,7 +87,7 @@ public struct Evaluation: Sendable, Codable {
             do {
                 expression = try NSRegularExpression(pattern: pattern)
             } catch {
-                throw FerError(.invalidArgument, "--groups: '\(pattern)' is not a regular expression")
+                throw FerError(.invalidArgument, "groups: '\(pattern)' is not a regular expression")
             }
             group = { index in
                 let source = predictions[index].source

@@ -277,6 +277,6 @@ extension CommandLineTests {
         }
         #expect(manifests[0]["recordCount"] as? Int == 96 && manifests[1]["recordCount"] as? Int == 96)
         let bad = try ferdata(["annotate", model, "samples/foreign.zip", "--partition", "1/2"], environment: parts)
-        #expect(bad.status != 0 && bad.stderr.contains("needs a SOURCE and --ingest"), "\(bad.stderr)")
+        #expect(bad.status != 0 && bad.stderr.contains("needs a SOURCE and ingest"), "\(bad.stderr)")
     }
 }

@@ -61,7 +61,7 @@ public struct Augmenter: Sendable {
     /// Originals in their order, each train record followed by its variants. With a partition, only
     /// the records it owns by their place in `records`; `ordinals` gives that place for every output.
     public func run(_ records: [FaceRecord], partition: Partition = .whole) throws -> (records: [FaceRecord], ordinals: [UInt64]) {
-        guard copies >= 0 else { throw FerError(.invalidArgument, "--copies must be 0 or more, got \(copies)") }
+        guard copies >= 0 else { throw FerError(.invalidArgument, "copies must be 0 or more, got \(copies)") }
         let (copies, policy, seed) = (self.copies, self.policy, self.seed)
         let owned = (0..<records.count).filter { partition.owns(UInt64($0)) }
         let groups = Parallel.map(count: owned.count, parts: 8 * Parallel.coreCount) { range in

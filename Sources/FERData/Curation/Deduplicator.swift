@@ -81,9 +81,7 @@ public struct Deduplicator: Sendable {
 
     /// Decides the fate of every record. Records are returned in input order.
     public func run(_ records: [FaceRecord]) throws -> (kept: [FaceRecord], groups: [Group], report: Report) {
-        guard (0...15).contains(options.threshold) else {
-            throw FerError(.invalidArgument, "--threshold must be 0-15 (pHash bits), got \(options.threshold)")
-        }
+        try options.check()
         let count = records.count
         var actions = [Action](repeating: .kept, count: count)
         var labels = records.map(\.label)

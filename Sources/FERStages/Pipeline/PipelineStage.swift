@@ -74,10 +74,12 @@ public struct PipelineStage {
             decodeOutput: { data in try JSONDecoder().decode(S.Output.self, from: data) })
     }
 
-    /// An error of parsing or checking options, in a pipeline file's words.
+    /// An error of parsing or checking options, in a pipeline file's words: argument-parser's
+    /// "The value 'x' is invalid for '--val <val>'" names the key, `val`.
     private static func message(_ error: any Error, _ type: any Settings.Type) -> String {
         if let error = error as? FerError { return error.message }
-        return type.message(for: error)
+        let text = type.message(for: error).replacingOccurrences(of: #"'--([a-z0-9-]+)( <[^>]*>)?'"#, with: "$1", options: .regularExpression)
+        return text.prefix(1).lowercased() + text.dropFirst()
     }
 
     /// The node with `${name}` replaced in its scalars; nil (and a problem) for an undefined name.
