@@ -59,21 +59,3 @@ enum CommandIO {
         })
     }
 }
-
-extension CommandIO {
-    /// Runs async work (the review server) from a synchronous command and waits for it to end.
-    static func runAsync(_ body: @escaping @Sendable () async throws -> Void) throws {
-        let finished = DispatchSemaphore(value: 0)
-        let outcome = Outcome()
-        Task.detached {
-            do { try await body() } catch { outcome.error = error }
-            finished.signal()
-        }
-        finished.wait()
-        if let error = outcome.error { throw error }
-    }
-
-    private final class Outcome: @unchecked Sendable {
-        var error: (any Error)?
-    }
-}

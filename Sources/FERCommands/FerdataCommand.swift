@@ -69,7 +69,7 @@ public struct FerdataCommand: ParsableCommand {
 
     /// The process: settings made once (`ProcessSettings`), the command run, a `FerError` printed as
     /// one line with exit status 1, usage errors with the usage line and status 64.
-    public static func runProcess(_ arguments: [String]? = nil) {
+    public static func runProcess(_ arguments: [String]? = nil) async {
         guard fer_cpu_has_avx2_fma() != 0 else {
             // Before any numeric code: those targets are compiled for AVX2 and FMA (Package.swift, vectorCPU).
             FileHandle.standardError.write(Data("ferdata: this build needs an x86-64 CPU with AVX2 and FMA (Haswell or later); "
@@ -79,7 +79,11 @@ public struct FerdataCommand: ParsableCommand {
         ProcessSettings.apply()
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var server = command as? any AsyncParsableCommand {
+                try await server.run()  // the review page
+            } else {
+                try command.run()
+            }
         } catch let error as FerError {
             CommandIO.report(error)
             Foundation.exit(1)

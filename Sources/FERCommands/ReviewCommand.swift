@@ -6,11 +6,21 @@ import FERReviewServer
 import FERStages
 import Foundation
 
-/// `ferdata review QUEUE`: the labelling page for a queue of faces, or `--agreement`.
+/// `ferdata review QUEUE`: the labelling page for a queue of faces; `ferdata review agreement`: how
+/// far the annotators agree. One mode per command.
 struct ReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
-        abstract: "Review a queue of faces in the browser, keyboard only; every decision is stored at once. Or --agreement.",
+        abstract: "Review a queue of faces in the browser, keyboard only (review QUEUE), or score the annotators' agreement (review agreement).",
+        subcommands: [ReviewServeCommand.self, ReviewAgreementCommand.self],
+        defaultSubcommand: ReviewServeCommand.self)
+}
+
+/// `ferdata review [serve] QUEUE`: the labelling page.
+struct ReviewServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Review a queue of faces in the browser, keyboard only; every decision is stored at once.",
         discussion: """
             Starts a local web server (127.0.0.1 unless --host says otherwise) and prints the page's URL, \
             which carries a random token: requests without it get 403. On the page: 1-7 set a class, 0 marks \
@@ -31,57 +41,66 @@ struct ReviewCommand: ParsableCommand {
               ferdata review suspects --from 0003-split --annotator alice
               ferdata review pseudo --below 0.5 --port 8090
               ferdata review dataset --split train --class disgust
-              ferdata review --agreement
             """)
 
-    @Argument(help: ArgumentHelp("The queue to review.", valueName: "QUEUE")) var queue: ReviewQueue.Kind?
+    @Argument(help: ArgumentHelp("The queue to review.", valueName: "QUEUE")) var queue: ReviewQueue.Kind
     @OptionGroup var queueOptions: ReviewQueue.Options
     @Option(help: ArgumentHelp("Who is deciding (default: $USER).", valueName: "NAME"))
     var annotator = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "annotator"
     @Option(help: ArgumentHelp("The address to listen on; anything but 127.0.0.1 lets other machines reach the page (with the token).", valueName: "HOST"))
     var host = "127.0.0.1"
     @Option(help: ArgumentHelp("The port (0: any free one; the URL printed says which).", valueName: "PORT")) var port = 8080
-    @Flag(help: "Report the agreement between annotators (Cohen's kappa for two, Fleiss' for more) instead of serving a page.")
-    var agreement = false
-    @Option(name: .customLong("queue-name"), help: ArgumentHelp("--agreement: only this stored queue (default: every queue with two or more annotators).", valueName: "NAME"))
-    var queueName: String?
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if agreement {
-            if queue != nil { throw ValidationError("--agreement reads the store's decisions; name a stored queue with --queue-name, not QUEUE") }
-            return
-        }
-        guard queue != nil else { throw ValidationError("name the QUEUE to review (\(ReviewQueue.Kind.allCases.map(\.rawValue).joined(separator: ", "))) or give --agreement") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
         guard !annotator.isEmpty else { throw ValidationError("--annotator must not be empty") }
     }
 
-    func run() throws {
+    func run() async throws {
         let workspace = input.workspace.resolved
         let store = try ReviewStore(workspace: workspace)
-        if agreement { return try reportAgreement(store) }
-        let (built, dataset) = try ReviewQueue.build(queue!, from: try workspace.dataset(input.from), options: queueOptions,
+        let (built, dataset) = try ReviewQueue.build(queue, from: try workspace.dataset(input.from), options: queueOptions,
                                                      workspace: workspace)
         let queue = try store.open(built)
         let configuration = ReviewServer.Configuration(annotator: annotator, host: host, port: port)
         let server = try ReviewServer(queue: queue, dataset: dataset, store: store, configuration: configuration)
         let done = try store.standing(queue: queue.name, annotator: annotator).count
-        try CommandIO.runAsync {
-            try await server.run { url in
-                print("ferdata review: queue \(queue.name), \(queue.items.count) faces, \(done) decided by \(annotator)")
-                print("open \(url)")
-                print("decisions go to \(store.path); Ctrl-C stops")
-                fflush(stdout)
-            }
+        let annotator = annotator
+        try await server.run { url in
+            print("ferdata review: queue \(queue.name), \(queue.items.count) faces, \(done) decided by \(annotator)")
+            print("open \(url)")
+            print("decisions go to \(store.path); Ctrl-C stops")
+            fflush(stdout)
         }
     }
+}
 
-    private func reportAgreement(_ store: ReviewStore) throws {
+/// `ferdata review agreement`: Cohen's or Fleiss' kappa between the annotators of the stored queues.
+struct ReviewAgreementCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agreement",
+        abstract: "Report the agreement between annotators: Cohen's kappa for two, Fleiss' for more, and per label.",
+        discussion: """
+            Reads the workspace's annotation store (review/decisions.sqlite): every queue that two or more \
+            annotators decided (or --queue), scored on the faces all of them decided.
+
+            Examples:
+              ferdata review agreement
+              ferdata review agreement --queue suspects@0003-split --json
+            """)
+
+    @Option(help: ArgumentHelp("Only this stored queue (default: every queue with two or more annotators).", valueName: "NAME"))
+    var queue: String?
+    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let store = try ReviewStore(workspace: workspace.resolved)
         let decisions = try store.decisions()
         let stored = try store.queueNames()
-        let queues = queueName.map { [$0] } ?? stored.filter { name in
+        let queues = queue.map { [$0] } ?? stored.filter { name in
             Set(decisions.filter { $0.queue == name }.map(\.annotator)).count >= 2
         }
         guard !queues.isEmpty else {

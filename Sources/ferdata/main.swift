@@ -1,3 +1,3 @@
 import FERCommands
 
-FerdataCommand.runProcess()
+await FerdataCommand.runProcess()

@@ -55,10 +55,10 @@ import Testing
     @Test func reviewNeedsAQueueAndAgreementReadsTheStore() async throws {
         let root = Fixtures.temporaryDirectory().appendingPathComponent("work")
         let missing = try cli.ferdata(["review", "--workspace", root.path])
-        #expect(missing.status == 64 && missing.stderr.contains("name the QUEUE"), "\(missing.stderr)")
+        #expect(missing.status == 64 && missing.stderr.contains("Missing expected argument '<QUEUE>'"), "\(missing.stderr)")
         let badPort = try cli.ferdata(["review", "dataset", "--port", "70000", "--workspace", root.path])
         #expect(badPort.status == 64)
-        let none = try cli.ferdata(["review", "--agreement", "--workspace", root.path])
+        let none = try cli.ferdata(["review", "agreement", "--workspace", root.path])
         #expect(none.status == 1 && none.stderr.contains("[nothing-read]"), "\(none.stderr)")
 
         let store = try ReviewStore(workspace: Workspace(root: root))
@@ -69,7 +69,7 @@ import Testing
                                                      oldLabel: nil, newLabel: label)])
             }
         }
-        let run = try cli.ferdata(["review", "--agreement", "--queue-name", "q", "--workspace", root.path, "--json"])
+        let run = try cli.ferdata(["review", "agreement", "--queue", "q", "--workspace", root.path, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let results = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [[String: Any]]
         let kappa = try #require(Agreement.cohen(labels.map(\.0), labels.map(\.1)))
