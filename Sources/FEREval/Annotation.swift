@@ -48,14 +48,16 @@ public enum Annotation {
         .sorted { $0.confidence > $1.confidence }
     }
 
-    public static func suspectsCSV(_ suspects: [Suspect], predictions: [Prediction]) -> String {
-        var text = "source,locator,record_id,given,predicted,confidence\n"
-        for s in suspects {
+    /// `suspects.csv` in suspects' schema (`SuspectsFile`); the score is the model's probability of the
+    /// given label (cleanlab's self-confidence: lower is worse).
+    public static func suspectsCSV(_ suspects: [Suspect], predictions: [Prediction], records: [FaceRecord], dataset: String) -> String {
+        let rows = suspects.map { s in
             let p = predictions[s.index]
-            text += CSVField.line([p.source, String(p.locator), String(p.recordID), s.given, s.predicted,
-                                   String(format: "%.4f", s.confidence)]) + "\n"
+            let given = Double(p.probabilities[p.truth!])
+            return SuspectsFile.Row(record: records[s.index], given: s.given, likely: s.predicted, score: given, pGiven: given,
+                                    pLikely: Double(s.confidence))
         }
-        return text
+        return SuspectsFile.csv(rows, dataset: dataset)
     }
 
     /// A contact sheet of suspects, one row per (given, predicted) pair, up to ten faces each.

@@ -95,24 +95,19 @@ public struct LabelIssueReport: Codable, Sendable {
     /// from, its given and likely labels, the ranking's score and (with votes) the crowd's verdict.
     public static func suspectsCSV(_ issues: [Int], records: [FaceRecord], learning: ConfidentLearning, scores: [Double],
                                    dataset: String, classes: [String], verdicts: [FERPlusVotes.Verdict]?) -> String {
-        var header = ["rank", "record_id", "dataset", "source", "locator", "split", "given", "likely", "score", "p_given", "p_likely"]
-        if verdicts != nil { header.append("crowd") }
-        var text = CSVField.line(header) + "\n"
-        for (rank, face) in issues.enumerated() {
-            let record = records[face]
+        let rows = issues.map { face in
             let (given, likely) = (learning.labels[face], learning.likely(face))
-            var fields = [String(rank + 1), String(record.recordID), dataset, record.sourceName, String(record.locator),
-                          record.split.name, classes[given], classes[likely], String(format: "%.6f", scores[face]),
-                          String(format: "%.6f", learning.probability(face, given)), String(format: "%.6f", learning.probability(face, likely))]
-            if let verdicts {
-                switch verdicts[face] {
-                case .emotion(let emotion): fields.append(emotion.name)
-                case .dropped(let reason): fields.append(reason)
+            let crowd: String? = verdicts.map {
+                switch $0[face] {
+                case .emotion(let emotion): emotion.name
+                case .dropped(let reason): reason
                 }
             }
-            text += CSVField.line(fields) + "\n"
+            return SuspectsFile.Row(record: records[face], given: classes[given], likely: classes[likely], score: scores[face],
+                                    pGiven: Double(learning.probability(face, given)), pLikely: Double(learning.probability(face, likely)),
+                                    crowd: crowd)
         }
-        return text
+        return SuspectsFile.csv(rows, dataset: dataset)
     }
 
     /// The noise matrix as a heatmap.

@@ -123,7 +123,7 @@ extension ReviewQueue {
         }
         let table = try CSVTable(path: file)
         let id = try table.column("record_id"), given = try table.column("given")
-        let likely = try table.column(any: ["likely", "predicted"]), score = try table.column(any: ["score", "confidence"])
+        let likely = try table.column("likely"), score = try table.column("score")
         let records = try recordsByID(dataset)
         return try table.rows.enumerated().map { index, fields in
             guard let recordID = UInt64(fields[id]), let record = records[recordID] else {
@@ -234,11 +234,9 @@ struct CSVTable {
         }
     }
 
-    func column(_ name: String) throws -> Int { try column(any: [name]) }
-
-    func column(any names: [String]) throws -> Int {
-        guard let index = header.firstIndex(where: names.contains) else {
-            throw FerError(.badCSVHeader, "no column \(names.joined(separator: " or ")) in the header", at: InputLocation(source: path, line: 1))
+    func column(_ name: String) throws -> Int {
+        guard let index = header.firstIndex(of: name) else {
+            throw FerError(.badCSVHeader, "no column \(name) in the header", at: InputLocation(source: path, line: 1))
         }
         return index
     }

@@ -26,8 +26,13 @@ import Testing
         let found = Annotation.suspects(predictions, classes: ["a", "b", "c"], minConfidence: 0.8)
         #expect(found.map(\.index) == [2, 1])
         #expect(found.map(\.given) == ["c", "a"] && found.map(\.predicted) == ["b", "b"])
-        let csv = Annotation.suspectsCSV(found, predictions: predictions)
-        #expect(csv.split(separator: "\n").count == 3)
+        let records = predictions.map { p in
+            FaceRecord(pixels: [UInt8](repeating: 0, count: 48 * 48), label: p.truth.flatMap { Emotion(rawValue: UInt8($0)) }, split: .train,
+                       recordID: p.recordID)
+        }
+        let lines = Annotation.suspectsCSV(found, predictions: predictions, records: records, dataset: "d").split(separator: "\n")
+        #expect(lines.count == 3 && lines[0] == "rank,record_id,dataset,source,locator,split,given,likely,score,p_given,p_likely")
+        #expect(lines[1].hasPrefix("1,1,d,") && lines[1].hasSuffix(",c,b,0.000000,0.000000,0.950000"), "\(lines[1])")
     }
 
     @Test func labelsKeepOnlyConfidentPredictionsAndPseudoLabelsAreFlagged() throws {

@@ -141,7 +141,7 @@ public enum AnnotateStage: Stage {
         let predictions = classifier.predict(records)
         let found = Annotation.suspects(predictions, classes: classifier.classes, minConfidence: options.minConfidence)
         let target = folder("suspects-" + dataset.name, options, context)
-        var files = [try write(Data(Annotation.suspectsCSV(found, predictions: predictions).utf8), "suspects.csv", in: target)]
+        var files = [try write(Data(Annotation.suspectsCSV(found, predictions: predictions, records: records, dataset: dataset.name).utf8), "suspects.csv", in: target)]
         if let sheet = Annotation.suspectSheet(found, records: records) {
             files.append(try write(Data(try sheet.png()), "suspects.png", in: target))
         }
