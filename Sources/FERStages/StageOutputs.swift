@@ -45,11 +45,11 @@ public struct DatasetOutput<Report: Codable & Sendable>: StageOutput {
         FileManager.default.fileExists(atPath: workspace.root.appendingPathComponent(location + "/manifest.json").path)
     }
 
-    /// The next stage reads this dataset; a split's output is also the in-domain baseline of crosseval.
+    /// The next stage reads this dataset, and its test split is the in-domain row of a crosseval after
+    /// it: the test split eval scores (the curation stages after split leave val and test as they are).
     public func feed(_ input: inout StageInput, workspace: Workspace) throws {
         let dataset = try Dataset(directory: workspace.root.appendingPathComponent(location))
-        input.dataset = dataset
-        if stage == SplitStage.name { input.baseline = dataset }
+        (input.dataset, input.baseline) = (dataset, dataset)
     }
 }
 
