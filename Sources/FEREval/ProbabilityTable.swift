@@ -37,28 +37,17 @@ public enum ProbabilityTable {
             try check(matrix.values, classes: classes.count, path: path)
             return matrix.values
         }
-        let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
-        guard let headerLine = lines.first else { throw FerError(.nothingRead, "the probabilities file is empty", at: InputLocation(source: path)) }
-        let header = CSVField.split(String(headerLine))
-        guard let idColumn = header.firstIndex(of: "record_id") else {
-            throw FerError(.badCSVHeader, "no record_id column", at: InputLocation(source: path, line: 1))
-        }
-        let columns = try classes.map { name in
-            guard let column = header.firstIndex(where: { $0 == name || $0 == "p_" + name }) else {
-                throw FerError(.badCSVHeader, "no column for class '\(name)' (\(name) or p_\(name))", at: InputLocation(source: path, line: 1))
-            }
-            return column
-        }
+        let table = try CSVTable(text: String(decoding: bytes, as: UTF8.self), source: path)
+        let idColumn = try table.column("record_id")
+        let columns = try classes.map { name in try table.column(name, "p_" + name) }
         var rows: [UInt64: [Double]] = [:]
-        for (index, line) in lines.dropFirst().enumerated() {
-            let fields = CSVField.split(String(line))
-            let location = InputLocation(source: path, line: index + 2)
-            guard fields.count == header.count, let id = UInt64(fields[idColumn]) else {
-                throw FerError(.badDataRow, "expected \(header.count) fields with a numeric record_id", at: location)
+        for (index, fields) in table.rows.enumerated() {
+            guard let id = UInt64(fields[idColumn]) else {
+                throw FerError(.badDataRow, "'\(fields[idColumn])' is not a record_id", at: table.location(row: index, field: "record_id"))
             }
             rows[id] = try columns.map { column in
                 guard let value = Double(fields[column]), (0...1).contains(value) else {
-                    throw FerError(.badDataRow, "'\(fields[column])' is not a probability", at: InputLocation(source: path, line: index + 2, field: header[column]))
+                    throw FerError(.badDataRow, "'\(fields[column])' is not a probability", at: table.location(row: index, field: table.header[column]))
                 }
                 return value
             }

@@ -212,32 +212,3 @@ extension ReviewQueue {
         return records
     }
 }
-
-/// A small CSV file read whole: the header's columns and the rows' fields.
-struct CSVTable {
-    let path: String
-    let header: [String]
-    let rows: [[String]]
-
-    init(path: String) throws {
-        self.path = path
-        let lines = CSVField.lines(String(decoding: try FileIO.readAll(path), as: UTF8.self)).map(String.init).filter { !$0.isEmpty }
-        guard let first = lines.first else { throw FerError(.badCSVHeader, "empty file", at: InputLocation(source: path)) }
-        header = CSVField.split(first)
-        let width = header.count
-        rows = try lines.dropFirst().enumerated().map { index, line in
-            let fields = CSVField.split(line)
-            guard fields.count == width else {
-                throw FerError(.badDataRow, "\(fields.count) fields, expected \(width)", at: InputLocation(source: path, line: index + 2))
-            }
-            return fields
-        }
-    }
-
-    func column(_ name: String) throws -> Int {
-        guard let index = header.firstIndex(of: name) else {
-            throw FerError(.badCSVHeader, "no column \(name) in the header", at: InputLocation(source: path, line: 1))
-        }
-        return index
-    }
-}

@@ -23,22 +23,16 @@ public struct FERPlusVotes {
 
     public init(path: String) throws {
         self.path = path
-        let text = String(decoding: try FileIO.readAll(path), as: UTF8.self)
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        let header = lines.first?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
-        guard header == Self.header else {
+        let table = try CSVTable(path: path)
+        guard table.header == Self.header else {
             throw FerError(.badCSVHeader, "expected the FER+ header '\(Self.header.joined(separator: ","))'",
                            at: InputLocation(source: path, line: 1))
         }
-        rows = try lines.dropFirst().enumerated().map { index, line in
-            let location = InputLocation(source: path, line: index + 2)
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard fields.count == Self.header.count else {
-                throw FerError(.badDataRow, "\(fields.count) fields, expected \(Self.header.count)", at: location)
-            }
+        rows = try table.rows.enumerated().map { index, row in
+            let location = table.location(row: index)
+            let fields = row.map { $0.trimmingCharacters(in: .whitespaces) }
             guard let usage = Usage(columnValue: fields[0]) else {
-                throw FerError(.badDataRow, "unknown usage '\(fields[0])'", at: InputLocation(source: path, line: index + 2, field: "Usage"))
+                throw FerError(.badDataRow, "unknown usage '\(fields[0])'", at: table.location(row: index, field: "Usage"))
             }
             let votes = try fields[2...].map { field throws(FerError) -> Int in
                 guard let count = Int(field), count >= 0 else { throw FerError(.badDataRow, "bad vote count '\(field)'", at: location) }

@@ -331,12 +331,11 @@ public final class Trainer {
 
     /// Every epoch recorded in the run's metrics.csv, this call's and earlier ones' (a resumed run).
     public func history() throws -> [EpochResult] {
-        let text = String(decoding: try FileIO.readAll(directory.appendingPathComponent("metrics.csv").path), as: UTF8.self)
-        return text.split(separator: "\n").dropFirst().compactMap { line in
-            let f = line.split(separator: ",").map(String.init)
+        let table = try CSVTable(path: directory.appendingPathComponent("metrics.csv").path)
+        return try table.rows.enumerated().map { index, f in
             guard f.count == 8, let epoch = Int(f[0]), let loss = Double(f[1]), let train = Double(f[2]), let val = Double(f[3]),
                   let f1 = Double(f[4]), let rate = Float(f[5]), let seconds = Double(f[6]), let speed = Double(f[7])
-            else { return nil }
+            else { throw FerError(.badCheckpoint, "not an epoch's metrics", at: table.location(row: index)) }
             return EpochResult(epoch: epoch, loss: loss, trainAccuracy: train, valAccuracy: val, valWeightedF1: f1,
                                learningRate: rate, seconds: seconds, samplesPerSecond: speed)
         }
