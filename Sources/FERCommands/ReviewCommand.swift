@@ -112,7 +112,7 @@ struct ReviewAgreementCommand: ParsableCommand {
             let kappa = result.kappa.map { String(format: "%.4f", $0) } ?? "undefined (every decision the same label)"
             print("\(result.queue): \(result.annotators.joined(separator: ", ")) on \(result.faces) faces all decided")
             print("  \(result.measure == "cohen" ? "Cohen's" : "Fleiss'") kappa \(kappa), observed agreement \(String(format: "%.4f", result.observed))")
-            let rows = Decision.labels.filter { result.perLabel[$0] != nil }.map { [$0, String(format: "%.3f", result.perLabel[$0]!)] }
+            let rows = ReviewLabel.names.filter { result.perLabel[$0] != nil }.map { [$0, String(format: "%.3f", result.perLabel[$0]!)] }
             print(SummaryTable.render(header: ["label", "specific agreement"], rows: rows))
             print("")
         }

@@ -91,7 +91,7 @@ extension Agreement {
     /// scored on the faces they all decided.
     /// - Throws: fewer than two annotators, or no face that all of them decided.
     public static func of(_ decisions: [Decision], queue: String) throws -> Agreement {
-        let byAnnotator = Decision.standing(decisions.filter { $0.queue == queue }).mapValues { $0.mapValues(\.newLabel) }
+        let byAnnotator = Decision.standing(decisions.filter { $0.queue == queue }).mapValues { $0.mapValues(\.newLabel.name) }
         let annotators = byAnnotator.keys.sorted()
         guard annotators.count >= 2 else {
             throw FerError(.nothingRead, "agreement needs two annotators' decisions in queue \(queue); it has \(annotators.count)"

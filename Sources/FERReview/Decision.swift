@@ -12,8 +12,8 @@ public struct Decision: Codable, Sendable, Equatable {
     public var annotator: String
     /// The label the record had when shown (nil: unlabelled).
     public var oldLabel: String?
-    /// A class name (`angry` ... `neutral`) or `unusable`.
-    public var newLabel: String
+    /// What the person said the face is.
+    public var newLabel: ReviewLabel
     /// When it was stored, ISO 8601 UTC with milliseconds.
     public var time: String
     /// Decisions sent together (a bulk relabel) share a batch; undo takes back the latest batch.
@@ -22,7 +22,7 @@ public struct Decision: Codable, Sendable, Equatable {
     public var undone: Bool
 
     public init(id: Int64 = 0, recordID: UInt64, dataset: String, queue: String, annotator: String, oldLabel: String?,
-                newLabel: String, time: String = "", batch: Int64 = 0, undone: Bool = false) {
+                newLabel: ReviewLabel, time: String = "", batch: Int64 = 0, undone: Bool = false) {
         self.id = id
         self.recordID = recordID
         self.dataset = dataset
@@ -35,11 +35,6 @@ public struct Decision: Codable, Sendable, Equatable {
         self.undone = undone
     }
 
-    /// The label a decision may give: a class name or this.
-    public static let unusable = "unusable"
-    /// Every label a decision may give, in key order: 1-7 the classes, then unusable (key 0).
-    public static let labels = Emotion.names + [unusable]
-
     /// Each annotator's standing decision per face: the latest of theirs not undone (`decisions` in
     /// stored order). Review, agreement and relabel all count these.
     public static func standing(_ decisions: [Decision]) -> [String: [UInt64: Decision]] {
@@ -47,13 +42,56 @@ public struct Decision: Codable, Sendable, Equatable {
         for decision in decisions where !decision.undone { latest[decision.annotator, default: [:]][decision.recordID] = decision }
         return latest
     }
+}
 
-    /// The class a label names (nil for `unusable`); throws for anything else.
-    public static func emotion(_ label: String) throws -> Emotion? {
-        if label == unusable { return nil }
-        guard let emotion = Emotion(name: label) else {
-            throw FerError(.invalidArgument, "unknown label '\(label)': expected one of \(labels.joined(separator: ", "))")
+/// What a decision says a face is: one of the seven classes, or unusable (not a face, or no use for
+/// training). Written as its name (`sad`, `unusable`) on the page, in the store and in files; checked
+/// once, where a name comes in.
+public enum ReviewLabel: Hashable, Sendable, Codable, CustomStringConvertible {
+    case emotion(Emotion)
+    case unusable
+
+    /// Every label, in key order: 1-7 the classes, then unusable (key 0).
+    public static let all: [ReviewLabel] = Emotion.allCases.map { .emotion($0) } + [.unusable]
+    public static var names: [String] { all.map(\.name) }
+
+    /// A class name or `unusable`; nil for anything else.
+    public init?(name: String) {
+        if name == "unusable" {
+            self = .unusable
+        } else if let emotion = Emotion(name: name) {
+            self = .emotion(emotion)
+        } else {
+            return nil
         }
-        return emotion
+    }
+
+    public var name: String {
+        switch self {
+        case .emotion(let emotion): emotion.name
+        case .unusable: "unusable"
+        }
+    }
+
+    public var description: String { name }
+
+    /// The class it names; nil for unusable.
+    public var emotion: Emotion? {
+        if case .emotion(let emotion) = self { return emotion }
+        return nil
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let label = ReviewLabel(name: name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown label '\(name)': expected one of \(Self.names.joined(separator: ", "))")
+        }
+        self = label
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
     }
 }

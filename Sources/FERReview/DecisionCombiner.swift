@@ -23,8 +23,8 @@ public struct DecisionCombiner: Sendable {
 
     /// One face's outcome.
     public enum Outcome: Equatable, Sendable {
-        /// The face gets this label (a class name or `unusable`), from these decisions.
-        case decided(String, [Decision])
+        /// The face gets this label, from these decisions.
+        case decided(ReviewLabel, [Decision])
         /// Annotators split evenly: the face is left as it is.
         case tie([Decision])
     }
@@ -41,9 +41,9 @@ public struct DecisionCombiner: Sendable {
             if rule == .adjudicator, let adjudicator, let final = byAnnotator[adjudicator] {
                 return .decided(final.newLabel, standing)
             }
-            var votes: [String: Int] = [:]
+            var votes: [ReviewLabel: Int] = [:]
             for decision in standing { votes[decision.newLabel, default: 0] += 1 }
-            let ranked = votes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            let ranked = votes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.name < $1.key.name }
             if ranked.count > 1 && ranked[0].value == ranked[1].value { return .tie(standing) }
             return .decided(ranked[0].key, standing)
         }

@@ -59,11 +59,11 @@ public struct Relabeller: Sendable {
                 let annotators = standing.map(\.annotator).joined(separator: " ")
                 let ids = standing.map { String($0.id) }.joined(separator: " ")
                 let parent = record.parentID == 0 ? "" : String(record.parentID)
-                if let emotion = try Decision.emotion(label) {
+                if let emotion = label.emotion {
                     if emotion == record.label {
                         report.confirmed += 1
                     } else {
-                        relabelled += CSVField.line([String(record.recordID), parent, record.label?.name ?? "", label, annotators, ids,
+                        relabelled += CSVField.line([String(record.recordID), parent, record.label?.name ?? "", label.name, annotators, ids,
                                                      combiner.rule.rawValue]) + "\n"
                         record.label = emotion
                         record.flags.insert(.relabelled)

@@ -135,7 +135,7 @@ public final class ReviewStore: Sendable {
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [Int64(bitPattern: decision.recordID), decision.dataset, decision.queue, decision.annotator,
-                                    decision.oldLabel, decision.newLabel, time, batch])
+                                    decision.oldLabel, decision.newLabel.name, time, batch])
                     var stored = decision
                     stored.id = db.lastInsertedRowID
                     stored.time = time
@@ -199,9 +199,13 @@ public final class ReviewStore: Sendable {
                 FROM decision WHERE \(condition) ORDER BY id
                 """, arguments: StatementArguments(arguments)
         ).map { row in
-            Decision(id: row["id"], recordID: UInt64(bitPattern: row["record_id"] as Int64), dataset: row["dataset"], queue: row["queue"],
-                     annotator: row["annotator"], oldLabel: row["old_label"], newLabel: row["new_label"], time: row["time"],
-                     batch: row["batch"], undone: row["undone"] as Bool)
+            let name: String = row["new_label"]
+            guard let label = ReviewLabel(name: name) else {
+                throw FerError(.badDataRow, "decision \(row["id"] as Int64) has the unknown label '\(name)'", at: InputLocation(source: "decision table"))
+            }
+            return Decision(id: row["id"], recordID: UInt64(bitPattern: row["record_id"] as Int64), dataset: row["dataset"], queue: row["queue"],
+                            annotator: row["annotator"], oldLabel: row["old_label"], newLabel: label, time: row["time"],
+                            batch: row["batch"], undone: row["undone"] as Bool)
         }
     }
 

@@ -16,7 +16,7 @@ actor ReviewSession {
     nonisolated let positions: [UInt64: Int]
     /// Record ids by neighbour key (`group:N` from the queue, `subject:S` from the whole dataset).
     nonisolated let neighbourhoods: [String: [UInt64]]
-    private var standing: [UInt64: String]
+    private var standing: [UInt64: ReviewLabel]
 
     init(queue: ReviewQueue, dataset: Dataset, store: ReviewStore, annotator: String) throws {
         self.queue = queue
@@ -59,7 +59,7 @@ actor ReviewSession {
         var labels: [String]
         var items: [Item]
         /// This annotator's standing decision per record id.
-        var decisions: [String: String]
+        var decisions: [String: ReviewLabel]
         /// The first face without a decision (the count when all are done).
         var resume: Int
         var done: Int
@@ -71,7 +71,7 @@ actor ReviewSession {
             Item(id: String($0.recordID), given: $0.given, suggested: $0.suggested, score: $0.score, neighbours: $0.neighbours)
         }
         let resume = queue.items.firstIndex { standing[$0.recordID] == nil } ?? queue.items.count
-        return State(queue: queue.name, dataset: queue.dataset, annotator: annotator, labels: Decision.labels, items: items,
+        return State(queue: queue.name, dataset: queue.dataset, annotator: annotator, labels: ReviewLabel.names, items: items,
                      decisions: Dictionary(uniqueKeysWithValues: standing.map { (String($0.key), $0.value) }),
                      resume: resume, done: standing.count, total: queue.items.count)
     }
@@ -84,7 +84,7 @@ actor ReviewSession {
     struct Saved: Codable {
         var id: String
         /// The standing label now (nil: none, after an undo).
-        var label: String?
+        var label: ReviewLabel?
         var decision: Int64?
     }
 
@@ -96,8 +96,8 @@ actor ReviewSession {
 
     /// Stores the decisions (one batch) and answers once they are on disk.
     func decide(_ request: DecisionRequest) async throws -> Answer {
-        guard Decision.labels.contains(request.label) else {
-            throw HTTPError(.badRequest, message: "unknown label '\(request.label)': expected one of \(Decision.labels.joined(separator: ", "))")
+        guard let label = ReviewLabel(name: request.label) else {
+            throw HTTPError(.badRequest, message: "unknown label '\(request.label)': expected one of \(ReviewLabel.names.joined(separator: ", "))")
         }
         guard !request.ids.isEmpty else { throw HTTPError(.badRequest, message: "no record id") }
         let decisions = try request.ids.map { text -> Decision in
@@ -105,7 +105,7 @@ actor ReviewSession {
                 throw HTTPError(.badRequest, message: "record \(text) is not in queue \(queue.name)")
             }
             return Decision(recordID: id, dataset: queue.dataset, queue: queue.name, annotator: annotator,
-                            oldLabel: queue.items[position].given, newLabel: request.label)
+                            oldLabel: queue.items[position].given, newLabel: label)
         }
         let stored = try await store.record(decisions)
         for decision in stored { standing[decision.recordID] = decision.newLabel }

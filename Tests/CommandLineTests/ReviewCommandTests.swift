@@ -28,7 +28,7 @@ import Testing
         let store = try ReviewStore(workspace: workspace)
         func decide(_ index: Int, _ label: String, by annotator: String) async throws {
             _ = try await store.record([Decision(recordID: ingested[index].recordID, dataset: "0001-ingest", queue: "q", annotator: annotator,
-                                                 oldLabel: ingested[index].label?.name, newLabel: label)])
+                                                 oldLabel: ingested[index].label?.name, newLabel: ReviewLabel(name: label)!)])
         }
         let newLabel = ingested[0].label == .sad ? "fear" : "sad"
         try await decide(0, newLabel, by: "ann")
@@ -66,7 +66,7 @@ import Testing
         for (index, pair) in labels.enumerated() {
             for (annotator, label) in [("ann", pair.0), ("bob", pair.1)] {
                 _ = try await store.record([Decision(recordID: UInt64(index + 1), dataset: "d", queue: "q", annotator: annotator,
-                                                     oldLabel: nil, newLabel: label)])
+                                                     oldLabel: nil, newLabel: ReviewLabel(name: label)!)])
             }
         }
         let run = try cli.ferdata(["review", "agreement", "--queue", "q", "--workspace", root.path, "--json"])

@@ -45,12 +45,12 @@ import FERTestSupport
             for annotator in 0..<expected.ratings[0].count {
                 // Each annotator first decides something else for every face, then undoes it: only standing decisions count.
                 _ = try await store.record(expected.ratings.indices.map {
-                    Decision(recordID: UInt64($0 + 1), dataset: "d", queue: name, annotator: names[annotator], oldLabel: nil, newLabel: "neutral")
+                    Decision(recordID: UInt64($0 + 1), dataset: "d", queue: name, annotator: names[annotator], oldLabel: nil, newLabel: .emotion(.neutral))
                 })
                 _ = try await store.undo(queue: name, annotator: names[annotator])
                 _ = try await store.record(expected.ratings.enumerated().map { index, row in
                     Decision(recordID: UInt64(index + 1), dataset: "d", queue: name, annotator: names[annotator], oldLabel: nil,
-                             newLabel: row[annotator])
+                             newLabel: ReviewLabel(name: row[annotator])!)
                 })
             }
         }

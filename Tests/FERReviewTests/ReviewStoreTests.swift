@@ -8,7 +8,7 @@ import Testing
 
 @Suite struct ReviewStoreTests {
     static func decision(_ id: UInt64, _ label: String, by annotator: String = "ann", queue: String = "q") -> Decision {
-        Decision(recordID: id, dataset: "0001-ingest", queue: queue, annotator: annotator, oldLabel: "happy", newLabel: label)
+        Decision(recordID: id, dataset: "0001-ingest", queue: queue, annotator: annotator, oldLabel: "happy", newLabel: ReviewLabel(name: label)!)
     }
 
     @Test func decisionsSurviveReopeningAndUndoTakesBackTheLatestBatch() async throws {
@@ -26,8 +26,8 @@ import Testing
         let all = try reopened.decisions(includeUndone: true)
         #expect(all.count == 4)
         #expect(all.filter(\.undone).map(\.recordID) == [2, 3])
-        #expect(try reopened.standing(queue: "q", annotator: "ann").mapValues(\.newLabel) == [1: "sad"])
-        #expect(try reopened.standing(queue: "q", annotator: "bob").mapValues(\.newLabel) == [1: "fear"])
+        #expect(try reopened.standing(queue: "q", annotator: "ann").mapValues(\.newLabel.name) == [1: "sad"])
+        #expect(try reopened.standing(queue: "q", annotator: "bob").mapValues(\.newLabel.name) == [1: "fear"])
         // Undo again takes back the batch before; then nothing is left to undo.
         #expect(try await reopened.undo(queue: "q", annotator: "ann").map(\.recordID) == [1])
         #expect(try await reopened.undo(queue: "q", annotator: "ann").isEmpty)
@@ -70,7 +70,7 @@ import Testing
     }
 
     static func decision(_ id: Int64, _ record: UInt64, _ label: String, by annotator: String, undone: Bool = false) -> Decision {
-        Decision(id: id, recordID: record, dataset: "d", queue: "q", annotator: annotator, oldLabel: nil, newLabel: label, undone: undone)
+        Decision(id: id, recordID: record, dataset: "d", queue: "q", annotator: annotator, oldLabel: nil, newLabel: ReviewLabel(name: label)!, undone: undone)
     }
 
     @Test func majorityRelabelsRemovesAndLeavesTiesAndCopiesFollowTheirFace() throws {
