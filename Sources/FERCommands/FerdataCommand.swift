@@ -15,7 +15,7 @@ protocol StageCommand: ParsableCommand {
 public struct FerdataCommand: ParsableCommand {
     /// The command of every registered stage (a test checks that each stage has one, with its options).
     static let stageCommands: [any StageCommand.Type] = [
-        IngestCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
+        IngestCommand.self, FERPlusCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
         SuspectsCommand.self, TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self,
         RelabelCommand.self, MergeCommand.self, ExportCommand.self, VerifyCommand.self,
     ]

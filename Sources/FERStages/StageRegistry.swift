@@ -5,7 +5,7 @@ import Yams
 /// and one line here.
 public enum StageRegistry {
     public static let all: [RegisteredStage] = [
-        .init(IngestStage.self), .init(DedupStage.self), .init(SplitStage.self), .init(BalanceStage.self),
+        .init(IngestStage.self), .init(FERPlusStage.self), .init(DedupStage.self), .init(SplitStage.self), .init(BalanceStage.self),
         .init(AugmentStage.self), .init(SuspectsStage.self), .init(TrainStage.self), .init(EvalStage.self), .init(CrossEvalStage.self),
         .init(AnnotateStage.self), .init(RelabelStage.self), .init(MergeStage.self), .init(ExportStage.self), .init(VerifyStage.self),
     ]

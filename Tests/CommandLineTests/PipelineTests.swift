@@ -65,7 +65,7 @@ import Testing
         #expect(run.status == 1)
         for expected in ["bad.yaml:3: the first stage must be ingest", "bad.yaml:4:", "no such file or folder 'no-such.csv'",
                          "bad.yaml:5:", "split.val: the value 'lots' is invalid for val", "bad.yaml:6:", "unknown key 'epocs' for train; valid: epochs",
-                         "bad.yaml:7:", "unknown stage 'shuffle'; valid: ingest, dedup", "bad.yaml:8:", "eval.split: the value 'holdout' is invalid for split. Please provide one of 'train', 'val', 'test' or 'all'",
+                         "bad.yaml:7:", "unknown stage 'shuffle'; valid: ingest, ferplus, dedup", "bad.yaml:8:", "eval.split: the value 'holdout' is invalid for split. Please provide one of 'train', 'val', 'test' or 'all'",
                          "bad.yaml:9:1: unknown key 'extra'"] {
             #expect(run.stderr.contains(expected), "\(expected) in \(run.stderr)")
         }

@@ -61,12 +61,13 @@ public struct FERPlusVotes {
 
     /// Relabels the records of a dataset that ingest made from the original fer2013.csv, matching
     /// vote row i to CSV line i + 2. Returns the relabelled records (dropped rows left out), the
-    /// dropped rows as CSV, and, for `keepVotes`, the votes per kept record as CSV.
+    /// dropped rows as CSV and counted by reason, and, for `keepVotes`, the votes per kept record as CSV.
     /// - Throws: when the dataset is not a single-CSV ingest or the row counts or usages disagree.
-    public func relabel(_ dataset: Dataset, keepVotes: Bool) throws -> (records: [FaceRecord], dropped: String, votes: String?) {
+    public func relabel(_ dataset: Dataset, keepVotes: Bool) throws -> (records: [FaceRecord], dropped: String, droppedReasons: [String: Int], votes: String?) {
         try checkMatches(dataset)
         var kept: [FaceRecord] = []
         var dropped = "row,image,record_id,reason\n"
+        var reasons: [String: Int] = [:]
         var votesCSV = "record_id," + Self.header[2...].joined(separator: ",") + "\n"
         try dataset.forEachRecord { record in
             let row = try self.row(of: record)
@@ -78,9 +79,10 @@ public struct FERPlusVotes {
                 if keepVotes { votesCSV += "\(record.recordID)," + rows[row].votes.map(String.init).joined(separator: ",") + "\n" }
             case .dropped(let reason):
                 dropped += CSVField.line([String(row + 2), rows[row].image, String(record.recordID), reason]) + "\n"
+                reasons[reason, default: 0] += 1
             }
         }
-        return (kept, dropped, keepVotes ? votesCSV : nil)
+        return (kept, dropped, reasons, keepVotes ? votesCSV : nil)
     }
 
     /// The crowd's verdict on each record of `dataset` (ingested from the original fer2013.csv, or

@@ -4,19 +4,10 @@ import FERData
 import FEREval
 import Foundation
 
-/// `ferdata annotate`: pseudo-labels for unlabeled images, label-noise suspects of a dataset, or the
-/// FER+ crowd votes as labels.
+/// `ferdata annotate`: pseudo-labels for unlabeled images, or label-noise suspects of a dataset.
 public enum AnnotateStage: Stage {
     public static let name = "annotate"
     public static let role = StageRole.scoring
-
-    /// What `--ferplus` keeps of the votes.
-    public enum Votes: String, StageChoice {
-        /// The majority label only.
-        case majority
-        /// The majority label and each record's ten vote counts (ferplus-votes.csv).
-        case distribution
-    }
 
     public struct Options: StageOptions {
         @Argument(help: ArgumentHelp("Unlabeled images: a folder or an archive.", valueName: "SOURCE"))
@@ -27,10 +18,6 @@ public enum AnnotateStage: Stage {
         public var ingest = false
         @Flag(help: "List labelled records of the input dataset that the model confidently contradicts.")
         public var suspects = false
-        @Option(help: ArgumentHelp("Import FER+ votes onto the input dataset.", valueName: "VOTES.csv"))
-        public var ferplus: String?
-        @Option(help: "With ferplus: the majority label only, or also the vote counts.")
-        public var votes = Votes.majority
         @Option(help: ArgumentHelp("Where labels.csv or the suspects go (default WORKSPACE/reports/annotate-NAME).", valueName: "DIR"))
         public var out: String?
         @OptionGroup(title: "Faces in pictures")
@@ -42,23 +29,22 @@ public enum AnnotateStage: Stage {
             guard (0...1).contains(minConfidence) else {
                 throw FerError(.invalidArgument, "min-confidence must be between 0 and 1, got \(minConfidence)")
             }
-            guard ferplus != nil || suspects || source != nil else {
-                throw FerError(.invalidArgument, "give the SOURCE to label (or suspects, or a ferplus votes file)")
+            guard suspects || source != nil else {
+                throw FerError(.invalidArgument, "give the SOURCE to label (or suspects)")
             }
             try face.check()
         }
 
-        public var inputPaths: [String] { [source, ferplus].compactMap { $0 } }
+        public var inputPaths: [String] { [source].compactMap { $0 } }
     }
 
     public struct Output: StageOutput {
-        /// annotate, suspects or ferplus.
+        /// annotate or suspects.
         public var mode: String
         public var faces: Int
         public var kept: Int
         public var files: [String]
         public var dataset: String?
-        public var dropped: [String: Int]?
         public var folder: String
 
         public var location: String { folder }
@@ -69,12 +55,11 @@ public enum AnnotateStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
         try options.check()
-        guard context.partition.isWhole || (options.source != nil && options.ingest && options.ferplus == nil && !options.suspects) else {
+        guard context.partition.isWhole || (options.source != nil && options.ingest && !options.suspects) else {
             throw FerError(
                 .invalidArgument,
-                "a partition labels a part of a SOURCE into a part dataset: it needs a SOURCE and ingest (and neither suspects nor ferplus)")
+                "a partition labels a part of a SOURCE into a part dataset: it needs a SOURCE and ingest (and not suspects)")
         }
-        if let ferplus = options.ferplus { return try importVotes(ferplus, options: options, input: input, context: context) }
         let classifier = try Classifier(path: try input.requireModel(name))
         if options.suspects { return try findSuspects(classifier, options: options, input: input, context: context) }
         return try label(options.source!, classifier: classifier, options: options, context: context)
@@ -146,23 +131,5 @@ public enum AnnotateStage: Stage {
             files.append(try write(Data(try sheet.png()), "suspects.png", in: target))
         }
         return Output(mode: "suspects", faces: records.count, kept: found.count, files: files, folder: target.path)
-    }
-
-    private static func importVotes(_ path: String, options: Options, input: StageInput, context: StageContext) throws -> Output {
-        let table = try FERPlusVotes(path: path)
-        var dropped: [String: Int] = [:]
-        let output = try Curation.run("ferplus", input: input, context: context,
-                                      parameters: ["votes": path, "mode": options.votes.rawValue]) { _, dataset in
-            let result = try table.relabel(dataset, keepVotes: options.votes == .distribution)
-            for line in result.dropped.split(separator: "\n").dropFirst() {
-                dropped[String(line.split(separator: ",").last ?? ""), default: 0] += 1
-            }
-            var attachments = [(name: "ferplus-dropped.csv", contents: Data(result.dropped.utf8))]
-            if let votes = result.votes { attachments.append((name: "ferplus-votes.csv", contents: Data(votes.utf8))) }
-            return (result.records, NoReport(), attachments)
-        }
-        return Output(mode: "ferplus", faces: table.rows.count, kept: output.recordCount,
-                      files: [output.directory + "/ferplus-dropped.csv"], dataset: output.dataset, dropped: dropped,
-                      folder: output.directory)
     }
 }
