@@ -12,6 +12,11 @@ struct ReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
         abstract: "Review a queue of faces in the browser, keyboard only (review QUEUE), or score the annotators' agreement (review agreement).",
+        discussion: """
+            Examples:
+              ferdata review suspects --from 0003-split --annotator alice   # the page (review serve)
+              ferdata review agreement                                       # Cohen's or Fleiss' kappa
+            """,
         subcommands: [ReviewServeCommand.self, ReviewAgreementCommand.self],
         defaultSubcommand: ReviewServeCommand.self)
 }
