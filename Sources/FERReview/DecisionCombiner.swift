@@ -15,7 +15,7 @@ public struct DecisionCombiner: Sendable {
 
     public init(rule: Rule, adjudicator: String?) throws {
         if rule == .adjudicator && adjudicator == nil {
-            throw FerError(.invalidArgument, "combine adjudicator needs --adjudicator NAME")
+            throw FerError(.invalidArgument, "combine adjudicator needs an adjudicator (the annotator whose decision wins)")
         }
         self.rule = rule
         self.adjudicator = adjudicator

@@ -91,7 +91,7 @@ extension ReviewQueue {
             name = "pseudo<\(options.below)@\(dataset.name)"
             items = try pseudoLabels(dataset, below: options.below)
         case .ferplus:
-            guard let votes = options.votes else { throw FerError(.invalidArgument, "a ferplus queue needs --votes FILE (FER+'s fer2013new.csv)") }
+            guard let votes = options.votes else { throw FerError(.invalidArgument, "a ferplus queue needs the votes file (FER+'s fer2013new.csv)") }
             name = "ferplus<\(options.below)@\(dataset.name)"
             items = try ferplusSplits(dataset, votes: FERPlusVotes(path: votes), below: options.below)
         case .conflicts:

@@ -87,6 +87,20 @@ import Testing
             atPath: workspace.appendingPathComponent("datasets/0001-ingest/rejects.csv").path))
     }
 
+    /// Split groups copies as dedup did, reading dedup's settings from the lineage: a dataset of the
+    /// lineage that is gone is an error naming it, not a silent fall back to other settings.
+    @Test func splitRefusesALineageWithADatasetGone() throws {
+        let workspace = Fixtures.temporaryDirectory()
+        let environment = ["FERDATA_WORKSPACE": workspace.path]
+        for arguments in [["ingest", "samples/faces.csv", "-q"], ["dedup", "--threshold", "1", "-q"], ["augment", "--copies", "0", "-q"]] {
+            #expect(try ferdata(arguments, environment: environment).status == 0, "\(arguments)")
+        }
+        try FileManager.default.removeItem(at: workspace.appendingPathComponent("datasets/0002-dedup"))
+        let split = try ferdata(["split", "--from", "0003-augment", "-q"], environment: environment)
+        #expect(split.status == 1 && split.stderr.contains("[dataset-missing]") && split.stderr.contains("0002-dedup cannot be read"),
+                "\(split.stderr)")
+    }
+
     @Test func theCurationChainRunsOnTheSamples() throws {
         let environment = ["FERDATA_WORKSPACE": Fixtures.temporaryDirectory().path]
         let sheet = Fixtures.temporaryDirectory().appendingPathComponent("sheet.png").path

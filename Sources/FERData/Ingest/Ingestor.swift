@@ -186,7 +186,7 @@ public final class Ingestor {
 
     func reject(_ reject: Reject, unknownLabel: String? = nil) throws {
         if options.strict {
-            throw FerError(.strictReject, "\(reject.reason.rawValue): \(reject.detail) (--strict)", at: reject.location)
+            throw FerError(.strictReject, "\(reject.reason.rawValue): \(reject.detail) (strict)", at: reject.location)
         }
         rejects.add(reject)
         reports[reports.count - 1].rejected[reject.reason.rawValue, default: 0] += 1

@@ -27,7 +27,7 @@ public enum SplitStage: Stage {
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> DatasetOutput<StratifiedSplit.Report> {
         try options.check()
         // Copies are grouped as dedup grouped them: its threshold and mirroring, read from the lineage.
-        let dedup = input.dataset.flatMap { upstream(DedupStage.name, of: $0) }?.parameters ?? [:]
+        let dedup = try input.dataset.flatMap { try upstream(DedupStage.name, of: $0) }?.parameters ?? [:]
         let settings = StratifiedSplit.Options(
             valFraction: options.val, seed: options.seed,
             threshold: dedup["threshold"].flatMap { Int($0) } ?? Deduplicator.Options.defaults.threshold,
@@ -39,15 +39,21 @@ public enum SplitStage: Stage {
     }
 
     /// The manifest of the nearest dataset made by `stage` among `dataset` and the datasets it was
-    /// made from (its manifest's inputs, in the same workspace), or nil.
-    static func upstream(_ stage: String, of dataset: Dataset) -> DatasetManifest? {
+    /// made from (its manifest's inputs, in the same workspace), or nil when the lineage has none.
+    /// - Throws: a dataset of the lineage is gone or unreadable: what it would say is unknown, and a
+    ///   guess would change the result without a word.
+    static func upstream(_ stage: String, of dataset: Dataset) throws -> DatasetManifest? {
         var manifest = dataset.manifest
         let folder = dataset.directory.deletingLastPathComponent()
         for _ in 0..<64 {
             if manifest.stage == stage { return manifest }
-            guard let input = manifest.inputs.first,
-                  let parent = try? Dataset(directory: folder.appendingPathComponent(input.name)) else { return nil }
-            manifest = parent.manifest
+            guard let input = manifest.inputs.first else { return nil }
+            do {
+                manifest = try Dataset(directory: folder.appendingPathComponent(input.name)).manifest
+            } catch let error as FerError {
+                throw FerError(.datasetMissing, "\(name) keeps the copies \(stage) grouped together, with its settings, read from the datasets "
+                    + "\(dataset.name) was made from; \(input.name) cannot be read", cause: error)
+            }
         }
         return nil
     }
