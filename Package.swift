@@ -49,43 +49,50 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
                                  .linkedLibrary("dlib"), .linkedLibrary("openblas")]),
 
-        // Swift side: core types → media (codecs, resize) → data (records, shards, curation) → net (model,
-        // trainer) → eval (scores, cross-dataset, annotation, reports) → stages and pipelines → CLI.
+        // Swift side: core types → media (codecs, resize) → data (records, shards, workspace, export) → ingest
+        // (sources, layouts, faces) → curation (dedup, split, balance, augment) → net (model, trainer) → eval
+        // (scores, cross-dataset, annotation, reports) → stages and pipelines → CLI.
         .target(name: "FERCore", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: vectorCPU),
         .target(name: "FERMedia", dependencies: ["FERCore", "CFerShims", "CFerFaces"], swiftSettings: vectorCPU),
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: vectorCPU),
+        // Ingest: sources (CSVs, archives, folders, the public datasets' layouts) to datasets; faces found in pictures.
+        .target(name: "FERIngest", dependencies: ["FERCore", "FERMedia", "FERData", "CFerShims", "CArchive", "CZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: vectorCPU),
+        // Curation: dedup, split, balance, augment, their contact sheets and charts.
+        .target(name: "FERCuration", dependencies: ["FERCore", "FERMedia", "FERData", "FERIngest", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: vectorCPU),
         .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS", "CFerShims", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: vectorCPU),
-        .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERNet"], swiftSettings: vectorCPU),
+        .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERIngest", "FERCuration", "FERNet"], swiftSettings: vectorCPU),
         // Human review: queues of faces to look at, the decision store (GRDB), agreement, relabelling.
         .target(name: "FERReview", dependencies: [
-            "FERCore", "FERData", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "FERCore", "FERData", "FERIngest", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The review page: a local web server (Hummingbird) and the page's HTML, CSS and JavaScript.
         .target(name: "FERReviewServer", dependencies: [
-            "FERReview", "FERData", "FERMedia", .product(name: "Hummingbird", package: "hummingbird"),
+            "FERReview", "FERData", "FERIngest", "FERMedia", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         // Every stage as a library call (options in, typed output back) and the pipeline runner (Yams).
         .target(name: "FERStages", dependencies: [
-            "FERCore", "FERMedia", "FERData", "FERNet", "FEREval", "FERReview", .product(name: "Yams", package: "Yams"),
+            "FERCore", "FERMedia", "FERData", "FERIngest", "FERCuration", "FERNet", "FEREval", "FERReview", .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The command line: thin adapters from argument-parser options onto the stages' options.
         .target(name: "FERCommands", dependencies: [
-            "FERStages", "FERReviewServer", "CFerShims", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "FERStages", "FERReviewServer", "FERCore", "FERData", "FERIngest", "FERCuration", "FERNet", "FEREval", "FERReview", "CFerShims",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ferdata", dependencies: ["FERCommands"]),
-        .executableTarget(name: "ferdata-bench", dependencies: ["FERData", "FERNet"]),
+        .executableTarget(name: "ferdata-bench", dependencies: ["FERData", "FERCuration", "FERNet"]),
 
-        .target(name: "FERTestSupport", dependencies: ["FERData", "CArchive", "CZlib", "CWebP"], path: "Tests/FERTestSupport"),
+        .target(name: "FERTestSupport", dependencies: ["FERData", "FERIngest", "CArchive", "CZlib", "CWebP"], path: "Tests/FERTestSupport"),
         .testTarget(name: "FERMediaTests", dependencies: ["FERMedia", "FERTestSupport"]),
-        .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
-        .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERReview", "FERTestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERIngest", "FERCuration", "FERTestSupport"]),
+        .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERIngest", "FERTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERIngest", "FERCuration", "FERReview", "FERTestSupport", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,7 @@
 import ArgumentParser
+import FERCuration
 import FERData
+import FERIngest
 import Foundation
 
 struct SynthCommand: ParsableCommand {

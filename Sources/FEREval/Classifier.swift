@@ -1,5 +1,7 @@
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import FERNet
 
 /// A model file ready to score faces: the network, its class names, and how dataset labels map onto

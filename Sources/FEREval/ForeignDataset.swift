@@ -1,5 +1,7 @@
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import Foundation
 
 /// A dataset from elsewhere (a folder, an archive or a FER2013-style CSV, in any layout ingest reads),

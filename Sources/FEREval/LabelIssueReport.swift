@@ -1,5 +1,7 @@
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import FERMedia
 import Foundation
 

@@ -1,5 +1,7 @@
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import Foundation
 
 /// Predicted probabilities per record, as `suspects` writes them (`probabilities.csv`) and reads them

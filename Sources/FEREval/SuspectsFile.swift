@@ -1,5 +1,7 @@
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 
 /// `suspects.csv`, the review queue of label-noise suspects, in one schema whoever found them
 /// (`suspects` out of fold, `annotate --suspects` in sample): one row per face, worst first, with where

@@ -1,5 +1,6 @@
 import FERCore
 import FERData
+import FERIngest
 import Foundation
 
 /// Applies combined review decisions to a dataset's records: a decided class becomes the label (the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FERCore
 import FERData
+import FERIngest
 import Foundation
 
 /// One face to review: the record, the label it has, what a model or the crowd suggests and how

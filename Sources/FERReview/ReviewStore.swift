@@ -1,5 +1,6 @@
 import FERCore
 import FERData
+import FERIngest
 import Foundation
 import GRDB
 

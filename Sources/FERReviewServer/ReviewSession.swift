@@ -1,5 +1,6 @@
 import FERCore
 import FERData
+import FERIngest
 import FERMedia
 import FERReview
 import Foundation

@@ -4,7 +4,9 @@
 //   ferdata-bench train-step [--batches N]
 //   ferdata-bench faces SCENES [--runs N] [--scale 110] [--neighbours N] [--verify N] [--min-face PIXELS]
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import FERMedia
 import FERNet
 import Foundation

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import FERNet
 import FERTestSupport
 import Foundation
@@ -154,7 +156,7 @@ import Yams
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("ferdata: error: [source-missing] /no/such.csv: "), "\(missing.stderr)")
         let verbose = try cli.ferdata(["ingest", "/no/such.csv", "--verbose"])
-        #expect(verbose.stderr.contains("raised at: FERData/"), "\(verbose.stderr)")
+        #expect(verbose.stderr.contains("raised at: FERIngest/"), "\(verbose.stderr)")
     }
 
     @Test func everyErrorCodeIsInTheHelpAndTheArchitectureTable() throws {

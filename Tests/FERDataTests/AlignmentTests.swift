@@ -1,4 +1,6 @@
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 import FERCore
 import FERMedia
 import FERTestSupport

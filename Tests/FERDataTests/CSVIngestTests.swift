@@ -4,7 +4,9 @@ import FERTestSupport
 import Foundation
 import Testing
 
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 
 @Suite struct CSVIngestTests {
     static let good = Fixtures.face(seed: 9).map(String.init).joined(separator: " ")

@@ -2,7 +2,9 @@ import CFerShims
 import FERTestSupport
 import Testing
 
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 
 @Suite(.serialized) struct ChecksumTests {
     static let vectors: [(String, String)] = [

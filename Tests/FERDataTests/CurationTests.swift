@@ -4,7 +4,9 @@ import FERTestSupport
 import Foundation
 import Testing
 
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 
 /// Smooth random images (a random 12x12 grid enlarged), distinct under pHash for distinct seeds.
 func blob(_ seed: UInt64) -> [UInt8] {

@@ -3,7 +3,9 @@ import FERTestSupport
 import Foundation
 import Testing
 
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 
 @Suite struct ImageIngestTests {
     /// The Kaggle layout with synonyms, colour and odd sizes, plus everything that must be rejected.

@@ -4,7 +4,9 @@ import FERTestSupport
 import Foundation
 import Testing
 
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 
 /// The public FER datasets as they ship, each a miniature built here in its exact layout and file
 /// formats (TIFF for JAFFE, PNG for CK+, JPEG for the others) with its real quirks: counts, labels,

@@ -3,7 +3,9 @@ import FERTestSupport
 import Foundation
 import Testing
 
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 
 /// `--partition I/N` and `ferdata merge`: N parts merged give byte for byte the dataset one run writes.
 @Suite struct PartitionTests {

@@ -4,7 +4,9 @@ import FERTestSupport
 import Foundation
 import Testing
 
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 
 @Suite struct RecordShardTests {
     static func record(_ seed: Int, split: Split = .train) -> FaceRecord {

@@ -3,7 +3,9 @@ import FERTestSupport
 import Foundation
 import Testing
 
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 
 /// Checks on the real FER-2013 in ../shared/data; skipped where it is absent.
 @Suite(.serialized, .enabled(if: Fixtures.sharedData != nil, "../shared/data is absent: real-data checks skipped"))

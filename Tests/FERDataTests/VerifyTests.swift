@@ -3,7 +3,9 @@ import FERTestSupport
 import Foundation
 import Testing
 
+@testable import FERCuration
 @testable import FERData
+@testable import FERIngest
 
 /// `DatasetVerifier` names the shard and record of every kind of damage and passes an intact dataset.
 @Suite struct VerifyTests {

@@ -2,6 +2,7 @@ import CArchive
 import CZlib
 import FERCore
 import FERData
+import FERIngest
 import FERMedia
 import Foundation
 

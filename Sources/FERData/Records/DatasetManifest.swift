@@ -36,6 +36,11 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         public var path: String
         /// csv, archive, folder, or derived.
         public var kind: String
+
+        public init(path: String, kind: String) {
+            self.path = path
+            self.kind = kind
+        }
     }
 
     public struct Shard: Codable, Sendable, Equatable {

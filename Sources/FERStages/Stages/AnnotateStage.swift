@@ -1,6 +1,8 @@
 import ArgumentParser
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import FEREval
 import Foundation
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import Foundation
 
 /// `ferdata export`: a dataset as WebDataset shards, NumPy arrays, a FER2013 CSV or PNG folders.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import Foundation
 
 /// `ferdata ferplus VOTES.csv`: a dataset ingested from the original fer2013.csv relabelled with the

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import Foundation
 
 /// `ferdata ingest`: CSVs, archives and folders to a new dataset, every input record ingested or

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import Foundation
 
 /// `ferdata merge`: the parts of a partitioned stage run as one dataset, equal to a single run's.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FERCore
+import FERCuration
 import FERData
+import FERIngest
 import Foundation
 
 /// `ferdata verify`: datasets checked against their manifests, each problem with its shard and record.

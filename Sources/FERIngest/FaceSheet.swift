@@ -1,0 +1,79 @@
+import FERCore
+import FERData
+import FERMedia
+import Foundation
+
+/// `ferdata show --faces SOURCE`: the first pictures of a folder or archive, each shrunk to fit a
+/// cell, with every face the search finds boxed (the one ingest keeps, the largest, in orange; others
+/// in blue) and, with alignment, its 68 landmarks and the eyes it would level (green; red where the fit
+/// did not settle and the box crop is used): what `--faces detect` will do, to look
+/// at before ingesting.
+public enum FaceSheet {
+    static let cell = 300, columns = 3, caption = 22
+
+    /// - Throws: an unreadable source, or one with no picture.
+    public static func render(source: String, count: Int, search: FaceSearch) throws -> (sheet: Canvas, pictures: Int, faces: Int) {
+        let pictures = try Self.pictures(in: source, count: count)
+        guard !pictures.isEmpty else { throw FerError(.nothingRead, "no picture ferdata reads in \(source)", at: InputLocation(source: source)) }
+        let rows = (pictures.count + columns - 1) / columns
+        var canvas = Canvas(width: columns * (cell + 10) + 10, height: rows * (cell + caption + 10) + 40)
+        canvas.text("\(URL(fileURLWithPath: source).lastPathComponent): faces found (orange: kept by ingest)", x: 10, y: 12, scale: 2)
+        var found = 0
+        for (index, picture) in pictures.enumerated() {
+            let left = 10 + (index % columns) * (cell + 10), top = 40 + (index / columns) * (cell + caption + 10)
+            let shrink = min(1, Double(cell) / Double(max(picture.image.width, picture.image.height)))
+            let image = picture.image
+            canvas.draw(shrink < 1 ? image.shrunk(width: max(1, Int(Double(image.width) * shrink)), height: max(1, Int(Double(image.height) * shrink)))
+                                   : image, x: left, y: top)
+            let boxes = try search.detector.detect(picture.image)
+            found += boxes.count
+            func at(_ x: Double, _ y: Double) -> (x: Int, y: Int) { (left + Int(x * shrink), top + Int(y * shrink)) }
+            for (rank, box) in boxes.enumerated().reversed() {
+                let color = rank == 0 ? Canvas.Color(234, 134, 20) : Canvas.Color(66, 133, 244)
+                let corners = [at(Double(box.x), Double(box.y)), at(Double(box.x + box.width), Double(box.y)),
+                               at(Double(box.x + box.width), Double(box.y + box.height)), at(Double(box.x), Double(box.y + box.height))]
+                for side in 0..<4 { canvas.line(from: corners[side], to: corners[(side + 1) % 4], color, thickness: 3) }
+                if let landmarker = search.landmarker {
+                    let fit = try landmarker.fit(picture.image, face: box)
+                    // Every landmark in yellow, the eyes in green (red where the fit did not settle).
+                    for point in fit.points.map({ at($0.x, $0.y) }) {
+                        canvas.fill(x: point.x - 1, y: point.y - 1, width: 3, height: 3, Canvas.Color(250, 204, 21))
+                    }
+                    for eye in [fit.left, fit.right] {
+                        let point = at(eye.x, eye.y)
+                        canvas.fill(x: point.x - 3, y: point.y - 3, width: 7, height: 7,
+                                    fit.settled ? Canvas.Color(52, 168, 83) : Canvas.Color(220, 38, 38))
+                    }
+                }
+            }
+            let name = String(picture.name.suffix(30))
+            canvas.text("\(name): \(boxes.isEmpty ? "no face" : "\(boxes.count) face\(boxes.count == 1 ? "" : "s")")", x: left, y: top + cell + 6)
+        }
+        return (canvas, pictures.count, found)
+    }
+
+    /// The first `count` pictures of a folder (sorted paths) or archive (entry order), gray.
+    static func pictures(in source: String, count: Int) throws -> [(name: String, image: GrayImage)] {
+        var pictures: [(name: String, image: GrayImage)] = []
+        func add(_ name: String, _ bytes: UnsafeRawBufferPointer) {
+            if pictures.count < count, let image = try? ImageDecoder.decodeGray(bytes) { pictures.append((name, image)) }
+        }
+        switch try Ingestor.kind(of: source) {
+        case .folder:
+            let root = URL(fileURLWithPath: source)
+            for member in Ingestor.regularFiles(under: root) where pictures.count < count {
+                if case .success(let data) = Ingestor.readFile(root.appendingPathComponent(member).path, maxBytes: ArchiveReader.defaultMaxEntryBytes) {
+                    data.withUnsafeBytes { add(member, $0) }
+                }
+            }
+        case .archive:
+            let reader = try ArchiveReader(path: source)
+            while pictures.count < count, let entry = reader.next() {
+                if case .file(let name, let bytes) = entry { bytes.withUnsafeBytes { add(name, $0) } }
+            }
+        case .csv, .manifest:
+            throw FerError(.invalidArgument, "show --faces draws faces found in pictures: give a folder or an archive of pictures", at: InputLocation(source: source))
+        }
+        return pictures
+    }
+}

@@ -1,0 +1,115 @@
+import FERCore
+import FERData
+import FERMedia
+import Foundation
+
+extension Ingestor {
+    /// The faces of one image of a listed layout, each with its place in the layout's list.
+    struct ListedImage {
+        var image: String
+        var faces: [(position: Int, face: ListedFace)]
+    }
+
+    /// Ingests a listed layout: every face its list files name is an input record, in list order
+    /// (its locator is its 1-based place in that order), ingested or rejected with a reason: a label
+    /// outside the seven classes, an image missing from the folder, a box outside its image, an image
+    /// that does not decode.
+    /// - Parameter exists: whether an image path (relative to `root`) is there.
+    func ingestListed(_ faces: [ListedFace], layout: Layout, root: URL, sourceIndex: UInt32, exists: (String) -> Bool) throws {
+        noteSource { $0.layout = layout.rawValue }
+        let firstPicture = faces.first { exists($0.image) }?.image
+        try decideFaces(boxes: faces.contains { $0.box != nil }) {
+            firstPicture.flatMap { image in
+                (try? Self.readFile(root.appendingPathComponent(image).path, maxBytes: self.options.maxEntryBytes).get())?.withUnsafeBytes(Self.pictureSize)
+            }
+        }
+        var batch: [ListedImage] = []
+        for (index, face) in faces.enumerated() {
+            let position = index + 1
+            let ordinal = Partition.ordinal(source: sourceIndex, position: position)
+            guard owns(ordinal) else { continue }
+            let location = InputLocation(source: face.location.source, member: face.image, line: face.location.line)
+            if case .excluded(let name) = face.label {
+                try reject(Reject(location: location, reason: .excludedLabel,
+                                  detail: "'\(name)' is \(layout.rawValue)'s own label, outside the seven classes", ordinal: ordinal))
+                noteSource { $0.excludedLabels[name, default: 0] += 1 }
+                continue
+            }
+            guard exists(face.image) else {
+                try reject(Reject(location: location, reason: .missingImage, detail: "the list names \(face.image), which is not in the folder",
+                                  ordinal: ordinal))
+                continue
+            }
+            if batch.last?.image == face.image {
+                batch[batch.count - 1].faces.append((position, face))
+            } else {
+                if batch.count == Self.decodeBatchSize {
+                    try decodeListed(batch, root: root, sourceIndex: sourceIndex)
+                    batch.removeAll(keepingCapacity: true)
+                    report(source: root.path, fraction: Double(position) / Double(faces.count))
+                }
+                batch.append(ListedImage(image: face.image, faces: [(position, face)]))
+            }
+        }
+        try decodeListed(batch, root: root, sourceIndex: sourceIndex)
+        report(source: root.path, fraction: 1)
+    }
+
+    private func decodeListed(_ batch: [ListedImage], root: URL, sourceIndex: UInt32) throws {
+        let maxPixels = options.maxImagePixels, maxBytes = options.maxEntryBytes, layout = sourceLayout
+        let outcomes = Parallel.map(count: batch.count) { range in
+            batch[range].flatMap {
+                Self.decode($0, root: root, sourceIndex: sourceIndex, layout: layout, maxPixels: maxPixels, maxBytes: maxBytes)
+            }
+        }
+        for outcome in outcomes { try settle(outcome) }
+    }
+
+    static func decode(
+        _ listed: ListedImage, root: URL, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64, maxBytes: Int
+    ) -> [ItemOutcome] {
+        func rejectAll(_ reason: RejectReason, _ detail: String) -> [ItemOutcome] {
+            listed.faces.map { position, face in
+                .rejected(Reject(location: InputLocation(source: face.location.source, member: listed.image, line: face.location.line),
+                                 reason: reason, detail: detail, ordinal: Partition.ordinal(source: sourceIndex, position: position)),
+                          unknownLabel: nil)
+            }
+        }
+        let planes: [GrayImage]
+        let read = Self.readFile(root.appendingPathComponent(listed.image).path, maxBytes: maxBytes)
+        switch read.flatMap({ data in data.withUnsafeBytes { Self.planes(of: $0, layout: layout, maxPixels: maxPixels) } }) {
+        case .success(let full): planes = full
+        case .failure(let refusal): return rejectAll(refusal.reason, refusal.detail)
+        }
+        return listed.faces.flatMap { position, face -> [ItemOutcome] in
+            let ordinal = Partition.ordinal(source: sourceIndex, position: position)
+            let location = InputLocation(source: face.location.source, member: listed.image, line: face.location.line)
+            var found = FaceSearch.Face(frame: nil, planes: planes)
+            if let box = face.box, layout.faceSearch == nil {
+                let inside = planes.compactMap { $0.cropped(x: box.x, y: box.y, width: box.width, height: box.height) }
+                guard inside.count == planes.count else {
+                    let detail = "box x \(box.x) y \(box.y) w \(box.width) h \(box.height) is outside the \(planes[0].width)x\(planes[0].height) image or empty"
+                    return [.rejected(Reject(location: location, reason: .badBox, detail: detail, ordinal: ordinal), unknownLabel: nil)]
+                }
+                found = FaceSearch.Face(frame: FaceFrame(method: .listed, box: box), planes: inside)
+            } else {
+                // A listed face searched for: the largest face of its picture (the list names one face).
+                switch Self.facesOf(planes, layout: layout) {
+                case .success(let searched): found = searched[0]
+                case .failure(let refusal):
+                    return [.rejected(Reject(location: location, reason: refusal.reason, detail: refusal.detail, ordinal: ordinal), unknownLabel: nil)]
+                }
+            }
+            let pixels = layout.facePixels(found.planes)
+            guard case .emotion(let emotion) = face.label else { preconditionFailure("excluded labels are rejected before decoding") }
+            var record = FaceRecord(
+                pixels: pixels.pixels, label: emotion, split: face.split, sourceIndex: sourceIndex,
+                locator: UInt64(position), recordID: FaceRecord.ingestID(sourceIndex: sourceIndex, locator: UInt64(position)),
+                sourceName: listed.image, subject: face.subject, shape: pixels.shape)
+            record.valence = face.valence
+            record.arousal = face.arousal
+            record.face = found.frame
+            return [ItemOutcome.face(EncodedRecord(record), ordinal: ordinal)]
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import FERCore
+import FERData
+import Foundation
+
+/// CK+: `cohn-kanade-images/S005/001/S005_001_00000011.png` with
+/// `Emotion/S005/001/S005_001_00000011_emotion.txt` holding one float label (`3.0000000e+00`: 0 neutral,
+/// 1 anger, 2 contempt, 3 disgust, 4 fear, 5 happy, 6 sadness, 7 surprise; contempt excluded). Each
+/// labelled sequence gives its first frame as neutral and its last `peakFrames` frames with its
+/// label; the subject is the `S005` folder. Sequences without an emotion file are not labelled and
+/// give no faces.
+enum CKPlusList {
+    static let emotionFolder = "Emotion"
+    static let imageFolder = "cohn-kanade-images"
+    private static let labels: [Int: LayoutLabel] = [
+        0: .emotion(.neutral), 1: .emotion(.angry), 2: .excluded("contempt"), 3: .emotion(.disgust), 4: .emotion(.fear),
+        5: .emotion(.happy), 6: .emotion(.sad), 7: .emotion(.surprise),
+    ]
+
+    static func faces(root: URL, members: [String], peakFrames: Int) throws -> [ListedFace] {
+        var frames: [String: [String]] = [:]  // "S005/001" -> image paths, sorted
+        for member in members where member.hasPrefix(imageFolder + "/") {
+            let parts = member.split(separator: "/")
+            guard parts.count == 4, !parts[3].hasPrefix(".") else { continue }
+            frames["\(parts[1])/\(parts[2])", default: []].append(member)
+        }
+        var faces: [ListedFace] = []
+        for member in members.sorted() where member.hasPrefix(emotionFolder + "/") && member.hasSuffix("_emotion.txt") {
+            let parts = member.split(separator: "/")
+            guard parts.count == 4 else { continue }
+            let path = root.appendingPathComponent(member).path
+            let lines = try ListFile.lines(path)
+            guard let first = lines.first, lines.count == 1,
+                  let value = Double(first.text.trimmingCharacters(in: .whitespaces)), value == value.rounded(),
+                  let label = labels[Int(value)]
+            else {
+                throw ListFile.bad("CK+: expected one label 0-7 (as 3.0000000e+00)", path, line: lines.first?.number ?? 1)
+            }
+            let subject = String(parts[1])
+            let sequence = (frames["\(parts[1])/\(parts[2])"] ?? []).sorted()
+            let location = InputLocation(source: path, line: first.number)
+            guard !sequence.isEmpty else {
+                // The label file without its frames: one face, whose image is missing.
+                faces.append(ListedFace(image: "\(imageFolder)/\(parts[1])/\(parts[2])", label: label, split: .train,
+                                        subject: subject, location: location))
+                continue
+            }
+            let peak = sequence.suffix(min(peakFrames, max(0, sequence.count - 1)))
+            faces.append(ListedFace(image: sequence[0], label: .emotion(.neutral), split: .train, subject: subject, location: location))
+            for image in peak {
+                faces.append(ListedFace(image: image, label: label, split: .train, subject: subject, location: location))
+            }
+        }
+        return faces
+    }
+}
