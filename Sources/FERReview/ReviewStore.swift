@@ -130,17 +130,9 @@ public final class ReviewStore: Sendable {
                 let batch = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(batch), 0) + 1 FROM decision")) ?? 1
                 let time = Self.now()
                 return try decisions.map { decision in
-                    try db.execute(
-                        sql: """
-                            INSERT INTO decision (record_id, dataset, queue, annotator, old_label, new_label, time, batch)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [Int64(bitPattern: decision.recordID), decision.dataset, decision.queue, decision.annotator,
-                                    decision.oldLabel, decision.newLabel.name, time, batch])
                     var stored = decision
-                    stored.id = db.lastInsertedRowID
-                    stored.time = time
-                    stored.batch = batch
+                    (stored.time, stored.batch) = (time, batch)
+                    try stored.insert(db)
                     return stored
                 }
             }
@@ -194,20 +186,7 @@ public final class ReviewStore: Sendable {
     }
 
     private static func decisions(_ db: Database, where condition: String, _ arguments: [any DatabaseValueConvertible]) throws -> [Decision] {
-        try Row.fetchAll(
-            db, sql: """
-                SELECT id, record_id, dataset, queue, annotator, old_label, new_label, time, batch, undone
-                FROM decision WHERE \(condition) ORDER BY id
-                """, arguments: StatementArguments(arguments)
-        ).map { row in
-            let name: String = row["new_label"]
-            guard let label = ReviewLabel(name: name) else {
-                throw FerError(.badDataRow, "decision \(row["id"] as Int64) has the unknown label '\(name)'", at: InputLocation(source: "decision table"))
-            }
-            return Decision(id: row["id"], recordID: UInt64(bitPattern: row["record_id"] as Int64), dataset: row["dataset"], queue: row["queue"],
-                            annotator: row["annotator"], oldLabel: row["old_label"], newLabel: label, time: row["time"],
-                            batch: row["batch"], undone: row["undone"] as Bool)
-        }
+        try Decision.fetchAll(db, sql: "SELECT * FROM decision WHERE \(condition) ORDER BY id", arguments: StatementArguments(arguments))
     }
 
     // MARK: - Helpers
@@ -240,5 +219,39 @@ public final class ReviewStore: Sendable {
 
     private static func describe(_ error: any Error) -> String {
         (error as? DatabaseError).map { $0.message ?? $0.description } ?? String(describing: error)
+    }
+}
+
+/// A decision as a row of the `decision` table (a GRDB record): the record id keeps all 64 bits in
+/// SQLite's signed integer, the label is stored by name and checked when read.
+extension Decision: FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "decision"
+
+    public init(row: Row) throws {
+        let name: String = row["new_label"]
+        guard let label = ReviewLabel(name: name) else {
+            throw FerError(.badDataRow, "decision \(row["id"] as Int64) has the unknown label '\(name)'",
+                           at: InputLocation(source: "review/decisions.sqlite", field: "new_label"))
+        }
+        self.init(id: row["id"], recordID: UInt64(bitPattern: row["record_id"]), dataset: row["dataset"], queue: row["queue"],
+                  annotator: row["annotator"], oldLabel: row["old_label"], newLabel: label, time: row["time"], batch: row["batch"],
+                  undone: row["undone"])
+    }
+
+    public func encode(to container: inout PersistenceContainer) {
+        container["id"] = id == 0 ? nil : id  // a new decision gets the next id
+        container["record_id"] = Int64(bitPattern: recordID)
+        container["dataset"] = dataset
+        container["queue"] = queue
+        container["annotator"] = annotator
+        container["old_label"] = oldLabel
+        container["new_label"] = newLabel.name
+        container["time"] = time
+        container["batch"] = batch
+        container["undone"] = undone
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
     }
 }
