@@ -185,6 +185,25 @@ import Testing
         #expect(one.count == 3)
     }
 
+    /// A CK+ emotion file holding a value that parses as a number but is no label (too large for an
+    /// integer, infinite, not a number, fractional) is a clear error naming the file, not a crash.
+    @Test func ckplusLabelsThatAreNoIntegerAreErrorsNotCrashes() throws {
+        for text in ["1e400", "inf", "-inf", "nan", "1e19", "-9.3e18", "2.5"] {
+            let root = Fixtures.temporaryDirectory().appendingPathComponent("CK+")
+            defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+            try Self.write([("cohn-kanade-images/S005/001/S005_001_00000001.png", Fixtures.png(Fixtures.face(seed: 1))),
+                            ("cohn-kanade-images/S005/001/S005_001_00000002.png", Fixtures.png(Fixtures.face(seed: 2))),
+                            ("Emotion/S005/001/S005_001_00000002_emotion.txt", Array("   \(text)\n".utf8))], under: root)
+            #expect(throws: FerError.self, "\(text)") { try self.ingest(root) }
+            do {
+                _ = try ingest(root)
+            } catch let error as FerError {
+                #expect(error.message.contains("expected one label 0-7") && error.location?.source.hasSuffix("_emotion.txt") == true,
+                        "\(text): \(error)")
+            }
+        }
+    }
+
     @Test func aManifestForEverythingElse() throws {
         let root = Fixtures.temporaryDirectory().appendingPathComponent("mine")
         defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }

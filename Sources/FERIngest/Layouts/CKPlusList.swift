@@ -30,8 +30,9 @@ enum CKPlusList {
             let path = root.appendingPathComponent(member).path
             let lines = try ListFile.lines(path)
             guard let first = lines.first, lines.count == 1,
-                  let value = Double(first.text.trimmingCharacters(in: .whitespaces)), value == value.rounded(),
-                  let label = labels[Int(value)]
+                  let value = Double(first.text.trimmingCharacters(in: .whitespaces)),
+                  let index = Int(exactly: value),  // nil for 2.5, inf, nan and 1e19: refused, not a trap
+                  let label = labels[index]
             else {
                 throw ListFile.bad("CK+: expected one label 0-7 (as 3.0000000e+00)", path, line: lines.first?.number ?? 1)
             }
