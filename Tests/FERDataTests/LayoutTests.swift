@@ -204,6 +204,33 @@ import Testing
         }
     }
 
+    /// A list's box value no picture could hold (Int.max, Int.min) is an error naming the list's line,
+    /// not an integer overflow in the crop: a manifest, an AffectNet list and an ExpW list.
+    @Test func boxValuesPastAnyPictureAreErrorsNotCrashes() throws {
+        let huge = String(Int.max), tiny = String(Int.min)
+        let header = "subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,valence,arousal\n"
+        let cases: [(name: String, files: [(String, [UInt8])], line: Int)] = [
+            ("mine", [("manifest.csv", Array("path,label,x,y,w,h\na.png,happy,\(huge),0,10,10\n".utf8)),
+                      ("a.png", Fixtures.png(Fixtures.face(seed: 1)))], 2),
+            ("AffectNet", [("training.csv", Array((header + "101/a.jpg,0,0,\(huge),\(huge),1;2,1,0,0\n").utf8)),
+                           ("validation.csv", Array(header.utf8)),
+                           ("Manually_Annotated_Images/101/a.jpg", Fixtures.jpeg(Fixtures.face(seed: 1)))], 2),
+            ("ExpW", [("label/label.lst", Array("a.jpg 0 0 \(tiny) \(huge) 10 50.0 3\n".utf8)),
+                      ("image/origin/a.jpg", Fixtures.jpeg(Fixtures.face(seed: 1)))], 1),
+        ]
+        for (name, files, line) in cases {
+            let root = Fixtures.temporaryDirectory().appendingPathComponent(name)
+            defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+            try Self.write(files, under: root)
+            #expect(throws: FerError.self, "\(name)") { try self.ingest(root) }
+            do {
+                _ = try ingest(root)
+            } catch let error as FerError {
+                #expect(error.code == .badDataRow && error.location?.line == line && error.message.contains("pixels"), "\(name): \(error)")
+            }
+        }
+    }
+
     @Test func aManifestForEverythingElse() throws {
         let root = Fixtures.temporaryDirectory().appendingPathComponent("mine")
         defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }

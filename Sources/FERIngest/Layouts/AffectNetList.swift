@@ -49,7 +49,8 @@ enum AffectNetList {
                 let image = imageFolders.map { $0 + relative }.first(where: members.contains) ?? relative
                 var face = ListedFace(
                     image: image, label: label, split: file == "training.csv" ? .train : .test,
-                    box: FaceBox(x: x, y: y, width: width, height: height), location: InputLocation(source: path, line: number))
+                    box: try ListFile.box(x: x, y: y, width: width, height: height, path, line: number),
+                    location: InputLocation(source: path, line: number))
                 // -2 marks "no value" (the non-face rows).
                 face.valence = float("valence").flatMap { (-1...1).contains($0) ? $0 : nil }
                 face.arousal = float("arousal").flatMap { (-1...1).contains($0) ? $0 : nil }

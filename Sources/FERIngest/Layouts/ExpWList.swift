@@ -20,9 +20,13 @@ enum ExpWList {
                 throw ListFile.bad("ExpW: expected 'image face top left right bottom confidence label' with a label 0-6", path, line: number)
             }
             let image = imageFolders.map { $0 + fields[0] }.first(where: members.contains) ?? imageFolders[0] + fields[0]
+            let limit = ListFile.largestBoxValue
+            guard [top, left, right, bottom].allSatisfy({ $0 >= -limit && $0 <= limit }) else {
+                throw ListFile.bad("ExpW: the face box \(left),\(top) to \(right),\(bottom) is past ±\(limit) pixels", path, line: number)
+            }
             return ListedFace(
                 image: image, label: .emotion(emotion), split: .train,
-                box: FaceBox(x: left, y: top, width: right - left, height: bottom - top),
+                box: try ListFile.box(x: left, y: top, width: right - left, height: bottom - top, path, line: number),
                 location: InputLocation(source: path, line: number))
         }
     }

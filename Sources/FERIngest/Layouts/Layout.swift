@@ -106,4 +106,20 @@ enum ListFile {
     static func bad(_ what: String, _ path: String, line: Int) -> FerError {
         FerError(.badDataRow, what, at: InputLocation(source: path, line: line))
     }
+
+    /// The largest coordinate or side a list's face box may give, in pixels: far past any picture
+    /// ingest decodes, and small enough that every sum of box values fits an integer.
+    static let largestBoxValue = 1 << 24
+
+    /// A list's face box, its values bounded first: a value no picture could have (past ±2^24) is an
+    /// error naming the line, not an overflow later. A box of no area, or outside its picture, is the
+    /// face's `bad-box` reject, as before.
+    static func box(x: Int, y: Int, width: Int, height: Int, _ path: String, line: Int) throws -> FaceBox {
+        let limit = largestBoxValue
+        guard [x, y, width, height].allSatisfy({ $0 >= -limit && $0 <= limit }) else {
+            throw bad("the face box \(x),\(y) \(width)x\(height) is no box a picture can hold (every value within ±\(limit) pixels)",
+                      path, line: line)
+        }
+        return FaceBox(x: x, y: y, width: width, height: height)
+    }
 }

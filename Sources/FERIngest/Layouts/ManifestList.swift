@@ -58,7 +58,7 @@ enum ManifestList {
                 guard let x = values[0], let y = values[1], let w = values[2], let h = values[3] else {
                     throw ListFile.bad("the box x, y, w, h must be whole numbers", path, line: number)
                 }
-                box = FaceBox(x: x, y: y, width: w, height: h)
+                box = try ListFile.box(x: x, y: y, width: w, height: h, path, line: number)
             }
             let subject = index["subject"].map { fields[$0] }.flatMap { $0.isEmpty ? nil : $0 }
             return ListedFace(image: fields[pathColumn], label: label, split: split, subject: subject, box: box,
