@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERIngest", "FERCuration", "FERTestSupport"]),
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERIngest", "FERTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERIngest", "FERCuration", "FERReview", "FERTestSupport", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]
