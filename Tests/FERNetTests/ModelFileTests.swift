@@ -62,4 +62,55 @@ import Testing
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: FerError.self) { try CNNRNN.load(path) }
     }
+
+    /// A safetensors file with this header text and these data bytes.
+    static func modelFile(header: String, data: [UInt8]) throws -> String {
+        let json = [UInt8](header.utf8)
+        var bytes = (0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) }
+        bytes += json + data
+        let path = Fixtures.temporaryDirectory().appendingPathComponent("hostile.safetensors").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Headers a model hub's file can carry: each is a bad-model-file error before any tensor is read,
+    /// never a trap (shapes whose product overflows, offsets negative, past the file or overflowing,
+    /// ranges that overlap or leave a gap, sizes that disagree with the shape, a header length past the file).
+    @Test func hostileHeadersAreClearErrors() throws {
+        let headers: [(String, String)] = [
+            ("huge shape", #"{"w":{"dtype":"F32","shape":[4611686018427387904,4611686018427387904],"data_offsets":[0,16]}}"#),
+            ("negative offset", #"{"w":{"dtype":"F32","shape":[4],"data_offsets":[-1000000,128]}}"#),
+            ("offset past the file", #"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,9223372036854775807]}}"#),
+            ("negative side", #"{"w":{"dtype":"F32","shape":[-4,-1],"data_offsets":[0,16]}}"#),
+            ("fractional shape", #"{"w":{"dtype":"F32","shape":[2.5],"data_offsets":[0,16]}}"#),
+            ("shape past Int", #"{"w":{"dtype":"F32","shape":[1e30],"data_offsets":[0,16]}}"#),
+            ("size disagrees", #"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}}"#),
+            ("overlap", #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#),
+            ("gap", #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#),
+            ("unknown dtype", #"{"w":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"#),
+            ("metadata not strings", #"{"__metadata__":{"a":1},"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#),
+            ("not an object", #"[1,2,3]"#),
+        ]
+        for (what, header) in headers {
+            let path = try Self.modelFile(header: header, data: [UInt8](repeating: 0, count: 16))
+            let error = #expect(throws: FerError.self, "\(what)") { try SafeTensors.read(path) }
+            #expect(error?.code == .badModelFile, "\(what): \(String(describing: error))")
+        }
+        // A header length of 2^63 and one of 2^64-1 (negative as a signed length).
+        for length: UInt64 in [1 << 63, .max, 17] {
+            var bytes = (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) }
+            bytes += [UInt8]("{}".utf8) + [UInt8](repeating: 0x20, count: 14)
+            let path = Fixtures.temporaryDirectory().appendingPathComponent("length.safetensors").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let error = #expect(throws: FerError.self) { try SafeTensors.read(path) }
+            #expect(error?.code == .badModelFile)
+        }
+        // The checks refuse nothing a writer makes: a valid two-tensor file reads back.
+        let valid = try Self.modelFile(
+            header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F16","shape":[2,2],"data_offsets":[8,16]}}"#,
+            data: [0, 0, 128, 63, 0, 0, 0, 64] + [0, 60, 0, 60, 0, 60, 0, 60])
+        let read = try SafeTensors.read(valid)
+        #expect(read.tensors["a"] == SafeTensors.Tensor(shape: [2], values: [1, 2]))
+        #expect(read.tensors["b"] == SafeTensors.Tensor(shape: [2, 2], values: [1, 1, 1, 1]))
+    }
 }
