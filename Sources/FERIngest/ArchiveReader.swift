@@ -22,7 +22,7 @@ final class ArchiveReader {
     enum Entry {
         /// A regular file and its bytes.
         case file(name: String, bytes: ArraySlice<UInt8>)
-        /// A regular file refused without reading (too large), with the reason.
+        /// An entry refused without reading (too large, a link, a special file), with the reason.
         case refused(name: String, reason: RejectReason, detail: String)
         /// The archive ended early or is damaged from here on; what was read stays valid.
         case damaged(name: String?, detail: String)
@@ -51,7 +51,7 @@ final class ArchiveReader {
     /// Compressed bytes consumed so far, for progress.
     var bytesConsumed: Int64 { archive_filter_bytes(archive, -1) }
 
-    /// The next regular-file entry, or nil at the end.
+    /// The next entry that is not a folder, or nil at the end.
     func next() -> Entry? {
         while true {
             var entry: OpaquePointer?
@@ -60,9 +60,24 @@ final class ArchiveReader {
             if status == ARCHIVE_FATAL || entry == nil {
                 return .damaged(name: nil, detail: LibArchive.errorText(archive))
             }
-            guard archive_entry_filetype(entry) == Self.regularFileType else { continue }
             let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) }
                 ?? archive_entry_pathname(entry).map { String(cString: $0) } ?? "?"
+            // Every entry but a folder is counted: links and special files are refused with a reason
+            // (a hard link is GNU tar's entry for a second name of a file already in the archive).
+            let type = archive_entry_filetype(entry)
+            if let target = archive_entry_hardlink(entry).map({ String(cString: $0) }) {
+                archive_read_data_skip(archive)
+                return .refused(name: name, reason: .archiveLink, detail: "a hard link to \(target) (links in archives are not followed)")
+            }
+            if type == Self.folderType { continue }
+            guard type == Self.regularFileType else {
+                archive_read_data_skip(archive)
+                if type == Self.symbolicLinkType {
+                    let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? "?"
+                    return .refused(name: name, reason: .archiveLink, detail: "a symbolic link to \(target) (links in archives are not followed)")
+                }
+                return .refused(name: name, reason: .specialFile, detail: "\(SourceFolder.kindName(type)) entry, not a file")
+            }
             if archive_entry_size_is_set(entry) != 0 {
                 let size = Int64(archive_entry_size(entry))
                 if size > maxEntryBytes {
@@ -99,8 +114,10 @@ final class ArchiveReader {
         }
     }
 
-    /// libarchive's AE_IFREG, a macro Swift does not import.
+    /// libarchive's AE_IFREG, AE_IFDIR and AE_IFLNK, macros Swift does not import.
     private static let regularFileType: mode_t = 0o100000
+    private static let folderType: mode_t = 0o040000
+    private static let symbolicLinkType: mode_t = 0o120000
 }
 
 /// A stream of bytes read in chunks.

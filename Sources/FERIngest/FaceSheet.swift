@@ -60,9 +60,9 @@ public enum FaceSheet {
         }
         switch try Ingestor.kind(of: source) {
         case .folder:
-            let root = URL(fileURLWithPath: source)
-            for member in Ingestor.regularFiles(under: root) where pictures.count < count {
-                if case .success(let data) = Ingestor.readFile(root.appendingPathComponent(member).path, maxBytes: ArchiveReader.defaultMaxEntryBytes) {
+            let folder = SourceFolder(root: URL(fileURLWithPath: source))
+            for member in folder.members() where pictures.count < count {
+                if case .success(let data) = folder.read(member, maxBytes: ArchiveReader.defaultMaxEntryBytes) {
                     data.withUnsafeBytes { add(member, $0) }
                 }
             }

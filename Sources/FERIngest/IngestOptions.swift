@@ -7,6 +7,8 @@ public struct IngestOptions: Sendable {
     public var layout = SourceLayout()
     /// Fail on the first rejected record instead of logging it and going on.
     public var strict = false
+    /// Read paths a list names outside the list's folder, and links leading out of a source folder.
+    public var allowOutside = false
     public var shardSize = DatasetWriter.defaultShardSize
     /// Images with more pixels are refused from their header.
     public var maxImagePixels = ImageDecoder.defaultMaxPixels
@@ -47,6 +49,7 @@ public struct IngestOptions: Sendable {
         if face.minFace != 48 { parameters["minFace"] = String(face.minFace) }
         if face.align { parameters["align"] = "true" }
         if face.allFaces { parameters["allFaces"] = "true" }
+        if allowOutside { parameters["allowOutside"] = "true" }
         return parameters
     }
 }

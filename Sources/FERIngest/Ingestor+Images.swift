@@ -61,11 +61,12 @@ extension Ingestor {
 
     func ingestFolder(path: String, sourceIndex: UInt32) throws {
         let root = URL(fileURLWithPath: path)
-        let members = Self.regularFiles(under: root)
+        let folder = SourceFolder(root: root, allowOutside: options.allowOutside)
+        let members = folder.members()
         let layout = options.layout.layout ?? Layout.detect(members: members)
         if layout.isListed {
             let present = Set(members)
-            let faces: [ListedFace]
+            let faces: [ListedItem]
             switch layout {
             case .rafdb: faces = try RAFDBList.faces(root: root, members: present)
             case .affectnet: faces = try AffectNetList.faces(root: root, members: present)
@@ -74,12 +75,12 @@ extension Ingestor {
             default: faces = try ManifestList.faces(listPath: root.appendingPathComponent(ManifestList.fileName).path,
                                                     vocabulary: options.layout.vocabulary)
             }
-            return try ingestListed(faces, layout: layout, root: root, sourceIndex: sourceIndex, exists: present.contains)
+            return try ingestListed(faces, layout: layout, folder: folder, sourceIndex: sourceIndex)
         }
         noteSource { $0.layout = layout.rawValue }
         try decideFaces(boxes: false) {
             members.lazy.compactMap { member in
-                (try? Self.readFile(root.appendingPathComponent(member).path, maxBytes: self.options.maxEntryBytes).get())?.withUnsafeBytes(Self.pictureSize)
+                (try? folder.read(member, maxBytes: self.options.maxEntryBytes).get())?.withUnsafeBytes(Self.pictureSize)
             }.first
         }
         var batch: [PendingImage] = []
@@ -87,7 +88,7 @@ extension Ingestor {
             let key = Partition.ordinal(source: sourceIndex, position: index + 1)
             guard owns(key) else { continue }
             let data: Data
-            switch Self.readFile(root.appendingPathComponent(member).path, maxBytes: options.maxEntryBytes) {
+            switch folder.read(member, maxBytes: options.maxEntryBytes) {
             case .success(let bytes): data = bytes
             case .failure(let refusal):
                 try reject(Reject(location: InputLocation(source: path, member: member), reason: refusal.reason, detail: refusal.detail,
@@ -105,21 +106,11 @@ extension Ingestor {
         report(source: path, fraction: 1)
     }
 
-    /// Relative paths of the regular files under `root`, sorted, hidden files and folders skipped.
-    public static func regularFiles(under root: URL) -> [String] {
-        let base = root.standardizedFileURL.path
-        guard let walker = FileManager.default.enumerator(
-            at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
-        else { return [] }
-        var members: [String] = []
-        for case let url as URL in walker {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
-            var relative = url.standardizedFileURL.path
-            if relative.hasPrefix(base) { relative.removeFirst(base.count) }
-            while relative.hasPrefix("/") { relative.removeFirst() }
-            members.append(relative)
-        }
-        return members.sorted()
+    /// Relative paths of the entries under `root` that are not folders (files, links, FIFOs, devices:
+    /// each is an input record, ingested or rejected by `SourceFolder`'s policy), sorted, hidden
+    /// files and folders skipped.
+    public static func members(under root: URL) -> [String] {
+        SourceFolder(root: root).members()
     }
 
     /// Decodes a batch on all cores, then records the outcomes in input order.
@@ -139,15 +130,6 @@ extension Ingestor {
     }
 
     /// A folder's file, refused unread when it is over `maxBytes`.
-    static func readFile(_ path: String, maxBytes: Int) -> Result<Data, Refusal> {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard size <= maxBytes else {
-            return .failure(Refusal(reason: .entryTooLarge, detail: "file is \(size) bytes, over the \(maxBytes)-byte limit"))
-        }
-        guard let data = try? FileIO.readAll(path) else { return .failure(Refusal(reason: .unreadableEntry, detail: "cannot read the file")) }
-        return .success(data)
-    }
-
     /// An input file's image as the planes `layout` asks for (gray or RGB), or why there is none: not
     /// an image (no known magic bytes), too large (from its header), or undecodable. Archive members,
     /// folder files and listed layouts' images all go through here.

@@ -11,23 +11,32 @@ extension Ingestor {
     }
 
     /// Ingests a listed layout: every face its list files name is an input record, in list order
-    /// (its locator is its 1-based place in that order), ingested or rejected with a reason: a label
-    /// outside the seven classes, an image missing from the folder, a box outside its image, an image
-    /// that does not decode.
-    /// - Parameter exists: whether an image path (relative to `root`) is there.
-    func ingestListed(_ faces: [ListedFace], layout: Layout, root: URL, sourceIndex: UInt32, exists: (String) -> Bool) throws {
+    /// (its locator is its 1-based place in that order), ingested or rejected with a reason: a line
+    /// that is not a face, a label outside the seven classes, a path leading out of the folder or to
+    /// no regular file (`SourceFolder`), an image missing from the folder, a box outside its image,
+    /// an image that does not decode.
+    func ingestListed(_ items: [ListedItem], layout: Layout, folder: SourceFolder, sourceIndex: UInt32) throws {
         noteSource { $0.layout = layout.rawValue }
-        let firstPicture = faces.first { exists($0.image) }?.image
+        let faces = items.compactMap { if case .face(let face) = $0 { face } else { nil } }
+        let firstPicture = faces.first { folder.exists($0.image) }?.image
         try decideFaces(boxes: faces.contains { $0.box != nil }) {
             firstPicture.flatMap { image in
-                (try? Self.readFile(root.appendingPathComponent(image).path, maxBytes: self.options.maxEntryBytes).get())?.withUnsafeBytes(Self.pictureSize)
+                (try? folder.read(image, maxBytes: self.options.maxEntryBytes).get())?.withUnsafeBytes(Self.pictureSize)
             }
         }
+        let root = folder.root
         var batch: [ListedImage] = []
-        for (index, face) in faces.enumerated() {
+        for (index, item) in items.enumerated() {
             let position = index + 1
             let ordinal = Partition.ordinal(source: sourceIndex, position: position)
             guard owns(ordinal) else { continue }
+            let face: ListedFace
+            switch item {
+            case .face(let listed): face = listed
+            case .badLine(let location, let detail):
+                try reject(Reject(location: location, reason: .badListLine, detail: detail, ordinal: ordinal))
+                continue
+            }
             let location = InputLocation(source: face.location.source, member: face.image, line: face.location.line)
             if case .excluded(let name) = face.label {
                 try reject(Reject(location: location, reason: .excludedLabel,
@@ -35,38 +44,38 @@ extension Ingestor {
                 noteSource { $0.excludedLabels[name, default: 0] += 1 }
                 continue
             }
-            guard exists(face.image) else {
-                try reject(Reject(location: location, reason: .missingImage, detail: "the list names \(face.image), which is not in the folder",
-                                  ordinal: ordinal))
+            if case .failure(let refusal) = folder.resolve(face.image) {
+                let detail = refusal.reason == .missingImage ? "the list names \(face.image), which is not in the folder" : refusal.detail
+                try reject(Reject(location: location, reason: refusal.reason, detail: detail, ordinal: ordinal))
                 continue
             }
             if batch.last?.image == face.image {
                 batch[batch.count - 1].faces.append((position, face))
             } else {
                 if batch.count == Self.decodeBatchSize {
-                    try decodeListed(batch, root: root, sourceIndex: sourceIndex)
+                    try decodeListed(batch, folder: folder, sourceIndex: sourceIndex)
                     batch.removeAll(keepingCapacity: true)
-                    report(source: root.path, fraction: Double(position) / Double(faces.count))
+                    report(source: root.path, fraction: Double(position) / Double(items.count))
                 }
                 batch.append(ListedImage(image: face.image, faces: [(position, face)]))
             }
         }
-        try decodeListed(batch, root: root, sourceIndex: sourceIndex)
+        try decodeListed(batch, folder: folder, sourceIndex: sourceIndex)
         report(source: root.path, fraction: 1)
     }
 
-    private func decodeListed(_ batch: [ListedImage], root: URL, sourceIndex: UInt32) throws {
+    private func decodeListed(_ batch: [ListedImage], folder: SourceFolder, sourceIndex: UInt32) throws {
         let maxPixels = options.maxImagePixels, maxBytes = options.maxEntryBytes, layout = sourceLayout
         let outcomes = Parallel.map(count: batch.count) { range in
             batch[range].flatMap {
-                Self.decode($0, root: root, sourceIndex: sourceIndex, layout: layout, maxPixels: maxPixels, maxBytes: maxBytes)
+                Self.decode($0, folder: folder, sourceIndex: sourceIndex, layout: layout, maxPixels: maxPixels, maxBytes: maxBytes)
             }
         }
         for outcome in outcomes { try settle(outcome) }
     }
 
     static func decode(
-        _ listed: ListedImage, root: URL, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64, maxBytes: Int
+        _ listed: ListedImage, folder: SourceFolder, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64, maxBytes: Int
     ) -> [ItemOutcome] {
         func rejectAll(_ reason: RejectReason, _ detail: String) -> [ItemOutcome] {
             listed.faces.map { position, face in
@@ -76,7 +85,7 @@ extension Ingestor {
             }
         }
         let planes: [GrayImage]
-        let read = Self.readFile(root.appendingPathComponent(listed.image).path, maxBytes: maxBytes)
+        let read = folder.read(listed.image, maxBytes: maxBytes)
         switch read.flatMap({ data in data.withUnsafeBytes { Self.planes(of: $0, layout: layout, maxPixels: maxPixels) } }) {
         case .success(let full): planes = full
         case .failure(let refusal): return rejectAll(refusal.reason, refusal.detail)

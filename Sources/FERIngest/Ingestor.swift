@@ -77,11 +77,9 @@ public final class Ingestor {
                 case .archive: try ingestArchive(path: path, sourceIndex: UInt32(index))
                 case .folder: try ingestFolder(path: path, sourceIndex: UInt32(index))
                 case .manifest:
-                    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+                    let folder = SourceFolder(root: URL(fileURLWithPath: path).deletingLastPathComponent(), allowOutside: options.allowOutside)
                     let faces = try ManifestList.faces(listPath: path, vocabulary: options.layout.vocabulary)
-                    try ingestListed(faces, layout: .manifest, root: folder, sourceIndex: UInt32(index)) { image in
-                        FileManager.default.fileExists(atPath: folder.appendingPathComponent(image).path)
-                    }
+                    try ingestListed(faces, layout: .manifest, folder: folder, sourceIndex: UInt32(index))
                 }
             }
             try checkEverySourceGaveRecords()

@@ -52,7 +52,7 @@ import Testing
         let tiff = { (seed: Int) in ImageFiles.tiff(Fixtures.face(seed: seed), width: 48, height: 48, compression: .lzw) }
         try Self.write([("KA.AN1.39.tiff", tiff(1)), ("KA.HA2.41.tiff", tiff(2)), ("YM.NE1.50.tiff", tiff(3)),
                         ("YM.SU3.61.tiff", tiff(4)), ("README_FIRST.txt", Array("JAFFE".utf8))], under: root)
-        #expect(Layout.detect(members: Ingestor.regularFiles(under: root)) == .jaffe)
+        #expect(Layout.detect(members: Ingestor.members(under: root)) == .jaffe)
         let (summary, records) = try ingest(root)
         #expect(summary.sources[0].layout == "jaffe")
         #expect(records.map(\.label) == [.angry, .happy, .neutral, .surprise])
@@ -73,7 +73,7 @@ import Testing
         }
         try Self.write([("AF01/AF01ANS.JPG", jpeg(1)), ("AF01/AF01ANHL.JPG", jpeg(2)), ("AF01/AF01AFFR.JPG", jpeg(3)),
                         ("BM12/BM12SUS.JPG", jpeg(4)), ("BM12/BM12DIS.JPG", jpeg(5))], under: root)
-        #expect(Layout.detect(members: Ingestor.regularFiles(under: root)) == .kdef)
+        #expect(Layout.detect(members: Ingestor.members(under: root)) == .kdef)
         let (summary, records) = try ingest(root)
         #expect(Set(records.map(\.label)) == [.angry, .surprise, .disgust] && records.count == 3)
         #expect(summary.sources[0].rejected == ["excluded-view": 2] && summary.sources[0].layout == "kdef")
@@ -179,56 +179,198 @@ import Testing
         ])
         #expect(summary.sources[0].excludedLabels == ["contempt": 3])
         #expect(records.map(\.subject) == ["S005", "S005", "S005", "S005", "S010"])
-        let faces = try CKPlusList.faces(root: root, members: Ingestor.regularFiles(under: root), peakFrames: 1)
-        #expect(faces.map(\.subject) == ["S005", "S005", "S010", "S010"])
+        let faces = try CKPlusList.faces(root: root, members: Ingestor.members(under: root), peakFrames: 1)
+        #expect(faces.map { if case .face(let face) = $0 { face.subject } else { nil } } == ["S005", "S005", "S010", "S010"] as [String?])
         let (_, one) = try ingest(root) { $0.layout.peakFrames = 1 }
         #expect(one.count == 3)
     }
 
+    /// Ingests and returns the rejects as (file name, line, reason) besides the summary and records.
+    func ingestWithRejects(_ source: URL, configure: (inout IngestOptions) -> Void = { _ in }) throws
+        -> (IngestSummary, [FaceRecord], [(file: String, line: Int?, reason: String, detail: String)]) {
+        var options = IngestOptions()
+        configure(&options)
+        let workspace = Workspace(root: source.deletingLastPathComponent().appendingPathComponent("work-\(UUID().uuidString)"))
+        let (dataset, summary) = try Ingestor(workspace: workspace, options: options).run([source.path])
+        let table = try CSVTable(path: dataset.directory.appendingPathComponent("rejects.csv").path)
+        let rejects = table.rows.map { row in
+            (file: URL(fileURLWithPath: row[0]).lastPathComponent + (row[1].isEmpty ? "" : ":" + row[1]), line: Int(row[2]), reason: row[3], detail: row[4])
+        }
+        return (summary, try dataset.allRecords(), rejects)
+    }
+
     /// A CK+ emotion file holding a value that parses as a number but is no label (too large for an
-    /// integer, infinite, not a number, fractional) is a clear error naming the file, not a crash.
-    @Test func ckplusLabelsThatAreNoIntegerAreErrorsNotCrashes() throws {
+    /// integer, infinite, not a number, fractional) is that sequence's bad-list-line reject naming the
+    /// file, not a crash; the other sequences are read; `--strict` stops at it.
+    @Test func ckplusLabelsThatAreNoIntegerAreRejectsNotCrashes() throws {
         for text in ["1e400", "inf", "-inf", "nan", "1e19", "-9.3e18", "2.5"] {
             let root = Fixtures.temporaryDirectory().appendingPathComponent("CK+")
             defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
             try Self.write([("cohn-kanade-images/S005/001/S005_001_00000001.png", Fixtures.png(Fixtures.face(seed: 1))),
                             ("cohn-kanade-images/S005/001/S005_001_00000002.png", Fixtures.png(Fixtures.face(seed: 2))),
-                            ("Emotion/S005/001/S005_001_00000002_emotion.txt", Array("   \(text)\n".utf8))], under: root)
-            #expect(throws: FerError.self, "\(text)") { try self.ingest(root) }
-            do {
-                _ = try ingest(root)
-            } catch let error as FerError {
-                #expect(error.message.contains("expected one label 0-7") && error.location?.source.hasSuffix("_emotion.txt") == true,
-                        "\(text): \(error)")
-            }
+                            ("cohn-kanade-images/S006/001/S006_001_00000001.png", Fixtures.png(Fixtures.face(seed: 3))),
+                            ("cohn-kanade-images/S006/001/S006_001_00000002.png", Fixtures.png(Fixtures.face(seed: 4))),
+                            ("Emotion/S005/001/S005_001_00000002_emotion.txt", Array("   \(text)\n".utf8)),
+                            ("Emotion/S006/001/S006_001_00000002_emotion.txt", Array("   5.0000000e+00\n".utf8))], under: root)
+            let (summary, records, rejects) = try ingestWithRejects(root)
+            #expect(records.map(\.label) == [.neutral, .happy], "\(text)")
+            #expect(rejects.count == 1 && rejects[0].file == "S005_001_00000002_emotion.txt" && rejects[0].line == 1
+                    && rejects[0].reason == "bad-list-line" && rejects[0].detail.contains("expected one label 0-7"), "\(text): \(rejects)")
+            #expect(summary.records == 2 && summary.rejected == 1)
+            let error = #expect(throws: FerError.self, "\(text)") { try self.ingest(root) { $0.strict = true } }
+            #expect(error?.code == .strictReject && error?.location?.source.hasSuffix("_emotion.txt") == true, "\(text)")
         }
     }
 
-    /// A list's box value no picture could hold (Int.max, Int.min) is an error naming the list's line,
+    /// A list's box value no picture could hold (Int.max, Int.min) is that line's bad-list-line reject,
     /// not an integer overflow in the crop: a manifest, an AffectNet list and an ExpW list.
-    @Test func boxValuesPastAnyPictureAreErrorsNotCrashes() throws {
+    @Test func boxValuesPastAnyPictureAreRejectsNotCrashes() throws {
         let huge = String(Int.max), tiny = String(Int.min)
         let header = "subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,valence,arousal\n"
         let cases: [(name: String, files: [(String, [UInt8])], line: Int)] = [
-            ("mine", [("manifest.csv", Array("path,label,x,y,w,h\na.png,happy,\(huge),0,10,10\n".utf8)),
+            ("mine", [("manifest.csv", Array("path,label,x,y,w,h\na.png,happy,\(huge),0,10,10\na.png,sad,0,0,40,40\n".utf8)),
                       ("a.png", Fixtures.png(Fixtures.face(seed: 1)))], 2),
-            ("AffectNet", [("training.csv", Array((header + "101/a.jpg,0,0,\(huge),\(huge),1;2,1,0,0\n").utf8)),
+            ("AffectNet", [("training.csv", Array((header + "101/a.jpg,0,0,\(huge),\(huge),1;2,1,0,0\n101/a.jpg,0,0,40,40,1;2,2,0,0\n").utf8)),
                            ("validation.csv", Array(header.utf8)),
                            ("Manually_Annotated_Images/101/a.jpg", Fixtures.jpeg(Fixtures.face(seed: 1)))], 2),
-            ("ExpW", [("label/label.lst", Array("a.jpg 0 0 \(tiny) \(huge) 10 50.0 3\n".utf8)),
+            ("ExpW", [("label/label.lst", Array("a.jpg 0 0 \(tiny) \(huge) 10 50.0 3\na.jpg 1 0 0 40 40 50.0 4\n".utf8)),
                       ("image/origin/a.jpg", Fixtures.jpeg(Fixtures.face(seed: 1)))], 1),
         ]
         for (name, files, line) in cases {
             let root = Fixtures.temporaryDirectory().appendingPathComponent(name)
             defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
             try Self.write(files, under: root)
-            #expect(throws: FerError.self, "\(name)") { try self.ingest(root) }
-            do {
-                _ = try ingest(root)
-            } catch let error as FerError {
-                #expect(error.code == .badDataRow && error.location?.line == line && error.message.contains("pixels"), "\(name): \(error)")
-            }
+            let (_, records, rejects) = try ingestWithRejects(root)
+            #expect(records.count == 1, "\(name)")
+            #expect(rejects.count == 1 && rejects[0].line == line && rejects[0].reason == "bad-list-line"
+                    && rejects[0].detail.contains("pixels"), "\(name): \(rejects)")
         }
+    }
+
+    /// In every list layout a line that is not a face is a bad-list-line reject with its file and
+    /// line, and the lines after it are read; --strict stops at it with the same location.
+    @Test func aBadLineInEachListLayoutIsARejectAndTheRestIsRead() throws {
+        let face = Fixtures.png(Fixtures.face(seed: 5)), jpeg = Fixtures.jpeg(Fixtures.face(seed: 6))
+        let affectHeader = "subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,valence,arousal\n"
+        let cases: [(name: String, files: [(String, [UInt8])], list: String, line: Int)] = [
+            ("mine", [("manifest.csv", Array("path,label\na.png,happy,extra\na.png,sad\n".utf8)), ("a.png", face)], "manifest.csv", 2),
+            ("AffectNet", [("training.csv", Array((affectHeader + "101/a.jpg,0,0,x,40,1;2,1,0,0\n101/a.jpg,0,0,40,40,1;2,2,0,0\n").utf8)),
+                           ("Manually_Annotated_Images/101/a.jpg", jpeg)], "training.csv", 2),
+            ("ExpW", [("label/label.lst", Array("a.jpg 0 0 0 40\na.jpg 1 0 0 40 40 50.0 4\n".utf8)), ("image/origin/a.jpg", jpeg)],
+             "label.lst", 1),
+            ("RAF-DB", [("EmoLabel/list_patition_label.txt", Array("train_00001.jpg 9\ntrain_00002.jpg 4\n".utf8)),
+                        ("Image/original/train_00002.jpg", jpeg)], "list_patition_label.txt", 1),
+            ("CK+", [("Emotion/S005/001/S005_001_00000002_emotion.txt", Array("happy\n".utf8)),
+                     ("Emotion/S006/001/S006_001_00000002_emotion.txt", Array("5\n".utf8)),
+                     ("cohn-kanade-images/S006/001/S006_001_00000001.png", face),
+                     ("cohn-kanade-images/S006/001/S006_001_00000002.png", face)], "S005_001_00000002_emotion.txt", 1),
+        ]
+        for (name, files, list, line) in cases {
+            let root = Fixtures.temporaryDirectory().appendingPathComponent(name)
+            defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+            try Self.write(files, under: root)
+            let (summary, records, rejects) = try ingestWithRejects(root)
+            #expect(records.count >= 1, "\(name)")
+            #expect(rejects.map(\.reason) == ["bad-list-line"] && rejects[0].file == list && rejects[0].line == line, "\(name): \(rejects)")
+            #expect(summary.rejected == 1, "\(name)")
+            let error = #expect(throws: FerError.self, "\(name)") { try self.ingest(root) { $0.strict = true } }
+            #expect(error?.code == .strictReject && error?.location?.line == line
+                    && error?.location?.source.hasSuffix(list) == true, "\(name): \(String(describing: error))")
+        }
+    }
+
+    /// Every entry of a source folder is accounted for: a link to a picture inside the folder is
+    /// ingested, a link leading out is outside-source, a link to nothing unreadable-entry, a link to a
+    /// folder, a FIFO and a socket special-file; the FIFO is never opened (the ingest would block).
+    @Test func linksAndSpecialFilesInAFolderAreCountedNeverOpened() throws {
+        let top = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: top) }
+        let root = top.appendingPathComponent("faces")
+        try Self.write([("happy/a.png", Fixtures.png(Fixtures.face(seed: 1))), ("sad/b.png", Fixtures.png(Fixtures.face(seed: 2)))], under: root)
+        try Self.write([("outside.png", Fixtures.png(Fixtures.face(seed: 3)))], under: top)
+        let files = FileManager.default
+        try files.createSymbolicLink(atPath: root.appendingPathComponent("happy/inside.png").path, withDestinationPath: "../sad/b.png")
+        try files.createSymbolicLink(atPath: root.appendingPathComponent("happy/out.png").path, withDestinationPath: top.appendingPathComponent("outside.png").path)
+        try files.createSymbolicLink(atPath: root.appendingPathComponent("happy/dangling.png").path, withDestinationPath: "nothing.png")
+        try files.createSymbolicLink(atPath: root.appendingPathComponent("sad/folder").path, withDestinationPath: "../happy")
+        #expect(mkfifo(root.appendingPathComponent("sad/fifo.png").path, 0o644) == 0)
+        let socketPath = root.appendingPathComponent("sad/socket.png").path
+        let socketDescriptor = Fixtures.unixSocket(at: socketPath)
+        defer { close(socketDescriptor) }
+        let (summary, records, rejects) = try ingestWithRejects(root)
+        #expect(records.map(\.sourceName).sorted() == ["happy/a.png", "happy/inside.png", "sad/b.png"])
+        let reasons = Dictionary(uniqueKeysWithValues: rejects.map { ($0.file.split(separator: ":").last.map(String.init) ?? "", $0.reason) })
+        #expect(reasons == ["happy/out.png": "outside-source", "happy/dangling.png": "unreadable-entry", "sad/folder": "special-file",
+                            "sad/fifo.png": "special-file", "sad/socket.png": "special-file"], "\(rejects)")
+        #expect(summary.records + summary.rejected == 8)
+        // --allow-outside follows the link leading out.
+        let (_, allowed, _) = try ingestWithRejects(root) { $0.allowOutside = true }
+        #expect(allowed.map(\.sourceName).contains("happy/out.png"))
+    }
+
+    /// Every entry of a tar or zip is accounted for: hard links (GNU tar's entry for a second name of a
+    /// file), symbolic links, FIFOs and devices are refused with their reason, never followed; folders
+    /// are no entries. The summary's counts add up to the entries.
+    @Test func linksAndSpecialEntriesInArchivesAreCounted() throws {
+        for zip in [false, true] {
+            let folder = Fixtures.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let archive = folder.appendingPathComponent(zip ? "faces.zip" : "faces.tar")
+            var entries: [Fixtures.ArchiveEntry] = [
+                .folder("happy/"), .file("happy/a.png", Fixtures.png(Fixtures.face(seed: 1))),
+                .symbolicLink("happy/b.png", to: "a.png"), .symbolicLink("happy/c.png", to: "/etc/passwd"),
+            ]
+            if !zip {
+                entries += [.hardLink("happy/d.png", to: "happy/a.png"), .special("happy/e.png", type: S_IFIFO),
+                            .special("happy/f.png", type: S_IFCHR), .special("happy/g.png", type: S_IFBLK)]
+            }
+            Fixtures.writeArchive(zip: zip, to: archive, entries: entries)
+            let (summary, records, rejects) = try ingestWithRejects(archive)
+            #expect(records.map(\.sourceName) == ["happy/a.png"])
+            let expected = zip ? ["archive-link", "archive-link"]
+                : ["archive-link", "archive-link", "archive-link", "special-file", "special-file", "special-file"]
+            #expect(rejects.map(\.reason) == expected, "zip \(zip): \(rejects)")
+            #expect(summary.records + summary.rejected == entries.count - 1, "zip \(zip)")
+        }
+    }
+
+    /// A manifest given as a file and the same manifest inside its folder agree: an absolute path, a
+    /// ../ path and a path through a link leading out are outside-source rejects (nothing is opened),
+    /// a FIFO is a special-file reject; --allow-outside reads the outside picture.
+    @Test func aManifestCannotLeadOutOfItsFolder() throws {
+        let top = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: top) }
+        let root = top.appendingPathComponent("mine")
+        let manifest = "path,label\na.png,happy\n../outside.png,sad\n/etc/passwd,sad\n/proc/self/environ,sad\nlinked/outside.png,sad\nfifo.png,sad\n"
+        try Self.write([("manifest.csv", Array(manifest.utf8)), ("a.png", Fixtures.png(Fixtures.face(seed: 1)))], under: root)
+        try Self.write([("outside.png", Fixtures.png(Fixtures.face(seed: 2)))], under: top)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("linked").path, withDestinationPath: top.path)
+        #expect(mkfifo(root.appendingPathComponent("fifo.png").path, 0o644) == 0)
+        for source in [root, root.appendingPathComponent("manifest.csv")] {
+            let (_, records, rejects) = try ingestWithRejects(source)
+            #expect(records.map(\.sourceName) == ["a.png"])
+            #expect(rejects.map(\.reason) == ["outside-source", "outside-source", "outside-source", "outside-source", "special-file"],
+                    "\(source.lastPathComponent): \(rejects)")
+            #expect(rejects.map(\.line) == [3, 4, 5, 6, 7])
+        }
+        let (_, allowed, _) = try ingestWithRejects(root.appendingPathComponent("manifest.csv")) { $0.allowOutside = true }
+        #expect(allowed.map(\.sourceName) == ["a.png", "../outside.png", "linked/outside.png"])
+    }
+
+    /// A list written with a UTF-8 byte-order mark (as spreadsheet programs save CSV) reads as the
+    /// same list without it: a manifest's header, RAF-DB's first name.
+    @Test func aByteOrderMarkIsReadAsOne() throws {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let root = Fixtures.temporaryDirectory().appendingPathComponent("mine")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        try Self.write([("manifest.csv", bom + Array("path,label\na.png,happy\n".utf8)), ("a.png", Fixtures.png(Fixtures.face(seed: 1)))], under: root)
+        #expect(try ingest(root.appendingPathComponent("manifest.csv")).1.map(\.label) == [.happy])
+        #expect(try ingest(root).1.map(\.label) == [.happy])
+        let raf = Fixtures.temporaryDirectory().appendingPathComponent("RAF-DB")
+        defer { try? FileManager.default.removeItem(at: raf.deletingLastPathComponent()) }
+        try Self.write([("EmoLabel/list_patition_label.txt", bom + Array("train_00001.jpg 4\n".utf8)),
+                        ("Image/original/train_00001.jpg", Fixtures.jpeg(Fixtures.face(seed: 2)))], under: raf)
+        #expect(try ingest(raf).1.map(\.label) == [.happy])
     }
 
     @Test func aManifestForEverythingElse() throws {

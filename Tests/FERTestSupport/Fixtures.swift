@@ -5,6 +5,9 @@ import FERData
 import FERIngest
 import FERMedia
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Test data built in code: faces, CSV text, archives, hand-made PNGs.
 package enum Fixtures {
@@ -28,6 +31,23 @@ package enum Fixtures {
         let url = processFolder.appendingPathComponent("\(safe)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+
+    /// A Unix socket bound at `path` (a special file for the file-type policy's tests); close the
+    /// returned descriptor when done.
+    package static func unixSocket(at path: String) -> CInt {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            let bytes = Array(path.utf8.prefix(buffer.count - 1))
+            buffer.copyBytes(from: bytes + [0])
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        precondition(bound == 0, "cannot bind a Unix socket at \(path)")
+        return descriptor
     }
 
     private static let processFolder: URL = {
@@ -56,6 +76,54 @@ package enum Fixtures {
         let writer = try! ArchiveWriter(path: url.path, format: format)
         for (name, bytes) in entries { try! writer.add(name, bytes) }
         try! writer.close()
+    }
+
+    /// An archive entry of any kind, for the file-type policy's tests.
+    package enum ArchiveEntry {
+        case file(String, [UInt8])
+        case folder(String)
+        case symbolicLink(String, to: String)
+        case hardLink(String, to: String)
+        /// A FIFO, character device or block device (`S_IFIFO`, `S_IFCHR`, `S_IFBLK`).
+        case special(String, type: mode_t)
+    }
+
+    /// Writes a tar (pax) or zip archive holding entries of every kind, through libarchive.
+    package static func writeArchive(zip: Bool, to url: URL, entries: [ArchiveEntry]) {
+        let archive = archive_write_new()!
+        defer { archive_write_free(archive) }
+        _ = zip ? archive_write_set_format_zip(archive) : archive_write_set_format_pax_restricted(archive)
+        precondition(archive_write_open_filename(archive, url.path) == ARCHIVE_OK)
+        for item in entries {
+            let entry = archive_entry_new()!
+            defer { archive_entry_free(entry) }
+            archive_entry_set_perm(entry, 0o644)
+            var payload: [UInt8] = []
+            switch item {
+            case .file(let name, let bytes):
+                archive_entry_set_pathname(entry, name)
+                archive_entry_set_filetype(entry, UInt32(Glibc.S_IFREG))
+                payload = bytes
+            case .folder(let name):
+                archive_entry_set_pathname(entry, name)
+                archive_entry_set_filetype(entry, UInt32(Glibc.S_IFDIR))
+            case .symbolicLink(let name, let target):
+                archive_entry_set_pathname(entry, name)
+                archive_entry_set_filetype(entry, UInt32(Glibc.S_IFLNK))
+                archive_entry_set_symlink(entry, target)
+            case .hardLink(let name, let target):
+                archive_entry_set_pathname(entry, name)
+                archive_entry_set_filetype(entry, UInt32(Glibc.S_IFREG))
+                archive_entry_set_hardlink(entry, target)
+            case .special(let name, let type):
+                archive_entry_set_pathname(entry, name)
+                archive_entry_set_filetype(entry, UInt32(type))
+            }
+            archive_entry_set_size(entry, Int64(payload.count))
+            precondition(archive_write_header(archive, entry) >= ARCHIVE_WARN, "cannot write the entry header")
+            if !payload.isEmpty { _ = payload.withUnsafeBytes { archive_write_data(archive, $0.baseAddress, $0.count) } }
+        }
+        archive_write_close(archive)
     }
 
     /// Compresses bytes with gzip (through libarchive's raw writer).

@@ -29,6 +29,16 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable {
     case badBox = "bad-box"
     /// A picture in which the face search (`--faces detect`) found no face of at least `--min-face` pixels.
     case noFace = "no-face"
+    /// A path that leads outside its source: an absolute or `..` path in a list, a link pointing out of
+    /// the folder (`--allow-outside` reads them).
+    case outsideSource = "outside-source"
+    /// A FIFO, socket, device or folder where a file was expected (never opened), or a link to one.
+    case specialFile = "special-file"
+    /// A symbolic or hard link inside an archive: links are not followed in archives.
+    case archiveLink = "archive-link"
+    /// A line of a list file (a manifest, AffectNet's or ExpW's CSV, RAF-DB's list, a CK+ emotion file)
+    /// that cannot be read as a face; the rest of the list is read.
+    case badListLine = "bad-list-line"
 
     /// The FER2013 CSV column a row reject is about, for its location.
     package var csvField: String? {

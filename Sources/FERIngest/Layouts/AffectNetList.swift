@@ -19,8 +19,8 @@ enum AffectNetList {
     ]
     static let imageFolders = ["", "Manually_Annotated_Images/", "Manually_Annotated/Manually_Annotated_Images/"]
 
-    static func faces(root: URL, members: Set<String>) throws -> [ListedFace] {
-        var faces: [ListedFace] = []
+    static func faces(root: URL, members: Set<String>) throws -> [ListedItem] {
+        var faces: [ListedItem] = []
         for file in listFiles where members.contains(file) {
             let path = root.appendingPathComponent(file).path
             var lines = try ListFile.lines(path)[...]
@@ -31,7 +31,7 @@ enum AffectNetList {
             guard needed.allSatisfy({ index[$0] != nil }) else {
                 throw ListFile.bad("AffectNet: the header needs \(needed.joined(separator: ", "))", path, line: header.number)
             }
-            for (number, line) in lines {
+            faces += try ListFile.items(lines) { number, line in
                 let fields = CSVField.split(String(line))
                 func int(_ name: String) -> Int? {
                     let i = index[name]!
@@ -54,7 +54,7 @@ enum AffectNetList {
                 // -2 marks "no value" (the non-face rows).
                 face.valence = float("valence").flatMap { (-1...1).contains($0) ? $0 : nil }
                 face.arousal = float("arousal").flatMap { (-1...1).contains($0) ? $0 : nil }
-                faces.append(face)
+                return [face]
             }
         }
         return faces

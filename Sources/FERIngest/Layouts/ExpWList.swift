@@ -10,9 +10,9 @@ enum ExpWList {
     static let listPath = "label/label.lst"
     static let imageFolders = ["image/origin/", "origin/", "image/"]
 
-    static func faces(root: URL, members: Set<String>) throws -> [ListedFace] {
+    static func faces(root: URL, members: Set<String>) throws -> [ListedItem] {
         let path = root.appendingPathComponent(listPath).path
-        return try ListFile.lines(path).map { number, line in
+        return try ListFile.items(ListFile.lines(path)) { number, line in
             let fields = line.split(whereSeparator: \.isWhitespace).map(String.init)
             guard fields.count == 8, let top = Int(fields[2]), let left = Int(fields[3]), let right = Int(fields[4]),
                   let bottom = Int(fields[5]), let code = UInt8(fields[7]), let emotion = Emotion(rawValue: code)
@@ -24,10 +24,10 @@ enum ExpWList {
             guard [top, left, right, bottom].allSatisfy({ $0 >= -limit && $0 <= limit }) else {
                 throw ListFile.bad("ExpW: the face box \(left),\(top) to \(right),\(bottom) is past ±\(limit) pixels", path, line: number)
             }
-            return ListedFace(
+            return [ListedFace(
                 image: image, label: .emotion(emotion), split: .train,
                 box: try ListFile.box(x: left, y: top, width: right - left, height: bottom - top, path, line: number),
-                location: InputLocation(source: path, line: number))
+                location: InputLocation(source: path, line: number))]
         }
     }
 }

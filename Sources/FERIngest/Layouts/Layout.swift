@@ -89,15 +89,28 @@ public enum LayoutLabel: Sendable, Equatable {
     case excluded(String)
 }
 
+/// What one line of a list file gives: a face, or why the line gives none (a `bad-list-line` reject
+/// naming the file and line; the rest of the list is read).
+public enum ListedItem: Sendable, Equatable {
+    case face(ListedFace)
+    case badLine(InputLocation, String)
+}
+
 /// Reading list files: text with the location of each line, and errors that name the file and line.
 enum ListFile {
+    /// The largest list file read (a FER list of a million faces is under 100 MB).
+    static let maxBytes = 1 << 30
+
     static func lines(_ path: String) throws -> [(number: Int, text: Substring)] {
         let data: Data
-        do { data = try FileIO.readAll(path) } catch {
-            throw FerError(.sourceUnreadable, "cannot read the list file", at: InputLocation(source: path), cause: error)
+        switch SourceFolder.readRegularFile(path, maxBytes: maxBytes) {
+        case .success(let bytes): data = bytes
+        case .failure(let refusal):
+            throw FerError(.sourceUnreadable, "cannot read the list file: \(refusal.detail)", at: InputLocation(source: path))
         }
         // "\r\n" is one Character in Swift, and a newline: Windows line ends split like Unix ones.
-        let text = String(decoding: data, as: UTF8.self)
+        // A UTF-8 byte-order mark (as spreadsheet programs write) is that, not part of the first name.
+        let text = String(decoding: data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data, as: UTF8.self)
         return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().compactMap { index, line in
             line.allSatisfy(\.isWhitespace) ? nil : (index + 1, line)
         }
@@ -105,6 +118,22 @@ enum ListFile {
 
     static func bad(_ what: String, _ path: String, line: Int) -> FerError {
         FerError(.badDataRow, what, at: InputLocation(source: path, line: line))
+    }
+
+    /// The faces of each line, a line that throws `bad` becoming a `badLine` item (other errors
+    /// still end the read).
+    static func items<Lines: Sequence>(
+        _ lines: Lines, _ faces: (Int, Substring) throws -> [ListedFace]
+    ) throws -> [ListedItem] where Lines.Element == (number: Int, text: Substring) {
+        var items: [ListedItem] = []
+        for (number, line) in lines {
+            do {
+                items += try faces(number, line).map(ListedItem.face)
+            } catch let error as FerError where error.code == .badDataRow {
+                items.append(.badLine(error.location ?? InputLocation(source: "?", line: number), error.message))
+            }
+        }
+        return items
     }
 
     /// The largest coordinate or side a list's face box may give, in pixels: far past any picture

@@ -14,13 +14,15 @@ enum ManifestList {
     static func isManifest(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
-        let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)
+        var bytes = (try? handle.read(upToCount: 4096)) ?? Data()
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        let head = String(decoding: bytes, as: UTF8.self)
         let header = head.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
         let columns = Set(CSVField.split(header).map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() })
         return columns.contains("path") && columns.contains("label")
     }
 
-    static func faces(listPath path: String, vocabulary: LabelVocabulary) throws -> [ListedFace] {
+    static func faces(listPath path: String, vocabulary: LabelVocabulary) throws -> [ListedItem] {
         var lines = try ListFile.lines(path)[...]
         guard let header = lines.popFirst() else {
             throw FerError(.nothingRead, "the manifest is empty", at: InputLocation(source: path))
@@ -34,7 +36,7 @@ enum ManifestList {
         guard boxColumns.isEmpty || boxColumns.count == 4 else {
             throw ListFile.bad("a box needs all four columns x, y, w, h", path, line: header.number)
         }
-        return try lines.map { number, line in
+        return try ListFile.items(lines) { number, line in
             let fields = CSVField.split(String(line)).map { $0.trimmingCharacters(in: .whitespaces) }
             guard fields.count == columns.count else {
                 throw ListFile.bad("expected \(columns.count) fields, got \(fields.count)", path, line: number)
@@ -61,8 +63,8 @@ enum ManifestList {
                 box = try ListFile.box(x: x, y: y, width: w, height: h, path, line: number)
             }
             let subject = index["subject"].map { fields[$0] }.flatMap { $0.isEmpty ? nil : $0 }
-            return ListedFace(image: fields[pathColumn], label: label, split: split, subject: subject, box: box,
-                              location: InputLocation(source: path, line: number))
+            return [ListedFace(image: fields[pathColumn], label: label, split: split, subject: subject, box: box,
+                              location: InputLocation(source: path, line: number))]
         }
     }
 }

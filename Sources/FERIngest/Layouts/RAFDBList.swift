@@ -10,13 +10,13 @@ enum RAFDBList {
     static let listPath = "EmoLabel/list_patition_label.txt"
     private static let labels: [Int: Emotion] = [1: .surprise, 2: .fear, 3: .disgust, 4: .happy, 5: .sad, 6: .angry, 7: .neutral]
 
-    static func faces(root: URL, members: Set<String>) throws -> [ListedFace] {
+    static func faces(root: URL, members: Set<String>) throws -> [ListedItem] {
         let path = root.appendingPathComponent(listPath).path
         guard members.contains(listPath) else {
             throw FerError(.sourceMissing, "RAF-DB: no \(listPath) (the label list) in the folder", at: InputLocation(source: root.path))
         }
         let aligned = members.contains { $0.hasPrefix("Image/aligned/") }
-        return try ListFile.lines(path).map { number, line in
+        return try ListFile.items(ListFile.lines(path)) { number, line in
             let fields = line.split(whereSeparator: \.isWhitespace)
             guard fields.count == 2, let code = Int(fields[1]), let emotion = labels[code] else {
                 throw ListFile.bad("expected 'NAME LABEL' with a label 1-7, got '\(line)'", path, line: number)
@@ -25,8 +25,8 @@ enum RAFDBList {
             let stem = name.split(separator: ".").dropLast().joined(separator: ".")
             let split: Split = name.hasPrefix("test") ? .test : .train
             let image = aligned ? "Image/aligned/\(stem)_aligned.jpg" : "Image/original/\(name)"
-            return ListedFace(image: image, label: .emotion(emotion), split: split,
-                              location: InputLocation(source: path, line: number))
+            return [ListedFace(image: image, label: .emotion(emotion), split: split,
+                              location: InputLocation(source: path, line: number))]
         }
     }
 }

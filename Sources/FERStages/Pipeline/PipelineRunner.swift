@@ -120,8 +120,8 @@ public struct PipelineRunner {
             return try FileIO.sha256(ofFile: path)
         }
         var digest = SHA256Digest()
-        for member in Ingestor.regularFiles(under: URL(fileURLWithPath: path)) {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path + "/" + member)
+        for member in Ingestor.members(under: URL(fileURLWithPath: path)) {
+            let attributes = (try? FileManager.default.attributesOfItem(atPath: path + "/" + member)) ?? [:]
             let size = (attributes[.size] as? Int) ?? 0
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             digest.update(Array("\(member) \(size) \(modified)\n".utf8))

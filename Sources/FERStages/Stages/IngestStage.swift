@@ -18,8 +18,10 @@ public enum IngestStage: Stage {
         public var labelMap: String?
         @Flag(help: "Put PublicTest records in val instead of test.")
         public var publicTestAsVal = false
-        @Flag(help: "Fail on the first rejected record instead of logging it.")
+        @Flag(help: "Fail on the first rejected record (a bad list line included) instead of logging it.")
         public var strict = false
+        @Flag(help: "Read what a list names outside its folder (absolute and ../ paths) and links leading out of a source folder; refused as outside-source rejects otherwise.")
+        public var allowOutside = false
         @Option(help: "Records per shard.")
         public var shardSize = DatasetWriter.defaultShardSize
         @Option(help: ArgumentHelp("How the sources lay out faces and labels (default: detected).", valueName: "NAME"))
@@ -67,6 +69,7 @@ public enum IngestStage: Stage {
         var settings = IngestOptions(layout: layout, strict: options.strict, shardSize: options.shardSize, partition: context.partition,
                                      face: options.face)
         settings.labelMapSHA256 = labelMapSHA256
+        settings.allowOutside = options.allowOutside
         let ingestor = Ingestor(workspace: context.workspace, options: settings) { progress in
             context.progress(StageProgress(
                 label: "ingest " + URL(fileURLWithPath: progress.source).lastPathComponent, fraction: progress.fraction,
