@@ -70,7 +70,7 @@ struct ReviewServeCommand: AsyncParsableCommand {
         let store = try ReviewStore(workspace: workspace)
         let (built, dataset) = try ReviewQueue.build(queue, from: try workspace.dataset(input.from), options: queueOptions,
                                                      workspace: workspace)
-        let queue = try store.open(built)
+        let queue = try store.open(built, replacing: queueOptions.newQueue)
         let configuration = ReviewServer.Configuration(annotator: annotator, host: host, port: port)
         let server = try ReviewServer(queue: queue, dataset: dataset, store: store, configuration: configuration)
         let done = try store.standing(queue: queue.name, annotator: annotator).count

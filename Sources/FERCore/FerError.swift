@@ -27,6 +27,7 @@ public struct FerError: Error, CustomStringConvertible, Sendable {
         case strictReject = "strict-reject"
         case nothingRead = "nothing-read"
         case reviewStore = "review-store"
+        case queueChanged = "queue-changed"
 
         public var summary: String {
             switch self {
@@ -50,6 +51,7 @@ public struct FerError: Error, CustomStringConvertible, Sendable {
             case .strictReject: "`--strict`: the first input record that would have been rejected."
             case .nothingRead: "A source from which not one record could be read."
             case .reviewStore: "The review decisions database (SQLite) cannot be opened, read or written."
+            case .queueChanged: "A stored review queue whose source (a suspects file, a dataset) gives other faces now: `--new-queue` replaces it, decisions kept."
             }
         }
     }

@@ -47,12 +47,18 @@ public enum ProbabilityTable {
             guard let id = UInt64(fields[idColumn]) else {
                 throw FerError(.badDataRow, "'\(fields[idColumn])' is not a record_id", at: table.location(row: index, field: "record_id"))
             }
-            rows[id] = try columns.map { column in
+            let row = try columns.map { column in
                 guard let value = Double(fields[column]), (0...1).contains(value) else {
                     throw FerError(.badDataRow, "'\(fields[column])' is not a probability", at: table.location(row: index, field: table.header[column]))
                 }
                 return value
             }
+            let sum = row.reduce(0, +)
+            guard abs(sum - 1) <= sumTolerance else {
+                throw FerError(.badDataRow, "the row's probabilities sum to \(sum), not 1 (within \(sumTolerance)): give each face's "
+                    + "predicted distribution over the \(classes.count) classes", at: table.location(row: index, field: nil))
+            }
+            rows[id] = row
         }
         var values: [Double] = []
         values.reserveCapacity(records.count * classes.count)
@@ -67,9 +73,20 @@ public enum ProbabilityTable {
         return values
     }
 
+    /// How far a row's sum may be from one: softmax in 32-bit floats and values rounded to four
+    /// decimals stay well inside it; a row of logits, of zeros or of another class set does not.
+    public static let sumTolerance = 0.01
+
     private static func check(_ values: [Double], classes: Int, path: String) throws {
         if let bad = values.firstIndex(where: { !(0...1).contains($0) }) {
             throw FerError(.badDataRow, "row \(bad / classes) holds \(values[bad]), not a probability", at: InputLocation(source: path))
+        }
+        for row in 0..<(values.count / max(1, classes)) {
+            let sum = values[(row * classes)..<((row + 1) * classes)].reduce(0, +)
+            guard abs(sum - 1) <= sumTolerance else {
+                throw FerError(.badDataRow, "row \(row) sums to \(sum), not 1 (within \(sumTolerance)): give each face's predicted distribution",
+                               at: InputLocation(source: path))
+            }
         }
     }
 }

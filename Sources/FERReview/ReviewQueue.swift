@@ -67,6 +67,8 @@ public struct ReviewQueue: Sendable, Equatable {
         public var split = SplitChoice.all
         @Option(name: .customLong("class"), help: "dataset: only this class.")
         public var emotion: Emotion?
+        @Flag(help: "Replace a stored queue of the same name whose source now gives other faces (a newer suspects file); decisions are kept.")
+        public var newQueue = false
 
         public init() {}
 
@@ -116,7 +118,10 @@ extension ReviewQueue {
     static func subjectKey(_ record: FaceRecord) -> String? { record.subject.map { "subject:" + $0 } }
 
     /// suspects.csv of `ferdata suspects` (record_id, given, likely, score) or of `annotate
-    /// --suspects` (record_id, given, predicted, confidence), in its rank order.
+    /// --suspects` (record_id, given, predicted, confidence), in its rank order. Every value is
+    /// checked as it is read, since the file may come from anyone: the record is the dataset's, given
+    /// and likely are class names (given may be empty), the score a finite number; the first value
+    /// that is not is an error naming its line and column, and nothing is stored.
     static func suspects(_ file: String, dataset: Dataset) throws -> [ReviewItem] {
         guard FileManager.default.fileExists(atPath: file) else {
             throw FerError(.sourceMissing, "no suspects file \(file): run `ferdata suspects` on \(dataset.name) first, or give --file",
@@ -126,13 +131,26 @@ extension ReviewQueue {
         let id = try table.column("record_id"), given = try table.column("given")
         let likely = try table.column("likely"), score = try table.column("score")
         let records = try recordsByID(dataset)
+        var seen = Set<UInt64>()
         return try table.rows.enumerated().map { index, fields in
+            func bad(_ what: String, _ column: Int) -> FerError {
+                FerError(.badDataRow, what, at: table.location(row: index, field: table.header[column]))
+            }
             guard let recordID = UInt64(fields[id]), let record = records[recordID] else {
-                throw FerError(.badDataRow, "record_id '\(fields[id])' is not a record of \(dataset.name)",
-                               at: InputLocation(source: file, line: index + 2, field: "record_id"))
+                throw bad("record_id '\(fields[id].prefix(40))' is not a record of \(dataset.name)", id)
+            }
+            guard seen.insert(recordID).inserted else { throw bad("record \(recordID) is listed twice", id) }
+            guard fields[given].isEmpty || Emotion(name: fields[given]) != nil else {
+                throw bad("given '\(fields[given].prefix(40))' is not a class name (\(Emotion.allCases.map(\.name).joined(separator: ", ")))", given)
+            }
+            guard Emotion(name: fields[likely]) != nil else {
+                throw bad("'\(fields[likely].prefix(40))' is not a class name (\(Emotion.allCases.map(\.name).joined(separator: ", ")))", likely)
+            }
+            guard let value = Double(fields[score]), value.isFinite else {
+                throw bad("score '\(fields[score].prefix(40))' is not a finite number", score)
             }
             return ReviewItem(recordID: recordID, given: fields[given].isEmpty ? nil : fields[given], suggested: fields[likely],
-                              score: Double(fields[score]), neighbours: subjectKey(record))
+                              score: value, neighbours: subjectKey(record))
         }
     }
 

@@ -81,12 +81,23 @@ public final class ReviewStore: Sendable {
 
     // MARK: - Queues
 
-    /// The queue as stored under its name if it is there (a restarted review keeps its faces and
-    /// order), else `queue`, stored now.
-    public func open(_ queue: ReviewQueue) throws -> ReviewQueue {
-        try guarded("store queue \(queue.name)") {
+    /// The queue under its name: the stored one when it holds the same faces, values and order as
+    /// `queue`, built now from its source (a restarted review continues it); else `queue`, stored now.
+    /// A stored queue that differs from what its source gives now (a newer suspects.csv, another
+    /// --file) is a `queue-changed` error, or with `replacing` is replaced by `queue`; decisions
+    /// are kept either way (they name their record and queue).
+    public func open(_ queue: ReviewQueue, replacing: Bool = false) throws -> ReviewQueue {
+        let stored = try guarded("read queue \(queue.name)") { try pool.read { db in try Self.queue(named: queue.name, db) } }
+        if let stored, stored == queue { return stored }
+        if let stored, !replacing {
+            let position = zip(stored.items, queue.items).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(stored.items.count, queue.items.count)
+            throw FerError(.queueChanged, "the stored queue \(queue.name) (\(stored.items.count) faces) differs from what its source gives now "
+                + "(\(queue.items.count) faces; first at position \(position + 1)): --new-queue replaces it, decisions kept")
+        }
+        return try guarded("store queue \(queue.name)") {
             try pool.write { db in
-                if let stored = try Self.queue(named: queue.name, db) { return stored }
+                try db.execute(sql: "DELETE FROM queue_item WHERE queue = ?", arguments: [queue.name])
+                try db.execute(sql: "DELETE FROM queue WHERE name = ?", arguments: [queue.name])
                 try db.execute(sql: "INSERT INTO queue (name, dataset, kind, created) VALUES (?, ?, ?, ?)",
                                arguments: [queue.name, queue.dataset, queue.kind, Self.now()])
                 for (position, item) in queue.items.enumerated() {

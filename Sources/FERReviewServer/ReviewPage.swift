@@ -1,6 +1,7 @@
-/// The review page: plain HTML, CSS and JavaScript in one document, served by the binary (no
-/// framework, no CDN: it works on a machine with no network). The script reads the session token from
-/// the page's URL and sends it with every request.
+/// The review page: plain HTML, CSS and JavaScript, served by the binary (no framework, no CDN: it
+/// works on a machine with no network). The script reads the session token from the page's URL and
+/// sends it with every request. Style and script are files of their own (`/review.css`,
+/// `/review.js`), so the page's Content-Security-Policy can forbid every inline script and style.
 enum ReviewPage {
     static let html = #"""
 <!doctype html>
@@ -8,7 +9,25 @@ enum ReviewPage {
 <head>
 <meta charset="utf-8">
 <title>ferdata review</title>
-<style>
+<link rel="stylesheet" href="/review.css">
+</head>
+<body>
+<header>
+  <h1 id="title">ferdata review</h1>
+  <span id="counter">loading…</span>
+  <span id="keys"><b>1</b>-<b>7</b> <span id="classkeys"></span> · <b>0</b> unusable · <b>Enter</b> accept suggestion ·
+    <b>arrows</b> move · <b>Shift</b>+arrows/click select · <b>u</b> undo · <b>n</b> neighbours · <b>Esc</b> clear</span>
+</header>
+<div id="message" role="alert"></div>
+<div id="done">Every face of this queue has a decision.</div>
+<main id="grid"></main>
+<aside id="neighbours"></aside>
+<script src="/review.js"></script>
+</body>
+</html>
+"""#
+
+    static let css = #"""
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0; background: #f4f4f2; color: #222; }
   header { position: sticky; top: 0; z-index: 2; background: #222; color: #eee; padding: 8px 16px; display: flex;
            flex-wrap: wrap; gap: 6px 20px; align-items: baseline; }
@@ -36,20 +55,9 @@ enum ReviewPage {
   #neighbours figure { display: inline-block; margin: 2px; padding: 2px; border-width: 1px; }
   #done { padding: 8px 16px; font-weight: 600; color: #137333; display: none; }
   #done.shown { display: block; }
-</style>
-</head>
-<body>
-<header>
-  <h1 id="title">ferdata review</h1>
-  <span id="counter">loading…</span>
-  <span id="keys"><b>1</b>-<b>7</b> <span id="classkeys"></span> · <b>0</b> unusable · <b>Enter</b> accept suggestion ·
-    <b>arrows</b> move · <b>Shift</b>+arrows/click select · <b>u</b> undo · <b>n</b> neighbours · <b>Esc</b> clear</span>
-</header>
-<div id="message" role="alert"></div>
-<div id="done">Every face of this queue has a decision.</div>
-<main id="grid"></main>
-<aside id="neighbours"></aside>
-<script>
+"""#
+
+    static let script = #"""
 "use strict";
 const token = new URLSearchParams(location.search).get("token") || "";
 let state = null;        // the server's /api/state
@@ -75,16 +83,24 @@ function showMessage(text) {
 
 function card(index) { return document.getElementById("grid").children[index]; }
 
-function caption(index) {
+// Captions are built from text nodes: a queue's values come from files anyone may have written, and
+// none of them is ever parsed as markup.
+function fillCaption(element, index) {
   const item = state.items[index];
   const decision = state.decisions[item.id];
-  const parts = [`<div class="given">given: ${item.given || "—"}</div>`];
+  const line = (className, text) => {
+    const div = document.createElement("div");
+    div.className = className;
+    div.textContent = text;
+    return div;
+  };
+  const lines = [line("given", "given: " + (item.given || "—"))];
   if (item.suggested) {
-    const score = item.score == null ? "" : " " + item.score.toFixed(2);
-    parts.push(`<div class="suggested">suggested: ${item.suggested}${score}</div>`);
+    const score = typeof item.score === "number" && isFinite(item.score) ? " " + item.score.toFixed(2) : "";
+    lines.push(line("suggested", "suggested: " + item.suggested + score));
   }
-  parts.push(`<div class="decision">${decision ? "→ " + decision : ""}</div>`);
-  return parts.join("");
+  lines.push(line("decision", decision ? "→ " + decision : ""));
+  element.replaceChildren(...lines);
 }
 
 function render() {
@@ -101,7 +117,7 @@ function render() {
     image.alt = "face " + item.id;
     image.src = `/api/face/${item.id}?token=${encodeURIComponent(token)}`;
     const text = document.createElement("figcaption");
-    text.innerHTML = caption(index);
+    fillCaption(text, index);
     figure.append(image, text);
     figure.addEventListener("click", event => {
       if (event.shiftKey) selectRange(anchor == null ? cursor : anchor, index);
@@ -131,7 +147,7 @@ function refreshCard(index, cardState) {
   const figure = card(index);
   figure.dataset.state = cardState || (state.decisions[item.id] ? "saved" : "open");
   figure.dataset.decision = state.decisions[item.id] || "";
-  figure.querySelector("figcaption").innerHTML = caption(index);
+  fillCaption(figure.querySelector("figcaption"), index);
   figure.classList.toggle("selected", selection.has(index));
 }
 
@@ -276,8 +292,6 @@ api("/api/state").then(answer => {
   render();
   document.body.dataset.ready = "true";
 }).catch(error => showMessage("Cannot load the queue: " + error.message));
-</script>
-</body>
-</html>
 """#
+
 }

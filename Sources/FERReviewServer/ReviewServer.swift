@@ -51,6 +51,14 @@ public struct ReviewServer: Sendable {
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                      body: .init(byteBuffer: ByteBuffer(string: ReviewPage.html)))
         }
+        router.get("/review.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "no-store"],
+                     body: .init(byteBuffer: ByteBuffer(string: ReviewPage.css)))
+        }
+        router.get("/review.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-store"],
+                     body: .init(byteBuffer: ByteBuffer(string: ReviewPage.script)))
+        }
         router.get("/api/state") { _, _ in try Self.json(await session.state()) }
         router.get("/api/face/:id") { _, context in
             let png = try session.facePNG(try Self.recordID(context.parameters.get("id")))
@@ -94,18 +102,36 @@ public struct ReviewServer: Sendable {
     }
 }
 
-/// 403 for a request without the session's token.
+/// 403 for a request without the session's token (the page's style and script, the same for every
+/// session, need none), and the page's security headers on every answer: a Content-Security-Policy
+/// that allows script, style, pictures and requests from this server only, with no inline script or
+/// style, no plugins, no framing and no form posts elsewhere (docs/reliability.md, the review server's
+/// threat model).
 struct TokenCheck<Context: RequestContext>: RouterMiddleware {
     let token: String
 
+    static var publicPaths: [String] { ["/review.css", "/review.js"] }
+    static var contentSecurityPolicy: String {
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+            + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
         let given = request.uri.queryParameters.get("token")
             ?? request.headers.first { $0.name.canonicalName == "x-review-token" }?.value
-        guard let given, Self.same(Array(given.utf8), Array(token.utf8)) else {
-            return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: "forbidden: this review session's token is missing or wrong\n")))
+        if Self.publicPaths.contains(request.uri.path) {
+            response = try await next(request, context)
+        } else if let given, Self.same(Array(given.utf8), Array(token.utf8)) {
+            response = try await next(request, context)
+        } else {
+            response = Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: "forbidden: this review session's token is missing or wrong\n")))
         }
-        return try await next(request, context)
+        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        return response
     }
 
     /// Compares without stopping at the first difference.

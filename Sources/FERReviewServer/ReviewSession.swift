@@ -101,6 +101,9 @@ actor ReviewSession {
             throw HTTPError(.badRequest, message: "unknown label '\(request.label)': expected one of \(ReviewLabel.names.joined(separator: ", "))")
         }
         guard !request.ids.isEmpty else { throw HTTPError(.badRequest, message: "no record id") }
+        guard Set(request.ids).count == request.ids.count else {
+            throw HTTPError(.badRequest, message: "a record id is given twice in one request: each face is decided once per batch")
+        }
         let decisions = try request.ids.map { text -> Decision in
             guard let id = UInt64(text), let position = positions[id] else {
                 throw HTTPError(.badRequest, message: "record \(text) is not in queue \(queue.name)")

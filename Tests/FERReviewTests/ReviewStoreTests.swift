@@ -42,16 +42,29 @@ import Testing
         #expect(try store.decisions().map(\.recordID) == [id])
     }
 
-    @Test func aQueueIsStoredOnceAndReopenedAsStored() throws {
+    /// A queue is stored once and reopened as stored while its source gives the same faces; a source
+    /// that now gives other faces (a newer suspects.csv) is a queue-changed error, and replacing it
+    /// keeps every decision.
+    @Test func aQueueIsStoredOnceAndAChangedSourceIsAClearError() async throws {
         let store = try ReviewStore(path: Fixtures.temporaryDirectory().appendingPathComponent("decisions.sqlite").path)
         let queue = ReviewQueue(name: "suspects@0002-dedup", kind: "suspects", dataset: "0002-dedup", items: [
             ReviewItem(recordID: 5, given: "happy", suggested: "sad", score: 0.25, neighbours: "subject:S005"),
             ReviewItem(recordID: 1 << 63 | 7, given: nil),
         ])
         #expect(try store.open(queue) == queue)
+        #expect(try store.open(queue) == queue, "the same source reopens the stored queue")
+        _ = try await store.record([Self.decision(5, "sad")])
         var changed = queue
         changed.items.removeFirst()
-        #expect(try store.open(changed) == queue, "a queue already stored keeps its faces and order")
+        let error = #expect(throws: FerError.self) { try store.open(changed) }
+        #expect(error?.code == .queueChanged && error?.message.contains("--new-queue") == true)
+        #expect(try store.queue(named: queue.name) == queue, "nothing changed by the refusal")
+        var rescored = queue
+        rescored.items[0].score = 0.5
+        #expect(throws: FerError.self) { try store.open(rescored) }
+        #expect(try store.open(changed, replacing: true) == changed)
+        #expect(try store.queue(named: queue.name) == changed)
+        #expect(try store.decisions().map(\.recordID) == [5], "decisions are kept")
         #expect(try store.queueNames() == ["suspects@0002-dedup"])
     }
 

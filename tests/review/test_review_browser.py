@@ -173,3 +173,68 @@ def test_review_with_the_keyboard_survives_a_killed_server_and_relabel_applies_i
         i: (given[ids.index(i)], label, "alice") for i, label in changed.items()}
     with open(os.path.join(relabelled, "removed.csv")) as f:
         assert [int(line["record_id"]) for line in csv.DictReader(f)] == [ids[2]]
+
+
+MARKUP = ['<img src=x onerror=pwned=1>', '<script>pwned=2</script>']  # subjects keep 31 bytes
+
+
+def test_markup_from_strangers_shows_as_text_and_no_script_runs(browser, tmp_path):
+    """A dataset from a manifest whose subject cells hold markup and script, reviewed from a suspects
+    file whose extra cells hold more: the neighbours panel shows the cells as text, no script runs,
+    and decisions still save. Then markup put into the page by any other way (as a bug in the page
+    would) cannot run script either: the server's Content-Security-Policy forbids inline handlers."""
+    import zipfile
+    from selenium.webdriver.common.keys import Keys
+    workspace = os.fspath(tmp_path / "workspace")
+    source = tmp_path / "strangers"
+    source.mkdir()
+    with zipfile.ZipFile(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                      "samples", "foreign.zip")) as archive:
+        names = [n for n in sorted(archive.namelist()) if not n.endswith("/")][:4]
+        for index, name in enumerate(names):
+            (source / f"{index}.png").write_bytes(archive.read(name))
+    with open(source / "manifest.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["path", "label", "subject"])
+        for index in range(len(names)):
+            writer.writerow([f"{index}.png", CLASSES[index], MARKUP[index % 2]])
+    ferdata("ingest", os.fspath(source / "manifest.csv"), "--workspace", workspace, "--faces", "none", "--quiet")
+    faces = records(os.path.join(workspace, "datasets", "0001-ingest"))
+    suspects = os.path.join(workspace, "suspects.csv")
+    with open(suspects, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["rank", "record_id", "dataset", "given", "likely", "score", "note"])
+        for rank, (record_id, label, _) in enumerate(faces, 1):
+            writer.writerow([rank, record_id, "<b>0001-ingest</b>", label, "sad", "0.5", MARKUP[rank % 2]])
+
+    server = Server(workspace, "suspects", "--file", suspects, "--annotator", "mallory")
+    try:
+        browser.get(server.url)
+        wait_until(browser, "the queue loaded", lambda s: s["ready"] == "true" and s["done"] == "0")
+        press(browser, "n")
+        wait_until(browser, "the neighbours panel with the subject's faces", lambda s: "face(s)" in browser.execute_script(
+            "return document.getElementById('neighbours').textContent;"))
+        panel = browser.execute_script(
+            "const p = document.getElementById('neighbours');"
+            " return {text: p.textContent, stray: p.querySelectorAll('script, img[src=\"x\"]').length};")
+        assert "subject:" + MARKUP[0] in panel["text"] and panel["stray"] == 0, panel
+        press(browser, Keys.ARROW_RIGHT)
+        wait_until(browser, "the second face's panel", lambda s: "subject:" + MARKUP[1] in browser.execute_script(
+            "return document.getElementById('neighbours').textContent;"))
+        assert browser.execute_script("return typeof window.pwned;") == "undefined"
+        # Decisions still save.
+        press(browser, "4")
+        wait_saved(browser, 1)
+        assert stored(workspace)[-1][1:3] == ("mallory", "happy")
+        # Markup inserted into the page directly: its inline handler is blocked by the policy, while a
+        # handler added from script (allowed) proves the error event did fire.
+        browser.execute_script(
+            "window.errorSeen = false;"
+            " document.body.insertAdjacentHTML('beforeend', '<img id=\"probe\" src=\"/no-such-picture\" onerror=\"window.pwned=3\">');"
+            " document.getElementById('probe').addEventListener('error', () => { window.errorSeen = true; });")
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(browser, 60).until(lambda d: d.execute_script("return window.errorSeen;"))
+        assert browser.execute_script("return typeof window.pwned;") == "undefined"
+        assert browser.execute_script("return typeof window.errorSeen;") == "boolean"
+    finally:
+        server.stop()

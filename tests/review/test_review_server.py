@@ -1,15 +1,17 @@
 """The review server over HTTP, as a real process: the token guards every request, it listens on
 127.0.0.1 unless --host says otherwise, a decision for a face outside the queue is refused, and
 decisions posted at once from several clients are all stored, each exactly once."""
+import csv
 import json
 import os
+import sqlite3
 import threading
 import urllib.error
 import urllib.request
 
 import pytest
 
-from reviewsite import Server, require_binary, sample_workspace, stored
+from reviewsite import Server, ferdata, require_binary, sample_workspace, stored
 
 
 @pytest.fixture(scope="module")
@@ -115,5 +117,85 @@ def test_a_conflicts_queue_shows_each_group_with_its_neighbours(tmp_path):
         assert answer["key"] == key
         assert [face["id"] for face in answer["faces"]] == [members[-1]["id"]] + [m["id"] for m in members[:-1]]
         assert [face["given"] for face in answer["faces"]] == [members[-1]["given"]] + [m["given"] for m in members[:-1]]
+    finally:
+        server.stop()
+
+
+def test_one_request_naming_a_face_twice_is_refused(site):
+    server, workspace, faces = site
+    before = len(stored(workspace))
+    status, body = request(server.base + "/api/decisions", {"ids": [str(faces[0][0]), str(faces[0][0])], "label": "sad"},
+                           token=server.token)
+    assert status == 400 and b"given twice" in body
+    assert len(stored(workspace)) == before
+
+
+def test_every_answer_carries_a_policy_that_forbids_inline_script(site):
+    server, _, faces = site
+    status, page = request(server.url)
+    assert status == 200 and b"<script>" not in page and b"<style>" not in page and b'<script src="/review.js">' in page
+    for path in ["/", "/api/state", "/review.js", "/review.css", f"/api/face/{faces[0][0]}"]:
+        url = server.base + path + ("" if path.startswith("/review.") else "?token=" + server.token)
+        with urllib.request.urlopen(url, timeout=30) as response:
+            policy = response.headers["Content-Security-Policy"]
+            assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "default-src 'none'" in policy, path
+            assert response.headers["X-Content-Type-Options"] == "nosniff", path
+    # The style and script are the same for every session and need no token; nothing else does.
+    assert request(server.base + "/review.js")[0] == 200 and request(server.base + "/review.css")[0] == 200
+
+
+def rewrite_suspects(source, target, column, value, row=0):
+    with open(source, newline="") as f:
+        rows = list(csv.reader(f))
+    rows[row + 1][rows[0].index(column)] = value
+    with open(target, "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+@pytest.mark.parametrize("column,value", [
+    ("score", "nan"), ("score", "inf"), ("score", "-inf"), ("score", "0.5e"),
+    ("given", '<img src=x onerror="fetch(\'/api/decisions\')">'), ("likely", "<script>alert(1)</script>"), ("likely", "contempt"),
+])
+def test_a_suspects_file_with_values_that_are_no_class_or_number_is_refused_at_load(tmp_path, column, value):
+    """NaN, infinities and markup in a suspects file are a one-line error naming the line and column,
+    before anything is stored or served; the store holds no queue afterwards."""
+    require_binary()
+    workspace, _, suspects, _ = sample_workspace(tmp_path / "workspace")
+    bad = os.path.join(workspace, "bad-suspects.csv")
+    rewrite_suspects(suspects, bad, column, value, row=2)
+    result = ferdata("review", "suspects", "--file", bad, "--workspace", workspace, "--port", "0", check=False)
+    assert result.returncode == 1 and "bad-data-row" in result.stderr and f":4 ({column})" in result.stderr, result.stderr
+    assert not os.path.exists(os.path.join(workspace, "review", "decisions.sqlite")) or not stored_queues(workspace)
+
+
+def stored_queues(workspace):
+    connection = sqlite3.connect(os.path.join(workspace, "review", "decisions.sqlite"))
+    try:
+        return connection.execute("SELECT name FROM queue").fetchall()
+    finally:
+        connection.close()
+
+
+def test_a_stored_queue_whose_suspects_file_changed_is_refused_until_replaced(tmp_path):
+    """A newer suspects.csv for the same queue is a queue-changed error, not the stored queue served in
+    silence; --new-queue replaces it and keeps the decisions made."""
+    require_binary()
+    workspace, _, suspects, faces = sample_workspace(tmp_path / "workspace")
+    server = Server(workspace, "suspects", "--file", suspects, "--annotator", "ann")
+    try:
+        status, _ = request(server.base + "/api/decisions", {"ids": [str(faces[0][0])], "label": "sad"}, token=server.token)
+        assert status == 200
+    finally:
+        server.stop()
+    newer = os.path.join(workspace, "suspects-newer.csv")
+    rewrite_suspects(suspects, newer, "score", "0.99", row=5)
+    refused = ferdata("review", "suspects", "--file", newer, "--workspace", workspace, "--port", "0", check=False)
+    assert refused.returncode == 1 and "queue-changed" in refused.stderr and "--new-queue" in refused.stderr, refused.stderr
+    server = Server(workspace, "suspects", "--file", newer, "--annotator", "ann", "--new-queue")
+    try:
+        status, body = request(server.base + "/api/state", token=server.token)
+        state = json.loads(body)
+        assert status == 200 and state["items"][5]["score"] == 0.99
+        assert state["decisions"] == {str(faces[0][0]): "sad"}, "decisions are kept"
     finally:
         server.stop()

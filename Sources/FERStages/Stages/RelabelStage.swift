@@ -58,6 +58,12 @@ public enum RelabelStage: Stage {
             throw FerError(.nothingRead, "the review store \(store.path) holds no decision"
                 + (options.queue.map { " in queue \($0)" } ?? "") + ": review faces with `ferdata review` first")
         }
+        // An adjudicator with no decision of their own would silently fall back to the majority everywhere.
+        if let adjudicator = options.adjudicator, !decisions.contains(where: { $0.annotator == adjudicator && !$0.undone }) {
+            let annotators = Set(decisions.map(\.annotator)).sorted().joined(separator: ", ")
+            throw FerError(.invalidArgument, "adjudicator \(adjudicator) made no decision"
+                + (options.queue.map { " in queue \($0)" } ?? "") + " (the store's annotators: \(annotators))")
+        }
         let relabeller = Relabeller(combiner: try DecisionCombiner(rule: options.combine, adjudicator: options.adjudicator))
         var parameters = ["combine": options.combine.rawValue, "store": fingerprint]
         if let queue = options.queue { parameters["queue"] = queue }
