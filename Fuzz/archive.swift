@@ -1,6 +1,7 @@
 // Fuzz target: archive reading (libarchive: zip, tar, gzip, xz, 7z ...) and the image decoding of
 // its entries, through the Ingestor, on arbitrary bytes.
 import FERData
+import FERIngest
 import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,6 +1,7 @@
 // Fuzz target: FER2013-style CSV parsing (the row cutter with quoted newlines, the header reader,
 // the field splitter, the SWAR pixel parser and its careful fallback) on arbitrary bytes, in memory.
-@testable import FERData
+@testable import FERIngest
+import FERData
 import FERCore
 
 @_cdecl("LLVMFuzzerTestOneInput")

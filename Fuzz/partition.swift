@@ -1,6 +1,7 @@
 // Fuzz target, differential: an archive of arbitrary bytes ingested once whole and once as two parts
 // merged must give the same dataset files (manifest, shards, rejects.csv), or the target traps.
 import FERData
+import FERIngest
 import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -74,6 +74,20 @@ extension Ingestor {
         for outcome in outcomes { try settle(outcome) }
     }
 
+    /// The least share of a listed box's area that must lie inside its image. Lists draw boxes a
+    /// little past the edge for faces at the border (they are cropped to the part inside); a box
+    /// mostly outside would be a strip of the face stretched to a square, and is a `bad-box` reject.
+    static let minimumFractionInside = 0.5
+
+    /// The share of the box's area inside a `width` x `height` image (0 for an empty box). Box values
+    /// are bounded by the list readers (±2^24), so every product fits.
+    static func fractionInside(_ box: FaceBox, width: Int, height: Int) -> Double {
+        guard box.width > 0, box.height > 0 else { return 0 }
+        let insideWidth = max(0, min(width, box.x + box.width) - max(0, box.x))
+        let insideHeight = max(0, min(height, box.y + box.height) - max(0, box.y))
+        return Double(insideWidth * insideHeight) / Double(box.width * box.height)
+    }
+
     static func decode(
         _ listed: ListedImage, folder: SourceFolder, sourceIndex: UInt32, layout: SourceLayout, maxPixels: UInt64, maxBytes: Int
     ) -> [ItemOutcome] {
@@ -95,6 +109,12 @@ extension Ingestor {
             let location = InputLocation(source: face.location.source, member: listed.image, line: face.location.line)
             var found = FaceSearch.Face(frame: nil, planes: planes)
             if let box = face.box, layout.faceSearch == nil {
+                let fraction = Self.fractionInside(box, width: planes[0].width, height: planes[0].height)
+                guard fraction >= Self.minimumFractionInside else {
+                    let detail = "box x \(box.x) y \(box.y) w \(box.width) h \(box.height) has \(Int((fraction * 100).rounded(.down)))% of its area inside the "
+                        + "\(planes[0].width)x\(planes[0].height) image (a face box needs \(Int(Self.minimumFractionInside * 100))%)"
+                    return [.rejected(Reject(location: location, reason: .badBox, detail: detail, ordinal: ordinal), unknownLabel: nil)]
+                }
                 let inside = planes.compactMap { $0.cropped(x: box.x, y: box.y, width: box.width, height: box.height) }
                 guard inside.count == planes.count else {
                     let detail = "box x \(box.x) y \(box.y) w \(box.width) h \(box.height) is outside the \(planes[0].width)x\(planes[0].height) image or empty"

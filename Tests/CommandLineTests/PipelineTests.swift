@@ -1,3 +1,4 @@
+import FERStages
 import FERTestSupport
 import Foundation
 import Testing
@@ -83,6 +84,30 @@ import Testing
     }
 
     /// Fuzzer finding (pipeline target): an empty pipeline file is refused with a clear message.
+    /// Nested aliases (each level ten of the one before: a billion values from a few hundred bytes)
+    /// are refused once the expansion passes its bound, with a clear error, and nothing is run; the
+    /// same aliases used as a pipeline should (one level) still work.
+    @Test func anAliasBombIsRefusedBeforeItIsWalked() throws {
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        for level in 1...9 {
+            lines.append("a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]")
+        }
+        lines += ["stages:", "  - ingest: {sources: *a9}"]
+        let url = Fixtures.temporaryDirectory().appendingPathComponent("bomb.yaml")
+        try Fixtures.write(lines.joined(separator: "\n") + "\n", to: url)
+        let root = url.deletingLastPathComponent().appendingPathComponent("work")
+        let run = try cli.ferdata(["run", url.path, "--workspace", root.path])
+        #expect(run.status == 1 && run.stderr.contains("[bad-pipeline]") && run.stderr.contains("more than 100000 YAML values"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("datasets").path))
+        let fine = url.deletingLastPathComponent().appendingPathComponent("anchors.yaml")
+        try Fixtures.write("""
+            variables: {data: &data samples/faces.csv}
+            stages:
+              - ingest: {sources: [*data]}
+            """, to: fine)
+        #expect(throws: Never.self) { try PipelineFile(path: fine.path) }
+    }
+
     @Test func anEmptyPipelineFileIsRefused() throws {
         let url = Fixtures.temporaryDirectory().appendingPathComponent("empty.yaml")
         try Data().write(to: url)

@@ -247,6 +247,21 @@ import Testing
         }
     }
 
+    /// A box mostly outside its image (under half its area inside) is a bad-box reject, not a strip
+    /// stretched to a face; a box a little past the edge is cropped to the part inside, as before.
+    @Test func aBoxMostlyOutsideItsImageIsABadBox() throws {
+        let root = Fixtures.temporaryDirectory().appendingPathComponent("AffectNet")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let header = "subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,valence,arousal\n"
+        let rows = ["101/a.png,-38,0,40,40,,1,0,0", "101/a.png,-8,0,40,40,,2,0,0", "101/a.png,30,30,40,40,,3,0,0", "101/a.png,60,2,40,40,,4,0,0"]
+        try Self.write([("training.csv", Array((header + rows.joined(separator: "\n") + "\n").utf8)),
+                        ("Manually_Annotated_Images/101/a.png", Fixtures.png(Self.picture(width: 64, height: 64), width: 64, height: 64))], under: root)
+        let (_, records, rejects) = try ingestWithRejects(root)
+        #expect(records.map(\.label) == [.sad, .surprise], "80% and 72% inside are cropped to the part inside")
+        #expect(rejects.map(\.reason) == ["bad-box", "bad-box"] && rejects.map(\.line) == [2, 5], "\(rejects)")
+        #expect(rejects[0].detail.contains("5% of its area inside the 64x64 image"), "\(rejects[0].detail)")
+    }
+
     /// In every list layout a line that is not a face is a bad-list-line reject with its file and
     /// line, and the lines after it are read; --strict stops at it with the same location.
     @Test func aBadLineInEachListLayoutIsARejectAndTheRestIsRead() throws {

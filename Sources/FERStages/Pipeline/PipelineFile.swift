@@ -36,6 +36,10 @@ public struct PipelineFile {
         guard let data = try? FileIO.readAll(path) else {
             throw FerError(.sourceMissing, "cannot read the pipeline file", at: InputLocation(source: path))
         }
+        guard data.count <= Self.maxFileBytes else {
+            throw FerError(.badPipeline, "the pipeline file is \(data.count) bytes; a pipeline is text of at most \(Self.maxFileBytes)",
+                           at: InputLocation(source: path))
+        }
         let text = String(decoding: data, as: UTF8.self)
         let root: Node
         do {
@@ -43,6 +47,12 @@ public struct PipelineFile {
             root = node
         } catch let error as YamlError {
             throw FerError(.badPipeline, "not valid YAML: \(error)", at: InputLocation(source: path))
+        }
+        // Aliases share a node; nested, each level multiplies what reading the file walks (a billion
+        // nodes from 500 bytes). Bounded before anything walks it.
+        guard Self.expandedSize(root, limit: Self.maxExpandedNodes) <= Self.maxExpandedNodes else {
+            throw FerError(.badPipeline, "the pipeline expands to more than \(Self.maxExpandedNodes) YAML values with its aliases "
+                + "resolved (aliases nested in aliases?); write the values out", at: InputLocation(source: path))
         }
         var problems = Problems(path: path)
         guard let top = root.mapping else {
@@ -85,6 +95,29 @@ public struct PipelineFile {
         self.workspace = workspace.map { Self.substitute($0, variables) ?? $0 }
         self.seed = seed
         self.stages = stages
+    }
+
+    /// The largest pipeline file read, and the most values it may hold with every alias expanded: a
+    /// pipeline of a hundred stages holds a few thousand.
+    static let maxFileBytes = 1 << 20
+    static let maxExpandedNodes = 100_000
+
+    /// How many values `node` holds with its aliases expanded, counting stops past `limit`.
+    static func expandedSize(_ node: Node, limit: Int) -> Int {
+        var count = 0
+        var pending = [node]
+        while let next = pending.popLast() {
+            count += 1
+            if count > limit { return count }
+            switch next {
+            case .scalar: break
+            case .sequence(let sequence): pending += sequence
+            case .mapping(let mapping):
+                for (key, value) in mapping { pending += [key, value] }
+            case .alias: break
+            }
+        }
+        return count
     }
 
     /// Collects problems with their positions.
