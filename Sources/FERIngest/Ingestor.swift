@@ -59,8 +59,15 @@ public final class Ingestor {
         guard !paths.isEmpty else { throw FerError(.invalidArgument, "no source given") }
         let kinds = try paths.map { path throws in try Self.kind(of: path) }
         let started = Date()
+        // A part records what its sources held, so that `merge` refuses parts that read different contents.
+        let contents = options.partition.isWhole ? nil : try paths.map { path in
+            do { return try Self.content(of: path) } catch {
+                throw FerError(.sourceUnreadable, "cannot read the source to record what it holds", at: InputLocation(source: path), cause: error)
+            }
+        }
         let writer = try DatasetWriter(
             workspace: workspace, stage: "ingest", shardSize: options.shardSize, partition: options.partition)
+        writer.sourceContents = contents
         self.writer = writer
         do {
             for (index, (path, kind)) in zip(paths, kinds).enumerated() {

@@ -151,3 +151,26 @@ struct SourceFolder: Sendable {
         }
     }
 }
+
+extension Ingestor {
+    /// What a source holds: a file's size and SHA-256; a folder's total size and the SHA-256 of its
+    /// entries' names, sizes and modification times (`members(under:)`), which changes whenever a
+    /// picture is added, removed or rewritten, without reading every picture.
+    public static func content(of path: String) throws -> SourceContent {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            return SourceContent(bytes: Int64(size ?? 0), sha256: try FileIO.sha256(ofFile: path))
+        }
+        var digest = SHA256Digest()
+        var bytes: Int64 = 0
+        for member in members(under: URL(fileURLWithPath: path)) {
+            let attributes = (try? FileManager.default.attributesOfItem(atPath: path + "/" + member)) ?? [:]
+            let size = (attributes[.size] as? Int) ?? 0
+            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            bytes += Int64(size)
+            digest.update(Array("\(member) \(size) \(modified)\n".utf8))
+        }
+        return SourceContent(bytes: bytes, sha256: digest.finalizeHex())
+    }
+}

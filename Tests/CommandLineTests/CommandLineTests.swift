@@ -194,6 +194,9 @@ extension CommandLineTests {
     @Test func verifyExitsWithOneOnADamagedDataset() throws {
         let folder = Fixtures.temporaryDirectory()
         let environment = ["FERDATA_WORKSPACE": folder.path]
+        // A workspace with nothing to verify is an error, not "0 datasets, 0 damaged".
+        let empty = try ferdata(["verify", "--all"], environment: environment)
+        #expect(empty.status == 1 && empty.stderr.contains("[dataset-missing]") && empty.stderr.contains("no dataset to verify"), "\(empty.stderr)")
         #expect(try ferdata(["ingest", "samples/faces.csv", "-q"], environment: environment).status == 0)
         let intact = try ferdata(["verify"], environment: environment)
         #expect(intact.status == 0 && intact.stdout.contains("intact"))

@@ -46,6 +46,11 @@ import Testing
         let removed = try String(contentsOf: relabelled.directory.appendingPathComponent("removed.csv"), encoding: .utf8)
         #expect(removed.contains("\(ingested[1].recordID),,\(ingested[1].label!.name),ann,2"))
 
+        // An adjudicator who decided nothing is an error, not the majority everywhere in silence.
+        let judge = try cli.ferdata(["relabel", "--combine", "adjudicator", "--adjudicator", "nobody", "--workspace", root.path])
+        #expect(judge.status == 1 && judge.stderr.contains("[invalid-argument]") && judge.stderr.contains("nobody made no decision")
+                && judge.stderr.contains("annotators: ann"), "\(judge.stderr)")
+
         let second = try cli.ferdata(["run", file.path, "--workspace", root.path, "--json"])
         #expect(try PipelineTests.statuses(second.stdout) == ["up to date", "up to date"])
         _ = try await store.undo(queue: "q", annotator: "ann")

@@ -163,6 +163,25 @@ import Testing
         #expect(try run(["suspects", "--folds", "1"], workspace: workspace).status == 64)
     }
 
+    /// Rows that are no distribution (all zeros, logits squashed into 0-1, a class set of another
+    /// size) are a clear error naming the row, not "0 label issues"; nothing is written.
+    @Test func probabilityRowsThatDoNotSumToOneAreRefused() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let (workspace, probabilities, _, _, _) = try handMadeCase(folder)
+        let lines = try String(contentsOf: probabilities, encoding: .utf8).split(separator: "\n").map(String.init)
+        let id = lines[3].prefix { $0 != "," }
+        for row in ["0,0,0,0,0,0,0", "0.9,0.9,0.9,0.9,0.9,0.9,0.9", "0.5,0.5,0.5,0,0,0,0"] {
+            var changed = lines
+            changed[3] = "\(id),\(row)"
+            try Fixtures.write(changed.joined(separator: "\n") + "\n", to: probabilities)
+            let result = try run(["suspects", "--probabilities", probabilities.path], workspace: workspace)
+            #expect(result.status == 1 && result.stderr.contains("[bad-data-row]") && result.stderr.contains(":4")
+                    && result.stderr.contains("not 1"), "\(row): \(result.stderr)")
+            let reports = (try? FileManager.default.contentsOfDirectory(atPath: workspace.appendingPathComponent("reports").path)) ?? []
+            #expect(reports.isEmpty, "\(row): \(reports)")
+        }
+    }
+
     /// --apply relabel changes exactly the issues (train and val; the test split is not examined)
     /// and lists them; --apply drop leaves them out.
     @Test func applyRelabelsOrDropsTheIssuesOnly() throws {

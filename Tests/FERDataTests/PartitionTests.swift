@@ -188,4 +188,26 @@ import Testing
         #expect(mergeError().contains("differs from part 1/3 in its sources"))
         #expect(workspace.datasetNames().isEmpty)
     }
+
+    /// Parts that read different contents at one path (the CSV rewritten between part 1 and part 2)
+    /// are refused: the merge would match no single run. The same contents merge.
+    @Test func partsOfChangedContentsAreRefused() throws {
+        let directory = Fixtures.temporaryDirectory()
+        let sources = try Self.sources(in: directory)
+        let workspace = Workspace(root: directory.appendingPathComponent("w"))
+        try ingest(sources, into: workspace, partition: try Partition(index: 1, count: 2))
+        let csv = URL(fileURLWithPath: sources[0])
+        let original = try Data(contentsOf: csv)
+        var changed = [UInt8](original)
+        changed[changed.count - 12] = changed[changed.count - 12] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
+        try Data(changed).write(to: csv)
+        try ingest(sources, into: workspace, partition: try Partition(index: 2, count: 2))
+        let error = #expect(throws: FerError.self) { try PartMerger(workspace: workspace, stage: "ingest").merge() }
+        #expect(error?.message.contains("source contents") == true && error?.message.contains("a source changed between the parts") == true,
+                "\(String(describing: error))")
+        #expect(workspace.datasetNames().isEmpty)
+        try Data(original).write(to: csv)
+        try ingest(sources, into: workspace, partition: try Partition(index: 2, count: 2))
+        #expect(throws: Never.self) { try PartMerger(workspace: workspace, stage: "ingest").merge() }
+    }
 }

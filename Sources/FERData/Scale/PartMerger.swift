@@ -120,6 +120,9 @@ public struct PartMerger {
                 part.dataset.manifest.sources != first.dataset.manifest.sources ? "sources" : nil,
                 part.dataset.manifest.inputs != first.dataset.manifest.inputs ? "input dataset" : nil,
                 part.ledger.shardSize != first.ledger.shardSize ? "shard size" : nil,
+                part.ledger.sources != first.ledger.sources
+                    ? "source contents (\((part.ledger.sources ?? []).map(\.description).joined(separator: "; ")) against "
+                        + "\((first.ledger.sources ?? []).map(\.description).joined(separator: "; ")): a source changed between the parts)" : nil,
                 Set((part.ledger.rowOrdinals ?? [:]).keys) != Set((first.ledger.rowOrdinals ?? [:]).keys) ? "attached files" : nil,
             ].compactMap { $0 }
             guard differences.isEmpty else {

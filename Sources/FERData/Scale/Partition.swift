@@ -107,4 +107,21 @@ public struct PartLedger: Codable, Sendable {
     /// CSV files attached to the part whose lines after the header each belong to an input record
     /// (annotate's labels.csv): the ordinal of every line, so that the merge interleaves them too.
     public var rowOrdinals: [String: [UInt64]]?
+    /// What each source held when the part read it (ingest's parts): parts of one run must have read
+    /// the same contents, not only the same paths.
+    public var sources: [SourceContent]?
+}
+
+/// A source's size and content digest: a file's bytes (SHA-256), or for a folder its entries' names,
+/// sizes and modification times.
+public struct SourceContent: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var bytes: Int64
+    public var sha256: String
+
+    public init(bytes: Int64, sha256: String) {
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+
+    public var description: String { "\(bytes) bytes, SHA-256 \(sha256.prefix(12))" }
 }

@@ -129,6 +129,9 @@ public final class DatasetWriter {
         if !partition.isWhole { self.rowOrdinals[name] = rowOrdinals }
     }
 
+    /// What the sources held, for a part's ledger (ingest sets it; `ferdata merge` compares the parts').
+    public var sourceContents: [SourceContent]?
+
     /// Writes the manifest (and `rejects.csv` when a log is given) and makes the dataset visible under
     /// its final name.
     @discardableResult
@@ -145,7 +148,7 @@ public final class DatasetWriter {
             parameters["partition"] = partition.description
             let ledger = PartLedger(
                 partition: partition, shardSize: shardSize, ordinals: ordinals, rejects: rejects?.rejects,
-                rowOrdinals: rowOrdinals.isEmpty ? nil : rowOrdinals)
+                rowOrdinals: rowOrdinals.isEmpty ? nil : rowOrdinals, sources: sourceContents)
             try attach(PartLedger.fileName, contents: try StageIO.json(ledger))
         }
         var manifest = DatasetManifest(

@@ -113,20 +113,9 @@ public struct PipelineRunner {
         return SHA256Digest.hex(Array(text.utf8))
     }
 
-    /// SHA-256 of a file's bytes; for a folder, of its files' names, sizes and modification times.
+    /// SHA-256 of a file's bytes; for a folder, of its entries' names, sizes and modification times.
     private func contentDigest(_ path: String) throws -> String {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
-            return try FileIO.sha256(ofFile: path)
-        }
-        var digest = SHA256Digest()
-        for member in Ingestor.members(under: URL(fileURLWithPath: path)) {
-            let attributes = (try? FileManager.default.attributesOfItem(atPath: path + "/" + member)) ?? [:]
-            let size = (attributes[.size] as? Int) ?? 0
-            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            digest.update(Array("\(member) \(size) \(modified)\n".utf8))
-        }
-        return digest.finalizeHex()
+        try Ingestor.content(of: path).sha256
     }
 
     private func saveState(_ state: [StageState]) throws {

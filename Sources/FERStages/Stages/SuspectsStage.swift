@@ -124,7 +124,6 @@ public enum SuspectsStage: Stage {
         let classes = Emotion.names
         let folder = options.out.map { URL(fileURLWithPath: $0) } ?? context.reports
             ?? context.workspace.root.appendingPathComponent("reports/suspects-" + dataset.name)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
         let probabilities: [Double]
         var foldResults: [FoldResult] = []
@@ -133,6 +132,7 @@ public enum SuspectsStage: Stage {
             probabilities = try ProbabilityTable.read(path, records: records, classes: classes)
             source = path
         } else {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             (probabilities, foldResults) = try CrossValidation(options: options, dataset: dataset, records: records,
                                                                folder: folder.appendingPathComponent("folds"), context: context).run()
             source = "out-of-fold, \(options.folds) folds"
@@ -150,6 +150,8 @@ public enum SuspectsStage: Stage {
             report.compare(with: verdicts!, learning: learning, issues: issues, votes: votes)
         }
 
+        // The report folder appears once there is a report to write: a refused input leaves nothing.
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         func write(_ contents: Data, _ file: String) throws -> String {
             let path = folder.appendingPathComponent(file).path
             try FileIO.writeAtomically(contents, to: path)

@@ -29,6 +29,10 @@ public enum VerifyStage: Stage {
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
         let workspace = context.workspace
         let datasets = options.all ? try workspace.datasetNames().map { try workspace.dataset($0) } : [try input.requireDataset(name)]
+        // Nothing verified is not "0 damaged": a mistyped workspace must not pass.
+        guard !datasets.isEmpty else {
+            throw FerError(.datasetMissing, "the workspace \(workspace.root.path) holds no dataset to verify")
+        }
         return Output(reports: datasets.map(DatasetVerifier.verify))
     }
 }
