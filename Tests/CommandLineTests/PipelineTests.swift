@@ -84,6 +84,27 @@ import Testing
     }
 
     /// Fuzzer finding (pipeline target): an empty pipeline file is refused with a clear message.
+    /// One check of a pipeline reports every problem of the file, a bad value beside an unknown key
+    /// of the same stage included, with its line; a byte-order mark before the first key is read as one.
+    @Test func theChecksReportEveryProblemAtOnce() throws {
+        let url = Fixtures.temporaryDirectory().appendingPathComponent("problems.yaml")
+        let text = """
+            stages:
+              - ingest: {sources: [samples/faces.csv], shard-size: -5, bogus: 1}
+              - dedup: {threshold: abc}
+              - frobnicate
+            extra: 1
+
+            """
+        try Data([0xEF, 0xBB, 0xBF] + Array(text.utf8)).write(to: url)
+        let run = try cli.ferdata(["run", url.path, "--workspace", url.deletingLastPathComponent().appendingPathComponent("work").path])
+        #expect(run.status == 1 && run.stderr.contains("the pipeline has 5 problem(s)"), "\(run.stderr)")
+        for expected in ["problems.yaml:5:1: unknown key 'extra'", "problems.yaml:2:", "unknown key 'bogus' for ingest", "shard-size must be positive",
+                         "problems.yaml:3:", "dedup.threshold", "problems.yaml:4:5: unknown stage 'frobnicate'"] {
+            #expect(run.stderr.contains(expected), "\(expected): \(run.stderr)")
+        }
+    }
+
     /// Nested aliases (each level ten of the one before: a billion values from a few hundred bytes)
     /// are refused once the expansion passes its bound, with a clear error, and nothing is run; the
     /// same aliases used as a pipeline should (one level) still work.

@@ -297,7 +297,7 @@ import Testing
     /// Every entry of a source folder is accounted for: a link to a picture inside the folder is
     /// ingested, a link leading out is outside-source, a link to nothing unreadable-entry, a link to a
     /// folder, a FIFO and a socket special-file; the FIFO is never opened (the ingest would block).
-    @Test func linksAndSpecialFilesInAFolderAreCountedNeverOpened() throws {
+    @Test(.timeLimit(.minutes(1))) func linksAndSpecialFilesInAFolderAreCountedNeverOpened() throws {
         let top = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: top) }
         let root = top.appendingPathComponent("faces")
@@ -326,7 +326,7 @@ import Testing
     /// Every entry of a tar or zip is accounted for: hard links (GNU tar's entry for a second name of a
     /// file), symbolic links, FIFOs and devices are refused with their reason, never followed; folders
     /// are no entries. The summary's counts add up to the entries.
-    @Test func linksAndSpecialEntriesInArchivesAreCounted() throws {
+    @Test(.timeLimit(.minutes(1))) func linksAndSpecialEntriesInArchivesAreCounted() throws {
         for zip in [false, true] {
             let folder = Fixtures.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -352,7 +352,7 @@ import Testing
     /// A manifest given as a file and the same manifest inside its folder agree: an absolute path, a
     /// ../ path and a path through a link leading out are outside-source rejects (nothing is opened),
     /// a FIFO is a special-file reject; --allow-outside reads the outside picture.
-    @Test func aManifestCannotLeadOutOfItsFolder() throws {
+    @Test(.timeLimit(.minutes(1))) func aManifestCannotLeadOutOfItsFolder() throws {
         let top = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: top) }
         let root = top.appendingPathComponent("mine")

@@ -56,7 +56,8 @@ public struct PipelineStage {
             }
         }
         if let seed, keys.contains("seed"), nodes["seed"] == nil { given.append(("seed", [String(seed)])) }
-        guard problems.messages.count == before else { return nil }
+        // The keys that parsed are checked together even when others did not, so one run of the
+        // checks reports every problem of the file.
         let options: S.Options
         do {
             options = try S.Options.parseUnchecked(try S.Options.arguments(given))
