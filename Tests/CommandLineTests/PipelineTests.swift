@@ -1,3 +1,4 @@
+import FERCore
 import FERStages
 import FERTestSupport
 import Foundation
@@ -103,6 +104,14 @@ import Testing
                          "problems.yaml:3:", "dedup.threshold", "problems.yaml:4:5: unknown stage 'frobnicate'"] {
             #expect(run.stderr.contains(expected), "\(expected): \(run.stderr)")
         }
+    }
+
+    /// A label map saved with a byte-order mark maps its first name like the others.
+    @Test func aLabelMapWithAByteOrderMarkMapsItsFirstName() throws {
+        let url = Fixtures.temporaryDirectory().appendingPathComponent("map.txt")
+        try Data([0xEF, 0xBB, 0xBF] + Array("grumpy,angry\nbeaming,happy\n".utf8)).write(to: url)
+        let (vocabulary, _) = try LabelVocabulary.labelMap(url.path)
+        #expect(vocabulary.resolve("grumpy") == .emotion(.angry) && vocabulary.resolve("beaming") == .emotion(.happy))
     }
 
     /// Nested aliases (each level ten of the one before: a billion values from a few hundred bytes)

@@ -109,8 +109,7 @@ enum ListFile {
             throw FerError(.sourceUnreadable, "cannot read the list file: \(refusal.detail)", at: InputLocation(source: path))
         }
         // "\r\n" is one Character in Swift, and a newline: Windows line ends split like Unix ones.
-        // A UTF-8 byte-order mark (as spreadsheet programs write) is that, not part of the first name.
-        let text = String(decoding: data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data, as: UTF8.self)
+        let text = String(utf8Text: data)
         return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().compactMap { index, line in
             line.allSatisfy(\.isWhitespace) ? nil : (index + 1, line)
         }

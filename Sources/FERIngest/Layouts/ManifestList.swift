@@ -14,9 +14,7 @@ enum ManifestList {
     static func isManifest(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
-        var bytes = (try? handle.read(upToCount: 4096)) ?? Data()
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        let head = String(decoding: bytes, as: UTF8.self)
+        let head = String(utf8Text: (try? handle.read(upToCount: 4096)) ?? Data())
         let header = head.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
         let columns = Set(CSVField.split(header).map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() })
         return columns.contains("path") && columns.contains("label")

@@ -40,8 +40,7 @@ public struct PipelineFile {
             throw FerError(.badPipeline, "the pipeline file is \(data.count) bytes; a pipeline is text of at most \(Self.maxFileBytes)",
                            at: InputLocation(source: path))
         }
-        // A UTF-8 byte-order mark (editors on Windows write one) is that, not the start of the first key.
-        let text = String(decoding: data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data, as: UTF8.self)
+        let text = String(utf8Text: data)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw FerError(.badPipeline, "the pipeline file is empty", at: InputLocation(source: path)) }

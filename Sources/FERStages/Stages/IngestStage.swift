@@ -85,7 +85,7 @@ extension LabelVocabulary {
     /// its text for manifests; the file is read once.
     public static func labelMap(_ path: String?) throws -> (vocabulary: LabelVocabulary, sha256: String?) {
         guard let path else { return (LabelVocabulary(), nil) }
-        let text = String(decoding: try FileIO.readAll(path), as: UTF8.self)
+        let text = String(utf8Text: try FileIO.readAll(path))
         return (try LabelVocabulary(labelMapText: text, source: path), SHA256Digest.hex(Array(text.utf8)))
     }
 }
