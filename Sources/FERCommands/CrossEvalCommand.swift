@@ -45,6 +45,7 @@ struct CrossEvalCommand: StageCommand {
         if output.json { return try CommandIO.printJSON(result.evaluations) }
         guard !output.quiet else { return }
         print(ScoreTables.comparisonTable(result.evaluations))
+        if let note = ScoreTables.intervalNote(result.evaluations) { print(note) }
         for evaluation in result.evaluations {
             if !evaluation.absentClasses.isEmpty {
                 print("\(evaluation.data): no faces of \(evaluation.absentClasses.joined(separator: ", ")) (left out of macro F1)")

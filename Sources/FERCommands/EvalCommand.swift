@@ -37,6 +37,7 @@ struct EvalCommand: StageCommand {
         guard !output.quiet else { return }
         print(ScoreTables.comparisonTable(result.evaluations))
         print(ScoreTables.classTable(result.evaluations[0]))
+        if let note = ScoreTables.intervalNote(result.evaluations) { print(note) }
         for group in result.evaluations[0].groups ?? [] {
             print("  group \(group.group): \(group.count) faces, accuracy \(ScoreTables.number(group.accuracy))")
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FERCore
 import FERCuration
 import FERData
+import FEREval
 import FERIngest
 import FERNet
 import FERStages
@@ -63,8 +64,11 @@ struct TrainCommand: StageCommand {
         }
         print(SummaryTable.render(header: ["epoch", "loss", "train acc", "val acc", "val wF1", "s", "samples/s"], rows: rows))
         if let test = result.test {
-            print(String(format: "best model (val weighted F1) on test: accuracy %.4f, weighted F1 %.4f, macro F1 %.4f",
-                         test.accuracy, test.weightedF1, test.macroF1))
+            let intervals = result.testIntervals
+            print("best model (val weighted F1) on test: accuracy " + ScoreIntervals.text(test.accuracy, intervals?.accuracy)
+                + ", weighted F1 " + ScoreIntervals.text(test.weightedF1, intervals?.weightedF1)
+                + ", macro F1 " + ScoreIntervals.text(test.macroF1, intervals?.macroF1)
+                + (intervals.map { " (95% bootstrap intervals, \($0.resamples) resamples of \($0.unit)s)" } ?? ""))
         }
         print(String(format: "trained in %.1f s; run folder %@", result.seconds, result.directory))
         if let report = result.report { print("report: \(report)/report.html") }

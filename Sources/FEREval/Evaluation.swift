@@ -29,6 +29,8 @@ public struct Evaluation: Sendable, Codable {
     public var groups: [GroupScore]?
     /// The views each face was scored on (none, flip, crops).
     public var testTimeAugmentation: TestTimeAugmentation
+    /// 95% bootstrap intervals of the scores (nil with `--bootstrap 0`).
+    public var intervals: ScoreIntervals?
     /// Set when the model predicts one class for nearly every face, or scores no better than always
     /// answering the commonest class: it learned nothing.
     public var collapse: Collapse?
@@ -54,7 +56,7 @@ public struct Evaluation: Sendable, Codable {
     public init(
         classifier: Classifier, records: [FaceRecord], predictions: [Prediction], data: String, split: String,
         excludedLabels: [String: Int] = [:], rejected: [String: Int] = [:], groupPattern: String? = nil,
-        tta: TestTimeAugmentation = .none
+        tta: TestTimeAugmentation = .none, bootstrap: Int = ScoreIntervals.defaultResamples
     ) throws {
         testTimeAugmentation = tta
         let scoredPairs = predictions.compactMap { p in p.truth.map { ($0, p.predicted) } }
@@ -77,6 +79,13 @@ public struct Evaluation: Sendable, Codable {
         self.excludedLabels = excluded
         self.rejected = rejected
         if let groupPattern { groups = try Self.groupScores(predictions, records: records, pattern: groupPattern) }
+        // Subjects are resampled when every scored face names its person and there are several.
+        let scoredRecords = zip(records, predictions).filter { $0.1.truth != nil }.map(\.0)
+        let subjects = scoredRecords.map(SubjectKey.of)
+        let people = subjects.allSatisfy { $0 != nil } ? Set(subjects.compactMap { $0 }).count : 0
+        intervals = ScoreIntervals.bootstrap(
+            labels: scoredPairs.map(\.0), predictions: scoredPairs.map(\.1), classes: classifier.classes.count, averageOver: present,
+            clusters: people >= 2 && people < scoredRecords.count ? subjects.map { $0! } : nil, resamples: bootstrap)
     }
 
     /// Per-group scores; `records` are the scored faces, in the predictions' order.

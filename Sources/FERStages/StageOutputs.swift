@@ -66,6 +66,8 @@ public struct TrainOutput: StageOutput {
     public var epochs: [Trainer.EpochResult]
     /// The best model (by val weighted F1) on the test split; nil without a test split.
     public var test: ClassificationMetrics?
+    /// Their 95% bootstrap intervals.
+    public var testIntervals: ScoreIntervals?
     /// The report folder of the best model on the test split.
     public var report: String?
     /// Set when the model learned nothing (one class for nearly every test face, or val at chance).
@@ -77,7 +79,10 @@ public struct TrainOutput: StageOutput {
 
     public var summary: String {
         var text = "\(location): \(epochs.count) epochs"
-        if let test { text += String(format: "; best model on test: accuracy %.4f, weighted F1 %.4f", test.accuracy, test.weightedF1) }
+        if let test {
+            text += "; best model on test: accuracy " + ScoreIntervals.text(test.accuracy, testIntervals?.accuracy)
+                + ", weighted F1 " + ScoreIntervals.text(test.weightedF1, testIntervals?.weightedF1)
+        }
         if collapse != nil { text += "; COLLAPSED" }
         return text
     }
@@ -101,7 +106,8 @@ public struct ReportOutput: StageOutput {
     public var summary: String {
         let scores = evaluations.map { e in
             URL(fileURLWithPath: e.data).lastPathComponent
-                + String(format: ": accuracy %.4f, weighted F1 %.4f", e.metrics.accuracy, e.metrics.weightedF1)
+                + ": accuracy " + ScoreIntervals.text(e.metrics.accuracy, e.intervals?.accuracy)
+                + ", weighted F1 " + ScoreIntervals.text(e.metrics.weightedF1, e.intervals?.weightedF1)
                 + (e.collapse == nil ? "" : " (COLLAPSED)")
         }
         return scores.isEmpty ? folder : scores.joined(separator: "; ")

@@ -87,17 +87,24 @@ public enum EvaluationReport {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
         func number(_ value: Double) -> String { String(format: "%.4f", value) }
-        let m = e.metrics
+        func score(_ value: Double, _ interval: ScoreIntervals.Interval?) -> String {
+            number(value) + (interval.map { " <span class=\"interval\">\($0)</span>" } ?? "")
+        }
+        let m = e.metrics, i = e.intervals
         var body = """
             <h1>ferdata evaluation</h1>
             <p>Model <code>\(escape(e.model))</code> on <code>\(escape(e.data))</code> (split: \(escape(e.split))), \(e.scored) faces scored, test-time augmentation: \(e.testTimeAugmentation.rawValue).</p>
             <table><tr><th>accuracy</th><th>weighted F1</th><th>macro F1</th></tr>
-            <tr><td>\(number(m.accuracy))</td><td>\(number(m.weightedF1))</td><td>\(number(m.macroF1))</td></tr></table>
+            <tr><td>\(score(m.accuracy, i?.accuracy))</td><td>\(score(m.weightedF1, i?.weightedF1))</td><td>\(score(m.macroF1, i?.macroF1))</td></tr></table>
             <p class="note">Macro F1: \(escape(e.averages.macro)) (\(escape(e.averages.macroClasses.joined(separator: ", ")))). \
             Weighted F1: \(escape(e.averages.weighted)).</p>
 
             """
         var notes: [String] = []
+        if let i {
+            notes.append("[ ]: 95% bootstrap interval, \(i.resamples) resamples of the \(i.units) \(i.unit)s (seed \(i.seed)); "
+                + (i.unit == "subject" ? "each person's faces are drawn together." : "faces drawn one by one."))
+        }
         if !e.absentClasses.isEmpty { notes.append("Model classes absent from the data (left out of the macro mean): \(e.absentClasses.joined(separator: ", ")).") }
         if !e.excludedLabels.isEmpty {
             notes.append("Labels the model has no class for (not scored): " + e.excludedLabels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ".")
@@ -108,7 +115,7 @@ public enum EvaluationReport {
         if !notes.isEmpty { body += "<ul>" + notes.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n" }
         body += "<h2>Per class</h2><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>\n"
         for (index, name) in e.classes.enumerated() {
-            body += "<tr><td>\(escape(name))</td><td>\(number(m.precision[index]))</td><td>\(number(m.recall[index]))</td><td>\(number(m.f1[index]))</td><td>\(m.support[index])</td></tr>\n"
+            body += "<tr><td>\(escape(name))</td><td>\(number(m.precision[index]))</td><td>\(score(m.recall[index], i?.recall[index]))</td><td>\(number(m.f1[index]))</td><td>\(m.support[index])</td></tr>\n"
         }
         body += "</table>\n"
         if let groups = e.groups, !groups.isEmpty {

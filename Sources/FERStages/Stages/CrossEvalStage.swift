@@ -30,6 +30,8 @@ public enum CrossEvalStage: Stage {
         public var tta = TestTimeAugmentation.none
         @OptionGroup(title: "Faces in pictures")
         public var face: FaceOptions
+        @OptionGroup(title: "Intervals")
+        public var intervals: IntervalOptions
 
         public init() {}
 
@@ -39,6 +41,7 @@ public enum CrossEvalStage: Stage {
                 throw FerError(.invalidArgument, "groups: '\(groups)' is not a regular expression")
             }
             try face.check()
+            try intervals.check()
         }
 
         public var inputPaths: [String] { others + (labelMap.map { [$0] } ?? []) }
@@ -56,7 +59,7 @@ public enum CrossEvalStage: Stage {
             let folder = root.appendingPathComponent("eval-\(data.name)-test")
             evaluations.append(try Scoring.scoreDataset(
                 classifier, records: try Scoring.labelledRecords(of: data, split: .test), data: data.name, split: "test", folder: folder,
-                tta: options.tta))
+                tta: options.tta, bootstrap: options.intervals.bootstrap))
             folders.append(folder.path)
         }
         for other in options.others {
@@ -64,7 +67,8 @@ public enum CrossEvalStage: Stage {
             let predictions = classifier.predict(foreign.records, tta: options.tta)
             let evaluation = try Evaluation(
                 classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",
-                excludedLabels: foreign.unknownLabels, rejected: foreign.rejected, groupPattern: options.groups, tta: options.tta)
+                excludedLabels: foreign.unknownLabels, rejected: foreign.rejected, groupPattern: options.groups, tta: options.tta,
+                bootstrap: options.intervals.bootstrap)
             let folder = root.appendingPathComponent("crosseval-" + URL(fileURLWithPath: other).lastPathComponent)
             try EvaluationReport.write(evaluation, predictions: predictions, records: foreign.records, to: folder, rejectLog: foreign.rejectLog)
             evaluations.append(evaluation)

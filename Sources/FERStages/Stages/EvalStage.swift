@@ -23,11 +23,16 @@ public enum EvalStage: Stage {
             "Per-group scores: 'subject' (the person JAFFE, KDEF and CK+ file names name), or a regular expression on each face's source whose first group names its group.",
             valueName: "subject|REGEX"))
         public var groups: String?
+        @OptionGroup(title: "Intervals")
+        public var intervals: IntervalOptions
 
         public init() {}
+
+        public func check() throws { try intervals.check() }
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> ReportOutput {
+        try options.check()
         let data = try input.requireModelSizedDataset(name)
         let classifier = try Classifier(path: try input.requireModel(name))
         let records = try Scoring.labelledRecords(of: data, split: options.split.split)
@@ -35,7 +40,7 @@ public enum EvalStage: Stage {
         let folder = options.report.map { URL(fileURLWithPath: $0) } ?? context.reports
             ?? context.workspace.root.appendingPathComponent("reports/eval-\(data.name)-\(options.split.rawValue)")
         let evaluation = try Scoring.scoreDataset(classifier, records: records, data: data.name, split: options.split.rawValue, folder: folder,
-                                                  tta: options.tta, groups: options.groups)
+                                                  tta: options.tta, groups: options.groups, bootstrap: options.intervals.bootstrap)
         return ReportOutput(folder: folder.path, reports: [folder.path], evaluations: [evaluation])
     }
 }

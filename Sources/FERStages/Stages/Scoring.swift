@@ -18,11 +18,12 @@ public enum Scoring {
     /// Scores `records` with the classifier and writes the report folder.
     public static func scoreDataset(
         _ classifier: Classifier, records: [FaceRecord], data: String, split: String, folder: URL,
-        curves: EvaluationReport.Curves? = nil, tta: TestTimeAugmentation = .none, groups: String? = nil
+        curves: EvaluationReport.Curves? = nil, tta: TestTimeAugmentation = .none, groups: String? = nil,
+        bootstrap: Int = ScoreIntervals.defaultResamples
     ) throws -> Evaluation {
         let predictions = classifier.predict(records, tta: tta)
         let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions, data: data, split: split,
-                                        groupPattern: groups, tta: tta)
+                                        groupPattern: groups, tta: tta, bootstrap: bootstrap)
         try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder, curves: curves)
         return evaluation
     }

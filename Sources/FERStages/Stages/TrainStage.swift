@@ -39,7 +39,7 @@ public enum TrainStage: Stage {
         let collapse = try test?.collapse ?? trainer.chanceCollapse()
         try trainer.recordVerdict(collapse)
         return TrainOutput(run: trainer.directory.lastPathComponent, directory: trainer.directory.path, epochs: epochs,
-                           test: test?.metrics, report: test == nil ? nil : report.path, collapse: collapse,
+                           test: test?.metrics, testIntervals: test?.intervals, report: test == nil ? nil : report.path, collapse: collapse,
                            seconds: Date().timeIntervalSince(started))
     }
 
