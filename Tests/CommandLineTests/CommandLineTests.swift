@@ -156,6 +156,24 @@ import Testing
         #expect(summary["faces"] as? Int == 96 && summary["kept"] as? Int == 96)
         let missing = try ferdata(["annotate"], environment: environment)
         #expect(missing.status == 64 && missing.stderr.contains("MODEL"), "a missing argument is a usage error: \(missing.stderr)")
+
+        // Every score carries its interval; a second model compared with the first on the same faces.
+        let scores = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+        let intervals = scores["intervals"] as! [String: Any]
+        #expect(intervals["unit"] as? String == "face" && intervals["resamples"] as? Int == 2000)
+        #expect(try ferdata(["train", "--epochs", "2", "--seed", "7", "--from", "0002-split", "-q"], environment: environment).status == 0)
+        let second = workspace.appendingPathComponent("runs/0002-train/best.safetensors").path
+        let compare = try ferdata(["compare", model, second, "0002-split", "--json"], environment: environment)
+        #expect(compare.status == 0, "\(compare.stderr)")
+        let comparison = try JSONSerialization.jsonObject(with: Data(compare.stdout.utf8)) as! [String: Any]
+        let accuracy = comparison["accuracy"] as! [String: Any]
+        #expect(abs((accuracy["b"] as! Double) - (accuracy["a"] as! Double) - (accuracy["difference"] as! Double)) < 1e-12)
+        let report = workspace.appendingPathComponent("reports/compare-0002-split-test")
+        let disagreements = try String(contentsOf: report.appendingPathComponent("disagreements.csv"), encoding: .utf8)
+        #expect(disagreements.split(separator: "\n").count - 1 == (comparison["onlyA"] as! Int) + (comparison["onlyB"] as! Int))
+        let itself = try ferdata(["compare", model, model, "0002-split", "--json"], environment: environment)
+        let same = try JSONSerialization.jsonObject(with: Data(itself.stdout.utf8)) as! [String: Any]
+        #expect(same["mcnemarP"] as? Double == 1 && (same["accuracy"] as! [String: Any])["difference"] as? Double == 0)
     }
 }
 

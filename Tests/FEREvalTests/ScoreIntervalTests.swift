@@ -70,4 +70,38 @@ import Testing
         #expect(subjects.unit == "subject" && subjects.units == 20)
         #expect(subjectWidth > 1.5 * faceWidth, "seed \(seed): subject width \(subjectWidth), face width \(faceWidth)")
     }
+
+    /// McNemar's exact p against statsmodels' `mcnemar(exact=True)` (Fixtures/statsmodels-mcnemar.json,
+    /// written by scripts/make-comparison-fixture.py), from no discordant face to thousands.
+    @Test func mcnemarMatchesStatsmodels() throws {
+        struct Case: Decodable { var onlyA: Int; var onlyB: Int; var p: Double }
+        struct File: Decodable { var cases: [Case] }
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/statsmodels-mcnemar.json")
+        let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url))
+        for c in file.cases {
+            let ours = PairedComparison.mcnemarExact(c.onlyA, c.onlyB)
+            #expect(abs(ours - c.p) <= 1e-9 * max(1, c.p) || abs(ours - c.p) / c.p < 1e-6, "\(c.onlyA), \(c.onlyB): ours \(ours), statsmodels \(c.p)")
+        }
+    }
+
+    /// A paired comparison of two prediction sets on the fixture's faces: the differences are B - A,
+    /// their intervals hold them, the discordant counts are the faces only one gets right, and a model
+    /// compared with itself differs by exactly nothing with p = 1.
+    @Test func aPairedComparisonOfTwoModels() throws {
+        let f = Self.fixture
+        var generator = SeededGenerator(seed: 5)
+        let other = f.labels.map { truth in Double.random(in: 0..<1, using: &generator) < 0.7 ? truth : Int.random(in: 0..<7, using: &generator) }
+        let c = PairedComparison.compare(labels: f.labels, a: f.predictions, b: other, classes: 7, clusters: nil,
+                                         modelA: "a", modelB: "b", data: "fixture", split: "test")
+        let accuracyB = Double(zip(f.labels, other).filter { $0 == $1 }.count) / Double(f.labels.count)
+        #expect(abs(c.accuracy.difference - (accuracyB - f.accuracy[0])) < 1e-12)
+        for score in [c.accuracy, c.weightedF1, c.macroF1] {
+            #expect(score.interval.low <= score.difference && score.difference <= score.interval.high)
+        }
+        let onlyA = f.labels.indices.filter { f.predictions[$0] == f.labels[$0] && other[$0] != f.labels[$0] }.count
+        #expect(c.onlyA == onlyA && c.onlyA - c.onlyB == Int((c.accuracy.difference * -Double(f.labels.count)).rounded()))
+        let same = PairedComparison.compare(labels: f.labels, a: f.predictions, b: f.predictions, classes: 7, clusters: nil,
+                                            modelA: "a", modelB: "a", data: "fixture", split: "test")
+        #expect(same.accuracy.difference == 0 && same.accuracy.interval == .init(low: 0, high: 0) && same.mcnemarP == 1)
+    }
 }
