@@ -86,7 +86,7 @@ public enum CompareStage: Stage {
             }
             try FileIO.writeDurably(try StageIO.json(comparison), to: partial.appendingPathComponent("compare.json").path)
             try FileIO.writeDurably(Data(csv.utf8), to: partial.appendingPathComponent("disagreements.csv").path)
-            if let canvas = ContactSheet.grouped(sheet, largestFirst: false, title: "FACES ONE MODEL GETS RIGHT AND THE OTHER WRONG") {
+            if let canvas = ContactSheet.grouped(sheet, largestFirst: true, title: "FACES ONE MODEL GETS RIGHT AND THE OTHER WRONG") {
                 try FileIO.writeDurably(Data(try canvas.png()), to: partial.appendingPathComponent("disagreements.png").path)
             }
         }
