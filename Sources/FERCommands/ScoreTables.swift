@@ -20,8 +20,8 @@ enum ScoreTables {
     static func intervalNote(_ evaluations: [Evaluation]) -> String? {
         guard let first = evaluations.compactMap(\.intervals).first else { return nil }
         let units = evaluations.compactMap(\.intervals).map(\.unit)
-        let unit = Set(units).count == 1 ? "resampling \(units[0])s" : "resampling subjects where every face names one, else faces"
-        return "[ ]: 95% bootstrap interval, \(first.resamples) resamples \(unit) (--bootstrap)"
+        let unit = Set(units).count == 1 ? "\(units[0])s" : "subjects where every face names one, else faces"
+        return "[ ]: 95% bootstrap interval, \(first.resamples) resamples of \(unit) (--bootstrap)"
     }
 
     /// The per-class table of one evaluation.
