@@ -41,12 +41,12 @@ let package = Package(
         // Our C shims: every setjmp/longjmp of libjpeg and libpng, every error handler of libtiff, stays in here.
         .target(name: "CFerShims", dependencies: ["CJPEG", "CPNG", "CTIFF", "CWebP", "CZlib"]),
         // Face detection, OpenCV's Haar cascades (Debian's libopencv-objdetect-dev, cascades from opencv-data),
-        // and eye landmarks, dlib's shape predictor (libdlib-dev, its model from libdlib-data), behind our C
-        // interface; every C++ exception stays in here.
+        // eye landmarks, dlib's shape predictor (libdlib-dev, its model from libdlib-data), and ONNX models,
+        // OpenCV's DNN module (libopencv-dnn-dev), behind our C interface; every C++ exception stays in here.
         .target(name: "CFerFaces",
                 // -O2 in debug builds too: dlib's shape predictor is header code, and unoptimised it fits 10x slower.
                 cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
-                linkerSettings: [.linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+                linkerSettings: [.linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
                                  .linkedLibrary("dlib"), .linkedLibrary("openblas")]),
 
         // Swift side: core types → media (codecs, resize) → data (records, shards, workspace, export) → ingest
@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "FERCuration", dependencies: ["FERCore", "FERMedia", "FERData", "FERIngest", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: vectorCPU),
         .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS", "CFerShims", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: vectorCPU),
-        .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERIngest", "FERCuration", "FERNet"], swiftSettings: vectorCPU),
+        .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERIngest", "FERCuration", "FERNet", "CFerFaces"], swiftSettings: vectorCPU),
         // Human review: queues of faces to look at, the decision store (GRDB), agreement, relabelling.
         .target(name: "FERReview", dependencies: [
             "FERCore", "FERData", "FERIngest", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),

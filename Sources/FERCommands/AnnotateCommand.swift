@@ -30,7 +30,7 @@ struct AnnotateCommand: StageCommand {
               ferdata annotate best.safetensors --suspects --min-confidence 0.9
             """)
 
-    @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String?
+    @Argument(help: CommandIO.modelHelp) var model: String?
     @OptionGroup var options: AnnotateStage.Options
     @OptionGroup var partition: PartitionOptions
     @OptionGroup var input: InputOptions

@@ -9,6 +9,11 @@ import Foundation
 
 /// Shared command plumbing: errors, JSON, files the user names.
 enum CommandIO {
+    /// The help of every command's MODEL argument.
+    static let modelHelp = ArgumentHelp(
+        "The model file: ferdata's .safetensors, or an ONNX model (.onnx beside its .onnx.json contract; docs/evaluation.md).",
+        valueName: "MODEL")
+
     /// Set by `--verbose`: errors also show their cause and throw site.
     nonisolated(unsafe) static var verbose = false
 

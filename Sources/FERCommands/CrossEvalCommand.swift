@@ -28,7 +28,7 @@ struct CrossEvalCommand: StageCommand {
               ferdata crosseval best.safetensors jaffe/ CK+/ --groups subject
             """)
 
-    @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String
+    @Argument(help: CommandIO.modelHelp) var model: String
     @OptionGroup var options: CrossEvalStage.Options
     @Option(help: ArgumentHelp("Also score this workspace dataset's test split, as the in-domain row.", valueName: "DATASET"))
     var baseline: String?

@@ -13,17 +13,18 @@ struct EvalCommand: StageCommand {
         commandName: "eval",
         abstract: "Score a model on a dataset's test split (or --split): metrics, confusion matrix and a report folder.",
         discussion: """
-            Prints accuracy, weighted and macro F1 and per-class precision/recall/F1/support, and writes a \
-            report folder (default WORKSPACE/reports/eval-DATASET-SPLIT): metrics.json, predictions.csv, confusion.png, \
-            classes.png, confused.png and report.html. MODEL is any model file ferdata reads, including a \
-            PyTorch state_dict saved by peer_cnnrnn.py --save.
+            Prints accuracy, weighted and macro F1 and per-class precision/recall/F1/support, each with its 95% \
+            bootstrap interval, and writes a report folder (default WORKSPACE/reports/eval-DATASET-SPLIT): metrics.json, \
+            predictions.csv, confusion.png, classes.png, confused.png and report.html. MODEL is any model file \
+            ferdata reads: its CNN-RNN (.safetensors, or a PyTorch state_dict saved by peer_cnnrnn.py --save), or \
+            an ONNX model with its .onnx.json contract.
 
             Examples:
               ferdata eval ferdata-work/runs/0001-train/best.safetensors
               ferdata eval model.safetensors 0003-split --split val --json
             """)
 
-    @Argument(help: ArgumentHelp("The model file (.safetensors).", valueName: "MODEL")) var model: String
+    @Argument(help: CommandIO.modelHelp) var model: String
     @OptionGroup var input: DatasetArgument
     @OptionGroup var options: EvalStage.Options
     @OptionGroup var output: OutputOptions

@@ -5,32 +5,71 @@ import FERIngest
 import FERNet
 
 /// A model file ready to score faces: the network, its class names, and how dataset labels map onto
-/// its outputs. Any model file ferdata reads works, including a plain PyTorch state_dict saved by
-/// `peer_cnnrnn.py --save` (read with the FER2013 class order).
+/// its outputs. ferdata's CNN-RNN (`.safetensors`, including a plain PyTorch state_dict saved by
+/// `peer_cnnrnn.py --save`, read with the FER2013 class order) or any ONNX model with its sidecar
+/// contract (`.onnx` beside `.onnx.json`: input size, colour, normalisation, class names; run through
+/// OpenCV's DNN module).
 public struct Classifier {
     public let path: String
-    public let model: CNNRNN
     /// The model's output classes, in output order, as its file names them.
     public let classes: [String]
     /// The output index of each emotion the model knows (its class names read through the synonym table).
     public let outputIndex: [Emotion: Int]
+    /// The faces the model takes: 48x48 gray for the CNN-RNN, the contract's size and colour for ONNX.
+    public let inputShape: ImageShape
+    private let network: Network
+
+    /// Whether the model takes faces of any dataset (an ONNX model: each face is resized to its
+    /// input); the CNN-RNN takes 48x48 gray datasets only.
+    public var readsAnyShape: Bool {
+        if case .onnx = network { return true }
+        return false
+    }
+
+    private enum Network {
+        case cnnrnn(CNNRNN)
+        case onnx(ONNXModel)
+    }
 
     public init(path: String) throws {
         self.path = path
-        (model, classes) = try CNNRNN.load(path)
+        if path.lowercased().hasSuffix(".onnx") {
+            let model = try ONNXModel(path: path)
+            network = .onnx(model)
+            classes = model.contract.classes
+            inputShape = model.contract.shape
+        } else {
+            let (model, names) = try CNNRNN.load(path)
+            network = .cnnrnn(model)
+            classes = names
+            inputShape = .face48
+        }
         let vocabulary = LabelVocabulary()
         var outputIndex: [Emotion: Int] = [:]
         for (index, name) in classes.enumerated() {
             if case .emotion(let emotion) = vocabulary.resolve(name), outputIndex[emotion] == nil { outputIndex[emotion] = index }
         }
+        if case .onnx = network, outputIndex.isEmpty {
+            throw FerError(.badModelFile, "none of the sidecar's classes (\(classes.joined(separator: ", "))) is one of the seven",
+                           at: InputLocation(source: path + ".json"))
+        }
         self.outputIndex = outputIndex
     }
 
     /// One prediction per record, in order: probabilities over the model's classes (with test-time
-    /// augmentation, their mean over the views of each face) and, for labelled records of a class the
-    /// model knows, the true output index.
-    public func predict(_ records: [FaceRecord], tta: TestTimeAugmentation = .none) -> [Prediction] {
-        let probabilities = model.probabilities(records.map(\.pixels), tta: tta)
+    /// augmentation, their mean over the views of each face; ONNX models score each face once) and,
+    /// for labelled records of a class the model knows, the true output index.
+    /// - Throws: for an ONNX model that fails on the faces (the CNN-RNN cannot).
+    public func predict(_ records: [FaceRecord], tta: TestTimeAugmentation = .none) throws -> [Prediction] {
+        let probabilities: [[Float]]
+        switch network {
+        case .cnnrnn(let model): probabilities = model.probabilities(records.map(\.pixels), tta: tta)
+        case .onnx(let model):
+            guard tta == .none else {
+                throw FerError(.invalidArgument, "test-time augmentation is for ferdata's CNN-RNN; score the ONNX model with --tta none")
+            }
+            probabilities = try model.probabilities(records)
+        }
         return zip(records, probabilities).map { record, probabilities in
             Prediction(recordID: record.recordID, source: record.sourceName, locator: record.locator,
                        truth: record.label.flatMap { outputIndex[$0] }, probabilities: probabilities)

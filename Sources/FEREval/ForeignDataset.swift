@@ -33,13 +33,14 @@ public struct ForeignDataset {
     ///     a part may own no face, so reading none is then not an error.
     public init(
         path: String, vocabulary: LabelVocabulary = LabelVocabulary(), labeled: Bool = true, partition: Partition = .whole,
-        layout: Layout? = nil, face: FaceOptions = .defaults
+        layout: Layout? = nil, face: FaceOptions = .defaults, shape: ImageShape = .face48
     ) throws {
         self.path = path
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ferdata-foreign-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let options = IngestOptions(layout: SourceLayout(vocabulary: vocabulary, readsLabels: labeled, layout: layout), partition: partition,
-                                    face: face)
+        var sourceLayout = SourceLayout(vocabulary: vocabulary, readsLabels: labeled, layout: layout)
+        sourceLayout.shape = shape
+        let options = IngestOptions(layout: sourceLayout, partition: partition, face: face)
         let ingestor = Ingestor(workspace: Workspace(root: scratch), options: options)
         let (dataset, summary) = try ingestor.run([path])
         records = try dataset.allRecords()

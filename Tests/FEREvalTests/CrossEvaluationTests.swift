@@ -71,7 +71,7 @@ import Testing
         let classifier = try Classifier(path: try Self.modelFile(in: root))
 
         let foreign = try ForeignDataset(path: other.path)
-        let predictions = classifier.predict(foreign.records)
+        let predictions = try classifier.predict(foreign.records)
         let evaluation = try Evaluation(classifier: classifier, records: foreign.records, predictions: predictions, data: other.path,
                                         split: "all", excludedLabels: foreign.unknownLabels, rejected: foreign.rejected,
                                         groupPattern: "/(S[0-9]+)_")
@@ -135,9 +135,9 @@ import Testing
         let classifier = try Classifier(path: path)
         let records = (0..<6).map { FaceRecord(pixels: Fixtures.face(seed: 40 + $0), label: .sad, split: .test) }
         func mirror(_ pixels: [UInt8]) -> [UInt8] { (0..<48).flatMap { row in pixels[(row * 48)..<(row * 48 + 48)].reversed() } }
-        let plain = classifier.predict(records)
-        let mirrored = classifier.predict(records.map { FaceRecord(pixels: mirror($0.pixels), label: $0.label, split: $0.split) })
-        for (index, prediction) in classifier.predict(records, tta: .flip).enumerated() {
+        let plain = try classifier.predict(records)
+        let mirrored = try classifier.predict(records.map { FaceRecord(pixels: mirror($0.pixels), label: $0.label, split: $0.split) })
+        for (index, prediction) in try classifier.predict(records, tta: .flip).enumerated() {
             for k in prediction.probabilities.indices {
                 let mean = (plain[index].probabilities[k] + mirrored[index].probabilities[k]) / 2
                 #expect(abs(prediction.probabilities[k] - mean) < 1e-6)
@@ -149,7 +149,7 @@ import Testing
         #expect(tta.view(5, of: face) == mirror(tta.view(0, of: face)))
         let constant = [UInt8](repeating: 90, count: 48 * 48)
         #expect((0..<10).allSatisfy { tta.view($0, of: constant) == constant })
-        let crops = classifier.predict(records, tta: .crops)
+        let crops = try classifier.predict(records, tta: .crops)
         #expect(crops.allSatisfy { abs($0.probabilities.reduce(0, +) - 1) < 1e-4 })
     }
 }

@@ -1,6 +1,6 @@
 /*
- * fer_faces: face detection for ferdata, OpenCV's Haar cascades, and facial landmarks, dlib's shape
- * predictor (both C++), behind a C interface of ours.
+ * fer_faces: face detection for ferdata, OpenCV's Haar cascades, facial landmarks, dlib's shape
+ * predictor, and ONNX models through OpenCV's DNN module (all C++), behind a C interface of ours.
  * Every call into OpenCV and dlib happens inside a try/catch here: no C++ exception and no library error reaches
  * Swift, which only sees a status code (fer_shims.h's) and a message copied into its buffer.
  * A detector is used by one thread at a time; make one per thread.
@@ -60,6 +60,18 @@ void fer_landmarks_close(fer_landmarker *landmarker);
 int fer_landmarks_eyes(const fer_landmarker *landmarker, const uint8_t *pixels, uint32_t width, uint32_t height,
                        const fer_box *face, int32_t refits, float *eyes, float *points, float *last_turn,
                        char *message, size_t message_capacity);
+
+typedef struct fer_onnx_model fer_onnx_model;
+
+/* Loads an ONNX model with OpenCV's DNN module. NULL, with the reason in message, when the file cannot
+ * be read as a network OpenCV runs. A model runs one batch at a time: use it from one thread. */
+fer_onnx_model *fer_onnx_open(const char *path, char *message, size_t message_capacity);
+void fer_onnx_close(fer_onnx_model *model);
+
+/* Runs the model on a batch of inputs, floats in NCHW order (batch x channels x height x width). Writes
+ * the output's values (batch x outputs, row-major) to output, up to capacity, and their number to *count. */
+int fer_onnx_run(fer_onnx_model *model, const float *input, uint32_t batch, uint32_t channels, uint32_t height, uint32_t width,
+                 float *output, size_t capacity, size_t *count, char *message, size_t message_capacity);
 
 #ifdef __cplusplus
 }

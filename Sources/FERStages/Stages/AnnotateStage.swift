@@ -83,8 +83,9 @@ public enum AnnotateStage: Stage {
     /// a part dataset (`parts/annotate/I-of-N`, labels.csv attached) that `ferdata merge annotate`
     /// joins, in input order, into what one run writes.
     private static func label(_ source: String, classifier: Classifier, options: Options, context: StageContext) throws -> Output {
-        let foreign = try ForeignDataset(path: source, labeled: false, partition: context.partition, face: options.face)
-        let predictions = classifier.predict(foreign.records)
+        let foreign = try ForeignDataset(path: source, labeled: false, partition: context.partition, face: options.face,
+                                         shape: classifier.inputShape)
+        let predictions = try classifier.predict(foreign.records)
         let text = Annotation.labelsCSV(predictions, classes: classifier.classes, minConfidence: options.minConfidence)
         let ordinals = foreign.ordinals
         var files: [String] = []
@@ -125,7 +126,7 @@ public enum AnnotateStage: Stage {
     private static func findSuspects(_ classifier: Classifier, options: Options, input: StageInput, context: StageContext) throws -> Output {
         let dataset = try input.requireModelSizedDataset(name)
         let records = try dataset.allRecords().filter { $0.label != nil }
-        let predictions = classifier.predict(records)
+        let predictions = try classifier.predict(records)
         let found = Annotation.suspects(predictions, classes: classifier.classes, minConfidence: options.minConfidence)
         let target = folder("suspects-" + dataset.name, options, context)
         var files = [try write(Data(Annotation.suspectsCSV(found, predictions: predictions, records: records, dataset: dataset.name).utf8), "suspects.csv", in: target)]

@@ -54,14 +54,14 @@ public enum CompareStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
         try options.check()
-        let data = try input.requireModelSizedDataset(name)
         let a = try Classifier(path: options.modelA), b = try Classifier(path: options.modelB)
+        let data = a.readsAnyShape && b.readsAnyShape ? try input.requireDataset(name) : try input.requireModelSizedDataset(name)
         guard a.classes == b.classes else {
             throw FerError(.invalidArgument, "the models' classes differ (\(a.classes.joined(separator: ",")) and \(b.classes.joined(separator: ","))): "
                 + "compare scores two models of the same classes")
         }
         let labelled = try Scoring.labelledRecords(of: data, split: options.split.split)
-        let predictionsA = a.predict(labelled, tta: options.tta), predictionsB = b.predict(labelled, tta: options.tta)
+        let predictionsA = try a.predict(labelled, tta: options.tta), predictionsB = try b.predict(labelled, tta: options.tta)
         let scored = labelled.indices.filter { predictionsA[$0].truth != nil }
         guard !scored.isEmpty else { throw FerError(.datasetUnfit, "\(data.name) has no labelled \(options.split.rawValue) faces of the models' classes") }
         let records = scored.map { labelled[$0] }

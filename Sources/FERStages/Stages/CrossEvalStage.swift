@@ -63,8 +63,9 @@ public enum CrossEvalStage: Stage {
             folders.append(folder.path)
         }
         for other in options.others {
-            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, face: options.face)
-            let predictions = classifier.predict(foreign.records, tta: options.tta)
+            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, face: options.face,
+                                             shape: classifier.inputShape)
+            let predictions = try classifier.predict(foreign.records, tta: options.tta)
             let evaluation = try Evaluation(
                 classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",
                 excludedLabels: foreign.unknownLabels, rejected: foreign.rejected, groupPattern: options.groups, tta: options.tta,

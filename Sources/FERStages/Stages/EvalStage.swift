@@ -33,8 +33,8 @@ public enum EvalStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> ReportOutput {
         try options.check()
-        let data = try input.requireModelSizedDataset(name)
         let classifier = try Classifier(path: try input.requireModel(name))
+        let data = classifier.readsAnyShape ? try input.requireDataset(name) : try input.requireModelSizedDataset(name)
         let records = try Scoring.labelledRecords(of: data, split: options.split.split)
         guard !records.isEmpty else { throw FerError(.datasetUnfit, "\(data.name) has no labelled \(options.split.rawValue) records") }
         let folder = options.report.map { URL(fileURLWithPath: $0) } ?? context.reports

@@ -21,7 +21,7 @@ public enum Scoring {
         curves: EvaluationReport.Curves? = nil, tta: TestTimeAugmentation = .none, groups: String? = nil,
         bootstrap: Int = ScoreIntervals.defaultResamples
     ) throws -> Evaluation {
-        let predictions = classifier.predict(records, tta: tta)
+        let predictions = try classifier.predict(records, tta: tta)
         let evaluation = try Evaluation(classifier: classifier, records: records, predictions: predictions, data: data, split: split,
                                         groupPattern: groups, tta: tta, bootstrap: bootstrap)
         try EvaluationReport.write(evaluation, predictions: predictions, records: records, to: folder, curves: curves)

@@ -1,0 +1,182 @@
+import CFerFaces
+import FERCore
+import FERData
+import FERMedia
+import Foundation
+
+/// What an ONNX model expects and gives, from its sidecar `MODEL.onnx.json`:
+///
+/// ```json
+/// {"input_size": [112, 112], "channels": 3, "channel_order": "RGB", "scale": 0.00392157,
+///  "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "output": "logits",
+///  "classes": ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral", "contempt"]}
+/// ```
+///
+/// Each input value is `(pixel * scale - mean[c]) / std[c]`, laid out NCHW; `output` says whether the
+/// model's outputs are logits (softmax is applied) or probabilities. Class names go through the label
+/// synonym table; classes outside the seven (contempt, none) stay outputs of the model, and faces it
+/// puts there are counted as predictions of a class the data has no label for.
+public struct ModelContract: Codable, Sendable, Equatable {
+    public var inputSize: [Int]
+    public var channels: Int
+    public var channelOrder: String?
+    public var scale: Float
+    public var mean: [Float]
+    public var std: [Float]
+    public var output: String
+    public var classes: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case inputSize = "input_size", channels, channelOrder = "channel_order", scale, mean, std, output, classes
+    }
+
+    /// The shape faces are read at for this model (ingest's sizes, 8-255 pixels).
+    public var shape: ImageShape { ImageShape(height: inputSize[0], width: inputSize[1], channels: channels) }
+
+    /// Reads `MODEL.onnx.json` and checks it: a one-line `bad-model-file` error naming what is wrong.
+    public static func read(sidecarOf model: String) throws -> ModelContract {
+        let path = model + ".json"
+        let location = InputLocation(source: path)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw FerError(.badModelFile, "an ONNX model needs its sidecar \(URL(fileURLWithPath: path).lastPathComponent) (input_size, channels, "
+                + "scale, mean, std, output, classes; docs/evaluation.md)", at: InputLocation(source: model))
+        }
+        let contract: ModelContract
+        do {
+            contract = try JSONDecoder().decode(ModelContract.self, from: try FileIO.readAll(path))
+        } catch let error as DecodingError {
+            throw FerError(.badModelFile, "the sidecar is not the model contract: \(Self.describe(error))", at: location)
+        }
+        try contract.check(at: location)
+        return contract
+    }
+
+    func check(at location: InputLocation) throws {
+        func bad(_ what: String) -> FerError { FerError(.badModelFile, what, at: location) }
+        guard inputSize.count == 2, inputSize[0] == inputSize[1], (8...255).contains(inputSize[0]) else {
+            throw bad("input_size must be [side, side], a square of 8-255 pixels (faces are square), got \(inputSize)")
+        }
+        guard channels == 1 || channels == 3 else { throw bad("channels must be 1 (gray) or 3, got \(channels)") }
+        guard [nil, "RGB", "BGR"].contains(channelOrder) else { throw bad("channel_order must be RGB or BGR") }
+        guard mean.count == channels, std.count == channels, std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite),
+              scale.isFinite, scale > 0 else {
+            throw bad("scale must be positive and mean and std give one finite value per channel (std positive)")
+        }
+        guard output == "logits" || output == "probabilities" else { throw bad("output must be logits or probabilities, got \(output)") }
+        guard !classes.isEmpty, Set(classes).count == classes.count else { throw bad("classes must name each output once") }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "no '\(key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            (context.codingPath.map(\.stringValue).joined(separator: ".") + " " + context.debugDescription).trimmingCharacters(in: .whitespaces)
+        @unknown default: "\(error)"
+        }
+    }
+}
+
+/// An ONNX model run through OpenCV's DNN module (the C shim), with its contract.
+final class ONNXModel: @unchecked Sendable {
+    let path: String
+    let contract: ModelContract
+    private let model: OpaquePointer
+    /// The network is run one batch at a time.
+    private let lock = NSLock()
+
+    static let batchSize = 64
+
+    init(path: String) throws {
+        contract = try ModelContract.read(sidecarOf: path)
+        var message = [CChar](repeating: 0, count: 512)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw FerError(.sourceMissing, "no such model file", at: InputLocation(source: path))
+        }
+        guard let opened = fer_onnx_open(path, &message, message.count) else {
+            throw FerError(.badModelFile, "OpenCV cannot load it as an ONNX network: \(Self.oneLine(message))", at: InputLocation(source: path))
+        }
+        model = opened
+        self.path = path
+        // A first face checks the input shape and the number of outputs against the contract.
+        let probe = try run([[Float]](repeating: [Float](repeating: 0, count: contract.channels * contract.inputSize[0] * contract.inputSize[1]), count: 1))
+        guard probe.first?.count == contract.classes.count else {
+            throw FerError(.badModelFile, "the model gives \(probe.first?.count ?? 0) outputs per face and its sidecar names \(contract.classes.count) classes",
+                           at: InputLocation(source: path))
+        }
+    }
+
+    deinit { fer_onnx_close(model) }
+
+    /// The model's input for one face: its planes resized to the input size (gray replicated to three
+    /// channels, colour reduced to luma where the model takes one), in the contract's channel order,
+    /// scaled and normalised, channel-major.
+    func input(_ record: FaceRecord) -> [Float] {
+        let (height, width) = (contract.inputSize[0], contract.inputSize[1])
+        var planes = record.shape.channels == 3 && contract.channels == 3 ? record.planes : [record.image]
+        planes = planes.map { plane in
+            guard plane.width != width || plane.height != height else { return plane }
+            return plane.faceSized(width)
+        }
+        if contract.channels == 3 && planes.count == 1 { planes = [planes[0], planes[0], planes[0]] }
+        if contract.channelOrder == "BGR" && planes.count == 3 { planes.reverse() }
+        var values: [Float] = []
+        values.reserveCapacity(contract.channels * width * height)
+        for (channel, plane) in planes.enumerated() {
+            let mean = contract.mean[channel], std = contract.std[channel], scale = contract.scale
+            values += plane.pixels.map { (Float($0) * scale - mean) / std }
+        }
+        return values
+    }
+
+    /// The probabilities of each face, in order, in batches.
+    func probabilities(_ records: [FaceRecord]) throws -> [[Float]] {
+        var result: [[Float]] = []
+        var start = 0
+        while start < records.count {
+            let batch = records[start..<min(records.count, start + Self.batchSize)]
+            result += try run(batch.map(input))
+            start += Self.batchSize
+        }
+        return result
+    }
+
+    private func run(_ inputs: [[Float]]) throws -> [[Float]] {
+        let classes = contract.classes.count
+        let flat = inputs.flatMap { $0 }
+        var output = [Float](repeating: 0, count: inputs.count * max(classes, 1) * 4)
+        var count = 0
+        var message = [CChar](repeating: 0, count: 512)
+        let status = lock.withLock {
+            fer_onnx_run(model, flat, UInt32(inputs.count), UInt32(contract.channels), UInt32(contract.inputSize[0]), UInt32(contract.inputSize[1]),
+                         &output, output.count, &count, &message, message.count)
+        }
+        guard status == 0 else {
+            throw FerError(.badModelFile, "the ONNX model did not run on \(contract.channels)x\(contract.inputSize[0])x\(contract.inputSize[1]) input: "
+                + Self.oneLine(message), at: InputLocation(source: path))
+        }
+        guard count % inputs.count == 0 else {
+            throw FerError(.badModelFile, "the model gave \(count) values for \(inputs.count) faces", at: InputLocation(source: path))
+        }
+        let per = count / inputs.count
+        return (0..<inputs.count).map { i in
+            let row = Array(output[(i * per)..<((i + 1) * per)])
+            return contract.output == "logits" ? Self.softmax(row) : row
+        }
+    }
+
+    /// OpenCV's multi-line error text as one line: its most specific part (the last "error:"), no prefixes.
+    static func oneLine(_ message: [CChar]) -> String {
+        let text = String(cString: message)
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ").union(.whitespaces)) }
+            .filter { !$0.isEmpty }
+        let specific = lines.last { $0.contains("error:") } ?? lines.last ?? text
+        return specific.replacingOccurrences(of: #"^.*error: \(-?\d+:[^)]*\) "#, with: "", options: .regularExpression)
+    }
+
+    static func softmax(_ logits: [Float]) -> [Float] {
+        let largest = logits.max() ?? 0
+        let exponentials = logits.map { Foundation.exp(Double($0 - largest)) }
+        let sum = exponentials.reduce(0, +)
+        return exponentials.map { Float($0 / sum) }
+    }
+}
