@@ -35,14 +35,15 @@ enum ScoreTables {
 
     /// One row per evaluation: the table a paper prints.
     static func comparisonTable(_ evaluations: [Evaluation]) -> String {
+        let severalModels = Set(evaluations.map(\.model)).count > 1
         let rows = evaluations.map { e in
-            [URL(fileURLWithPath: e.data).lastPathComponent, e.split, String(e.scored), score(e.metrics.accuracy, e.intervals?.accuracy),
+            (severalModels ? [URL(fileURLWithPath: e.model).lastPathComponent] : []) + [URL(fileURLWithPath: e.data).lastPathComponent, e.split, String(e.scored), score(e.metrics.accuracy, e.intervals?.accuracy),
              score(e.metrics.weightedF1, e.intervals?.weightedF1), score(e.metrics.macroF1, e.intervals?.macroF1), e.absentClasses.joined(separator: " "),
              e.excludedLabels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
              String(e.rejected.values.reduce(0, +))]
         }
         return SummaryTable.render(
-            header: ["data", "split", "faces", "accuracy", "weighted F1", "macro F1", "absent classes", "excluded labels", "skipped files"],
+            header: (severalModels ? ["model"] : []) + ["data", "split", "faces", "accuracy", "weighted F1", "macro F1", "absent classes", "excluded labels", "skipped files"],
             rows: rows)
     }
 }

@@ -209,6 +209,31 @@ extension CommandLineTests {
         #expect(text.contains("reader: ok, 364 records") && text.contains("csv: 364 rows checked"), "\(text)")
     }
 
+    /// Two ONNX models of different inputs (gray 48x48, RGB 32x32) on two datasets: one matrix report,
+    /// models by datasets, every cell with its intervals and per-class recall, as JSON, Markdown and HTML.
+    @Test func crossevalOfSeveralModelsWritesOneMatrix() throws {
+        let workspace = Fixtures.temporaryDirectory()
+        let onnx = Self.repositoryRoot.appendingPathComponent("Tests/FEREvalTests/Fixtures/onnx")
+        let run = try ferdata(["crosseval", onnx.appendingPathComponent("gray48.onnx").path, "samples/foreign.zip", "samples/faces.csv",
+                               "--also", onnx.appendingPathComponent("rgb32.onnx").path, "--bootstrap", "200", "--workspace", workspace.path, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let folder = workspace.appendingPathComponent("reports/crosseval-matrix")
+        let matrix = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("matrix.json"))) as! [String: Any]
+        #expect((matrix["models"] as! [String]).map { URL(fileURLWithPath: $0).lastPathComponent } == ["gray48.onnx", "rgb32.onnx"])
+        #expect(matrix["datasets"] as? [String] == ["samples/foreign.zip", "samples/faces.csv"])
+        let cells = matrix["cells"] as! [[[String: Any]]]
+        #expect(cells.count == 2 && cells.allSatisfy { $0.count == 2 })
+        #expect(cells[1][0]["faces"] as? Int == 84 && (cells[1][1]["intervals"] as? [String: Any])?["resamples"] as? Int == 200)
+        #expect((cells[0][1]["recall"] as? [String: Double])?.count == 7)
+        let markdown = try String(contentsOf: folder.appendingPathComponent("matrix.md"), encoding: .utf8)
+        #expect(markdown.contains("| gray48.onnx | 0.") && markdown.contains("## Recall per class"))
+        let html = try String(contentsOf: folder.appendingPathComponent("matrix.html"), encoding: .utf8)
+        #expect(html.contains("<th>model</th>") && html.contains("<td>rgb32.onnx</td>"))
+        for name in ["crosseval-gray48-foreign.zip", "crosseval-rgb32-faces.csv"] {
+            #expect(FileManager.default.fileExists(atPath: workspace.appendingPathComponent("reports/\(name)/report.html").path), "\(name)")
+        }
+    }
+
     @Test func verifyExitsWithOneOnADamagedDataset() throws {
         let folder = Fixtures.temporaryDirectory()
         let environment = ["FERDATA_WORKSPACE": folder.path]

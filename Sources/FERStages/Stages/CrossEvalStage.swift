@@ -32,6 +32,9 @@ public enum CrossEvalStage: Stage {
         public var face: FaceOptions
         @OptionGroup(title: "Intervals")
         public var intervals: IntervalOptions
+        @Option(help: ArgumentHelp("Another model scored on the same data (repeat the option): one matrix report, models by datasets.",
+                                   valueName: "MODEL"))
+        public var also: [String] = []
 
         public init() {}
 
@@ -44,35 +47,45 @@ public enum CrossEvalStage: Stage {
             try intervals.check()
         }
 
-        public var inputPaths: [String] { others + (labelMap.map { [$0] } ?? []) }
+        public var inputPaths: [String] { others + also + (labelMap.map { [$0] } ?? []) }
     }
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> ReportOutput {
         try options.check()
-        let classifier = try Classifier(path: try input.requireModel(name))
+        let models = [try input.requireModel(name)] + options.also
         let vocabulary = try LabelVocabulary.labelMap(options.labelMap).vocabulary
         let root = options.reports.map { URL(fileURLWithPath: $0) } ?? context.reports
             ?? context.workspace.root.appendingPathComponent("reports")
         var evaluations: [Evaluation] = []
         var folders: [String] = []
-        if let data = input.baseline {
-            let folder = root.appendingPathComponent("eval-\(data.name)-test")
-            evaluations.append(try Scoring.scoreDataset(
-                classifier, records: try Scoring.labelledRecords(of: data, split: .test), data: data.name, split: "test", folder: folder,
-                tta: options.tta, bootstrap: options.intervals.bootstrap))
-            folders.append(folder.path)
+        for model in models {
+            let classifier = try Classifier(path: model)
+            // With several models, each model's reports are named after it too.
+            let prefix = models.count > 1 ? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent + "-" : ""
+            if let data = input.baseline {
+                let folder = root.appendingPathComponent("eval-\(prefix)\(data.name)-test")
+                evaluations.append(try Scoring.scoreDataset(
+                    classifier, records: try Scoring.labelledRecords(of: data, split: .test), data: data.name, split: "test", folder: folder,
+                    tta: options.tta, bootstrap: options.intervals.bootstrap))
+                folders.append(folder.path)
+            }
+            for other in options.others {
+                let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, face: options.face,
+                                                 shape: classifier.inputShape)
+                let predictions = try classifier.predict(foreign.records, tta: options.tta)
+                let evaluation = try Evaluation(
+                    classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",
+                    excludedLabels: foreign.unknownLabels, rejected: foreign.rejected, groupPattern: options.groups, tta: options.tta,
+                    bootstrap: options.intervals.bootstrap)
+                let folder = root.appendingPathComponent("crosseval-" + prefix + URL(fileURLWithPath: other).lastPathComponent)
+                try EvaluationReport.write(evaluation, predictions: predictions, records: foreign.records, to: folder, rejectLog: foreign.rejectLog)
+                evaluations.append(evaluation)
+                folders.append(folder.path)
+            }
         }
-        for other in options.others {
-            let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, face: options.face,
-                                             shape: classifier.inputShape)
-            let predictions = try classifier.predict(foreign.records, tta: options.tta)
-            let evaluation = try Evaluation(
-                classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",
-                excludedLabels: foreign.unknownLabels, rejected: foreign.rejected, groupPattern: options.groups, tta: options.tta,
-                bootstrap: options.intervals.bootstrap)
-            let folder = root.appendingPathComponent("crosseval-" + URL(fileURLWithPath: other).lastPathComponent)
-            try EvaluationReport.write(evaluation, predictions: predictions, records: foreign.records, to: folder, rejectLog: foreign.rejectLog)
-            evaluations.append(evaluation)
+        if evaluations.count > 1 {
+            let folder = root.appendingPathComponent("crosseval-matrix")
+            try ScoreMatrix(evaluations).write(to: folder)
             folders.append(folder.path)
         }
         return ReportOutput(folder: root.path, reports: folders, evaluations: evaluations)
