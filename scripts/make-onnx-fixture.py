@@ -7,8 +7,11 @@ shim) is held to onnxruntime's probabilities within 1e-4.
   Gemm, logits over eight classes (the seven and contempt); the faces are samples/faces.csv's first ten.
 - rgb32.onnx: 3x32x32 RGB input with ImageNet's mean and std, other class names (anger, happiness, ...)
   in another order, ending in Softmax (probabilities); three seeded colour faces.
+- resnet64.onnx: a small ResNet (convolutions with batch norm, residual additions, a strided 1x1
+  shortcut, adaptive pooling, a linear head) written in PyTorch with seeded weights and exported with
+  torch.onnx.export, 3x64x64 RGB, logits; onnxruntime's and PyTorch's own outputs on four faces.
 
-    python3 scripts/make-onnx-fixture.py      # needs numpy, onnx and onnxruntime
+    python3 scripts/make-onnx-fixture.py      # needs numpy, onnx, onnxruntime and torch
 """
 import json, os
 
@@ -85,6 +88,61 @@ planes = pictures.transpose(0, 3, 1, 2).astype(np.float32) * np.float32(1 / 255)
 inputs = ((planes - np.array(mean, dtype=np.float32)[None, :, None, None]) / np.array(std, dtype=np.float32)[None, :, None, None]).astype(np.float32)
 fixture["models"].append({"file": "rgb32.onnx", "shape": [32, 32, 3], "pixels": pictures.reshape(3, -1).tolist(),
                           "probabilities": run(rgb, inputs).astype(np.float64).tolist()})
+
+# A small ResNet from PyTorch, as people export theirs.
+import torch
+import torch.nn as nn
+
+torch.manual_seed(2026)
+
+
+class Block(nn.Module):
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.c1, self.b1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out)
+        self.c2, self.b2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out)
+        self.down = (nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+                     if stride != 1 or c_in != c_out else nn.Identity())
+
+    def forward(self, x):
+        y = torch.relu(self.b1(self.c1(x)))
+        return torch.relu(self.b2(self.c2(y)) + self.down(x))
+
+
+class TinyResNet(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2))
+        self.layers = nn.Sequential(Block(16, 16, 1), Block(16, 32, 2))
+        self.pool, self.fc = nn.AdaptiveAvgPool2d(1), nn.Linear(32, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.layers(self.stem(x))), 1))
+
+
+resnet_classes = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+net = TinyResNet(len(resnet_classes))
+for module in net.modules():
+    if isinstance(module, nn.BatchNorm2d):  # trained-looking statistics, so the folded batch norm matters
+        module.running_mean.uniform_(-0.2, 0.2), module.running_var.uniform_(0.5, 1.5)
+        module.weight.data.uniform_(0.5, 1.5), module.bias.data.uniform_(-0.1, 0.1)
+net.eval()
+resnet = os.path.join(OUT, "resnet64.onnx")
+torch.onnx.export(net, torch.zeros(1, 3, 64, 64), resnet, input_names=["input"], output_names=["output"],
+                  dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, opset_version=13, dynamo=False)
+contract = {"input_size": [64, 64], "channels": 3, "channel_order": "RGB", "scale": 1 / 255, "mean": mean, "std": std,
+            "output": "logits", "classes": resnet_classes}
+json.dump(contract, open(resnet + ".json", "w"), indent=1)
+pictures = rng.integers(0, 256, size=(4, 64, 64, 3), dtype=np.uint8)
+planes = pictures.transpose(0, 3, 1, 2).astype(np.float32) * np.float32(1 / 255)
+inputs = ((planes - np.array(mean, dtype=np.float32)[None, :, None, None]) / np.array(std, dtype=np.float32)[None, :, None, None]).astype(np.float32)
+with torch.no_grad():
+    torch_probabilities = torch.softmax(net(torch.from_numpy(inputs)).double(), dim=1).numpy()
+onnx_probabilities = softmax(run(resnet, inputs).astype(np.float64))
+assert np.abs(torch_probabilities - onnx_probabilities).max() < 1e-5, "onnxruntime disagrees with PyTorch"
+fixture["models"].append({"file": "resnet64.onnx", "shape": [64, 64, 3], "pixels": pictures.reshape(4, -1).tolist(),
+                          "probabilities": onnx_probabilities.tolist(), "pytorch": torch_probabilities.tolist()})
+fixture["torch"] = torch.__version__
 
 with open(os.path.join(OUT, "onnxruntime-outputs.json"), "w") as out:
     json.dump(fixture, out)

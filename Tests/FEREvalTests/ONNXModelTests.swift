@@ -7,15 +7,18 @@ import Testing
 @testable import FEREval
 
 /// ONNX models through OpenCV's DNN module against onnxruntime: Fixtures/onnx (written by
-/// scripts/make-onnx-fixture.py) holds a gray 48x48 model with logits over eight classes and an RGB
-/// 32x32 model with ImageNet normalisation, other class names and a softmax, and onnxruntime's
-/// probabilities on their faces.
+/// scripts/make-onnx-fixture.py) holds a gray 48x48 model with logits over eight classes, an RGB
+/// 32x32 model with ImageNet normalisation, other class names and a softmax, and a small ResNet
+/// written in PyTorch and exported with torch.onnx.export (batch norm, residual additions), with
+/// onnxruntime's probabilities on their faces (and PyTorch's own for the ResNet).
 @Suite struct ONNXModelTests {
     struct Case: Decodable {
         var file: String
         var shape: [Int]
         var pixels: [[UInt8]]
         var probabilities: [[Double]]
+        /// PyTorch's own probabilities, for the model exported from PyTorch.
+        var pytorch: [[Double]]?
     }
     struct Fixture: Decodable { var models: [Case] }
 
@@ -33,8 +36,12 @@ import Testing
                 let largest = zip(ours, theirs).map { abs(Double($0) - $1) }.max() ?? 1
                 #expect(ours.count == theirs.count && largest <= 1e-4, "\(model.file) face \(face): differs by \(largest)")
             }
-            // Class names through the synonym table: happy is output 3 of gray48 and output 0 ("happiness") of rgb32.
-            #expect(predictions[0].truth == (model.file == "gray48.onnx" ? 3 : 0))
+            for (face, (ours, torch)) in zip(predictions.map(\.probabilities), model.pytorch ?? []).enumerated() {
+                let largest = zip(ours, torch).map { abs(Double($0) - $1) }.max() ?? 1
+                #expect(largest <= 1e-4, "\(model.file) face \(face): differs from PyTorch by \(largest)")
+            }
+            // Class names through the synonym table: happy is output 3 of gray48 and resnet64, output 0 ("happiness") of rgb32.
+            #expect(predictions[0].truth == (model.file == "rgb32.onnx" ? 0 : 3))
         }
     }
 
