@@ -19,7 +19,8 @@ struct CrossEvalCommand: StageCommand {
             go through the synonym table and --label-map; labels the model has no class for (contempt) are \
             excluded and listed, model classes missing from OTHER are reported and left out of the macro mean, \
             and unreadable files are skipped and listed. Nothing is deduplicated. One row per OTHER, plus the \
-            in-domain test score with --baseline; one report folder each (WORKSPACE/reports/crosseval-NAME).
+            in-domain test score with --baseline; one report folder each (WORKSPACE/reports/crosseval-NAME), \
+            and with several scores one matrix of them (reports/crosseval-matrix: --also MODEL adds models).
 
             Examples:
               ferdata crosseval best.safetensors samples/foreign.zip
@@ -55,5 +56,6 @@ struct CrossEvalCommand: StageCommand {
             }
         }
         for folder in result.reports { print("report: \(folder)/report.html") }
+        if result.evaluations.count > 1 { print("matrix: \(result.folder)/crosseval-matrix/matrix.html (also .md, .json)") }
     }
 }

@@ -83,11 +83,9 @@ public enum CrossEvalStage: Stage {
                 folders.append(folder.path)
             }
         }
-        if evaluations.count > 1 {
-            let folder = root.appendingPathComponent("crosseval-matrix")
-            try ScoreMatrix(evaluations).write(to: folder)
-            folders.append(folder.path)
-        }
+        // The matrix is a view of the reports above, not a report of its own (a pipeline's up-to-date check
+        // looks for each report's metrics.json).
+        if evaluations.count > 1 { try ScoreMatrix(evaluations).write(to: root.appendingPathComponent("crosseval-matrix")) }
         return ReportOutput(folder: root.path, reports: folders, evaluations: evaluations)
     }
 }
