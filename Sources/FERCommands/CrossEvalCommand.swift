@@ -15,7 +15,7 @@ struct CrossEvalCommand: StageCommand {
         discussion: """
             Each OTHER is a folder, an archive or a FER2013-style CSV in a layout ingest understands \
             (CLASS/file, SPLIT/CLASS/file). It goes through ingest's preprocessing (any size and colour to \
-            48x48 grayscale) in a temporary workspace; your workspace's datasets are not touched. Label names \
+            the model's input: 48x48 gray for the CNN-RNN, an ONNX model's contract size and colour) in a temporary workspace; your workspace's datasets are not touched. Label names \
             go through the synonym table and --label-map; labels the model has no class for (contempt) are \
             excluded and listed, model classes missing from OTHER are reported and left out of the macro mean, \
             and unreadable files are skipped and listed. Nothing is deduplicated. One row per OTHER, plus the \
