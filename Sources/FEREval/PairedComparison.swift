@@ -47,14 +47,7 @@ public struct PairedComparison: Sendable, Codable {
                     ClassificationMetrics(labels: truth, predictions: faces.map { b[$0] }, classes: classes, averageOver: present))
         }
         let whole = scores(Array(labels.indices))
-        var units: [[Int]]
-        if let clusters {
-            var byPerson: [String: [Int]] = [:]
-            for (face, person) in clusters.enumerated() { byPerson[person, default: []].append(face) }
-            units = byPerson.keys.sorted().map { byPerson[$0]! }
-        } else {
-            units = labels.indices.map { [$0] }
-        }
+        let units = ScoreIntervals.units(faces: labels.count, clusters: clusters)
         var generator = SeededGenerator(seed: seed, stream: 0xC0DE)
         var differences: [[Double]] = [[], [], []]
         var drawn: [Int] = []

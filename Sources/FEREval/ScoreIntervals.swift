@@ -47,15 +47,7 @@ public struct ScoreIntervals: Sendable, Codable, Equatable {
         resamples: Int = defaultResamples, seed: UInt64 = 0, level: Double = 0.95
     ) -> ScoreIntervals? {
         guard resamples > 0, !labels.isEmpty else { return nil }
-        // The units drawn: single faces, or each person's faces together.
-        var units: [[Int]]
-        if let clusters {
-            var byPerson: [String: [Int]] = [:]
-            for (face, person) in clusters.enumerated() { byPerson[person, default: []].append(face) }
-            units = byPerson.keys.sorted().map { byPerson[$0]! }
-        } else {
-            units = labels.indices.map { [$0] }
-        }
+        let units = Self.units(faces: labels.count, clusters: clusters)
         var generator = SeededGenerator(seed: seed, stream: 0xB007)
         var accuracy: [Double] = [], weighted: [Double] = [], macro: [Double] = []
         var recall = [[Double]](repeating: [], count: classes)
@@ -85,6 +77,15 @@ public struct ScoreIntervals: Sendable, Codable, Equatable {
             level: level, resamples: resamples, seed: seed, unit: clusters == nil ? "face" : "subject", units: units.count,
             accuracy: interval(accuracy), weightedF1: interval(weighted), macroF1: interval(macro),
             recall: (0..<classes).map { present.contains($0) && !recall[$0].isEmpty ? interval(recall[$0]) : nil })
+    }
+
+    /// What a bootstrap draws: single faces, or each person's faces together (people in name order, so
+    /// that a seed gives the same draws on every machine).
+    static func units(faces: Int, clusters: [String]?) -> [[Int]] {
+        guard let clusters else { return (0..<faces).map { [$0] } }
+        var byPerson: [String: [Int]] = [:]
+        for (face, person) in clusters.enumerated() { byPerson[person, default: []].append(face) }
+        return byPerson.keys.sorted().map { byPerson[$0]! }
     }
 
     /// A score with its interval when there is one, as the tables and summaries print it:
