@@ -3,6 +3,7 @@
 #include "fer_faces.h"
 #include "fer_guard.hpp"
 
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 
 #include <cstring>
@@ -20,6 +21,8 @@ extern "C" fer_onnx_model *fer_onnx_open(const char *path, char *message, size_t
             say(message, message_capacity, "no model file given");
             return unsupported;
         }
+        // OpenCV logs a model's errors to stderr as well as throwing them; ferdata says them once, in its own line.
+        cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
         model = new fer_onnx_model();
         model->net = cv::dnn::readNetFromONNX(path);
         if (model->net.empty()) {
