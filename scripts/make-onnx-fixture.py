@@ -90,46 +90,17 @@ fixture["models"].append({"file": "rgb32.onnx", "shape": [32, 32, 3], "pixels": 
                           "probabilities": run(rgb, inputs).astype(np.float64).tolist()})
 
 # A small ResNet from PyTorch, as people export theirs.
+import sys
+
 import torch
-import torch.nn as nn
 
-torch.manual_seed(2026)
-
-
-class Block(nn.Module):
-    def __init__(self, c_in, c_out, stride):
-        super().__init__()
-        self.c1, self.b1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out)
-        self.c2, self.b2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out)
-        self.down = (nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
-                     if stride != 1 or c_in != c_out else nn.Identity())
-
-    def forward(self, x):
-        y = torch.relu(self.b1(self.c1(x)))
-        return torch.relu(self.b2(self.c2(y)) + self.down(x))
-
-
-class TinyResNet(nn.Module):
-    def __init__(self, classes):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2))
-        self.layers = nn.Sequential(Block(16, 16, 1), Block(16, 32, 2))
-        self.pool, self.fc = nn.AdaptiveAvgPool2d(1), nn.Linear(32, classes)
-
-    def forward(self, x):
-        return self.fc(torch.flatten(self.pool(self.layers(self.stem(x))), 1))
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tinyresnet import export, seeded  # noqa: E402
 
 resnet_classes = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
-net = TinyResNet(len(resnet_classes))
-for module in net.modules():
-    if isinstance(module, nn.BatchNorm2d):  # trained-looking statistics, so the folded batch norm matters
-        module.running_mean.uniform_(-0.2, 0.2), module.running_var.uniform_(0.5, 1.5)
-        module.weight.data.uniform_(0.5, 1.5), module.bias.data.uniform_(-0.1, 0.1)
-net.eval()
+net = seeded(len(resnet_classes))
 resnet = os.path.join(OUT, "resnet64.onnx")
-torch.onnx.export(net, torch.zeros(1, 3, 64, 64), resnet, input_names=["input"], output_names=["output"],
-                  dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, opset_version=13, dynamo=False)
+export(net, resnet, 64)
 contract = {"input_size": [64, 64], "channels": 3, "channel_order": "RGB", "scale": 1 / 255, "mean": mean, "std": std,
             "output": "logits", "classes": resnet_classes}
 json.dump(contract, open(resnet + ".json", "w"), indent=1)
