@@ -11,11 +11,6 @@ import Foundation
 enum ScoreTables {
     static func number(_ value: Double) -> String { String(format: "%.4f", value) }
 
-    /// A score with its 95% interval when there is one: `0.6231 [0.6118, 0.6343]`.
-    static func score(_ value: Double, _ interval: ScoreIntervals.Interval?) -> String {
-        ScoreIntervals.text(value, interval)
-    }
-
     /// What the intervals are, under a table that shows them.
     static func intervalNote(_ evaluations: [Evaluation]) -> String? {
         guard let first = evaluations.compactMap(\.intervals).first else { return nil }
@@ -28,7 +23,7 @@ enum ScoreTables {
     static func classTable(_ e: Evaluation) -> String {
         let m = e.metrics
         let rows = e.classes.indices.map { i in
-            [e.classes[i], number(m.precision[i]), score(m.recall[i], e.intervals?.recall[i]), number(m.f1[i]), String(m.support[i])]
+            [e.classes[i], number(m.precision[i]), ScoreIntervals.text(m.recall[i], e.intervals?.recall[i]), number(m.f1[i]), String(m.support[i])]
         }
         return SummaryTable.render(header: ["class", "precision", "recall", "F1", "support"], rows: rows)
     }
@@ -37,8 +32,8 @@ enum ScoreTables {
     static func comparisonTable(_ evaluations: [Evaluation]) -> String {
         let severalModels = Set(evaluations.map(\.model)).count > 1
         let rows = evaluations.map { e in
-            (severalModels ? [URL(fileURLWithPath: e.model).lastPathComponent] : []) + [URL(fileURLWithPath: e.data).lastPathComponent, e.split, String(e.scored), score(e.metrics.accuracy, e.intervals?.accuracy),
-             score(e.metrics.weightedF1, e.intervals?.weightedF1), score(e.metrics.macroF1, e.intervals?.macroF1), e.absentClasses.joined(separator: " "),
+            (severalModels ? [URL(fileURLWithPath: e.model).lastPathComponent] : []) + [URL(fileURLWithPath: e.data).lastPathComponent, e.split, String(e.scored), ScoreIntervals.text(e.metrics.accuracy, e.intervals?.accuracy),
+             ScoreIntervals.text(e.metrics.weightedF1, e.intervals?.weightedF1), ScoreIntervals.text(e.metrics.macroF1, e.intervals?.macroF1), e.absentClasses.joined(separator: " "),
              e.excludedLabels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
              String(e.rejected.values.reduce(0, +))]
         }

@@ -81,11 +81,9 @@ public struct Evaluation: Sendable, Codable {
         if let groupPattern { groups = try Self.groupScores(predictions, records: records, pattern: groupPattern) }
         // Subjects are resampled when every scored face names its person and there are several.
         let scoredRecords = zip(records, predictions).filter { $0.1.truth != nil }.map(\.0)
-        let subjects = scoredRecords.map(SubjectKey.of)
-        let people = subjects.allSatisfy { $0 != nil } ? Set(subjects.compactMap { $0 }).count : 0
         intervals = ScoreIntervals.bootstrap(
             labels: scoredPairs.map(\.0), predictions: scoredPairs.map(\.1), classes: classifier.classes.count, averageOver: present,
-            clusters: people >= 2 && people < scoredRecords.count ? subjects.map { $0! } : nil, resamples: bootstrap)
+            clusters: ScoreIntervals.clusters(of: scoredRecords), resamples: bootstrap)
     }
 
     /// Per-group scores; `records` are the scored faces, in the predictions' order.

@@ -53,8 +53,7 @@ public enum ProbabilityTable {
                 }
                 return value
             }
-            let sum = row.reduce(0, +)
-            guard abs(sum - 1) <= sumTolerance else {
+            if let sum = offSum(row[...]) {
                 throw FerError(.badDataRow, "the row's probabilities sum to \(sum), not 1 (within \(sumTolerance)): give each face's "
                     + "predicted distribution over the \(classes.count) classes", at: table.location(row: index, field: nil))
             }
@@ -77,13 +76,18 @@ public enum ProbabilityTable {
     /// decimals stay well inside it; a row of logits, of zeros or of another class set does not.
     public static let sumTolerance = 0.01
 
+    /// A row's sum when it is not one within `sumTolerance`, else nil.
+    private static func offSum(_ row: ArraySlice<Double>) -> Double? {
+        let sum = row.reduce(0, +)
+        return abs(sum - 1) <= sumTolerance ? nil : sum
+    }
+
     private static func check(_ values: [Double], classes: Int, path: String) throws {
         if let bad = values.firstIndex(where: { !(0...1).contains($0) }) {
             throw FerError(.badDataRow, "row \(bad / classes) holds \(values[bad]), not a probability", at: InputLocation(source: path))
         }
         for row in 0..<(values.count / max(1, classes)) {
-            let sum = values[(row * classes)..<((row + 1) * classes)].reduce(0, +)
-            guard abs(sum - 1) <= sumTolerance else {
+            if let sum = offSum(values[(row * classes)..<((row + 1) * classes)]) {
                 throw FerError(.badDataRow, "row \(row) sums to \(sum), not 1 (within \(sumTolerance)): give each face's predicted distribution",
                                at: InputLocation(source: path))
             }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import FERCore
+import FERData
+import FERIngest
 import FERNet
 
 /// 95% intervals on a model's scores, from a seeded percentile bootstrap: the scored faces are
@@ -77,6 +79,15 @@ public struct ScoreIntervals: Sendable, Codable, Equatable {
             level: level, resamples: resamples, seed: seed, unit: clusters == nil ? "face" : "subject", units: units.count,
             accuracy: interval(accuracy), weightedF1: interval(weighted), macroF1: interval(macro),
             recall: (0..<classes).map { present.contains($0) && !recall[$0].isEmpty ? interval(recall[$0]) : nil })
+    }
+
+    /// Each face's person when every face names one and there are several people but fewer than
+    /// faces (the clusters a bootstrap draws), else nil: faces are drawn one by one.
+    public static func clusters(of records: [FaceRecord]) -> [String]? {
+        let subjects = records.map(SubjectKey.of)
+        guard subjects.allSatisfy({ $0 != nil }) else { return nil }
+        let people = Set(subjects.compactMap { $0 }).count
+        return people >= 2 && people < records.count ? subjects.map { $0! } : nil
     }
 
     /// What a bootstrap draws: single faces, or each person's faces together (people in name order, so

@@ -117,20 +117,10 @@ struct SourceFolder: Sendable {
         guard status.st_size <= maxBytes else {
             return .failure(.init(reason: .entryTooLarge, detail: "file is \(status.st_size) bytes, over the \(maxBytes)-byte limit"))
         }
-        var data = Data(count: Int(status.st_size))
-        var offset = 0
-        let failed = data.withUnsafeMutableBytes { buffer -> Bool in
-            while offset < buffer.count {
-                let count = Glibc.read(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-                if count < 0 { return true }
-                if count == 0 { break }
-                offset += count
-            }
-            return false
+        guard let data = FileIO.readContents(descriptor: descriptor, size: Int(status.st_size)) else {
+            return .failure(.init(reason: .unreadableEntry, detail: "cannot read: \(String(cString: strerror(errno)))"))
         }
-        guard !failed else { return .failure(.init(reason: .unreadableEntry, detail: "cannot read: \(String(cString: strerror(errno)))")) }
-        return .success(offset == data.count ? data : data.prefix(offset))
+        return .success(data)
     }
 
     static func realPath(_ path: String) -> String? {

@@ -3,6 +3,12 @@
 /// sends it with every request. Style and script are files of their own (`/review.css`,
 /// `/review.js`), so the page's Content-Security-Policy can forbid every inline script and style.
 enum ReviewPage {
+    /// The page's style and script: path, content type and text. The same for every session, they are
+    /// served without the token.
+    static let assets: [(path: String, contentType: String, text: String)] = [
+        ("/review.css", "text/css; charset=utf-8", css), ("/review.js", "text/javascript; charset=utf-8", script),
+    ]
+
     static let html = #"""
 <!doctype html>
 <html lang="en">

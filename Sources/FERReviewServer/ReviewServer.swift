@@ -51,13 +51,11 @@ public struct ReviewServer: Sendable {
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                      body: .init(byteBuffer: ByteBuffer(string: ReviewPage.html)))
         }
-        router.get("/review.css") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "no-store"],
-                     body: .init(byteBuffer: ByteBuffer(string: ReviewPage.css)))
-        }
-        router.get("/review.js") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-store"],
-                     body: .init(byteBuffer: ByteBuffer(string: ReviewPage.script)))
+        for asset in ReviewPage.assets {
+            router.get(RouterPath(stringLiteral: asset.path)) { _, _ in
+                Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "no-store"],
+                         body: .init(byteBuffer: ByteBuffer(string: asset.text)))
+            }
         }
         router.get("/api/state") { _, _ in try Self.json(await session.state()) }
         router.get("/api/face/:id") { _, context in
@@ -110,7 +108,7 @@ public struct ReviewServer: Sendable {
 struct TokenCheck<Context: RequestContext>: RouterMiddleware {
     let token: String
 
-    static var publicPaths: [String] { ["/review.css", "/review.js"] }
+    static var publicPaths: [String] { ReviewPage.assets.map(\.path) }
     static var contentSecurityPolicy: String {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
             + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"

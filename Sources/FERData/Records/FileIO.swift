@@ -86,18 +86,27 @@ public enum FileIO {
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw unreadable() }
-        guard status.st_size > 0 else { return Data() }
-        var data = Data(count: Int(status.st_size))
+        guard let data = readContents(descriptor: fd, size: Int(status.st_size)) else { throw unreadable() }
+        return data
+    }
+
+    /// Up to `size` bytes from an open file, from where it stands: fewer when the file ends sooner;
+    /// nil on a read error (errno says which). A read that would block is retried.
+    public static func readContents(descriptor fd: Int32, size: Int) -> Data? {
+        guard size > 0 else { return Data() }
+        var data = Data(count: size)
         var offset = 0
-        try data.withUnsafeMutableBytes { buffer in
+        let failed = data.withUnsafeMutableBytes { buffer -> Bool in
             while offset < buffer.count {
-                let count = read(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw unreadable() }
+                let count = Glibc.read(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+                if count < 0 { return true }
                 if count == 0 { break }
                 offset += count
             }
+            return false
         }
+        guard !failed else { return nil }
         return offset == data.count ? data : data.prefix(offset)
     }
 

@@ -65,11 +65,9 @@ public enum CompareStage: Stage {
         let scored = labelled.indices.filter { predictionsA[$0].truth != nil }
         guard !scored.isEmpty else { throw FerError(.datasetUnfit, "\(data.name) has no labelled \(options.split.rawValue) faces of the models' classes") }
         let records = scored.map { labelled[$0] }
-        let subjects = records.map(SubjectKey.of)
-        let people = subjects.allSatisfy { $0 != nil } ? Set(subjects.compactMap { $0 }).count : 0
         let comparison = PairedComparison.compare(
             labels: scored.map { predictionsA[$0].truth! }, a: scored.map { predictionsA[$0].predicted }, b: scored.map { predictionsB[$0].predicted },
-            classes: a.classes.count, clusters: people >= 2 && people < records.count ? subjects.map { $0! } : nil,
+            classes: a.classes.count, clusters: ScoreIntervals.clusters(of: records),
             modelA: options.modelA, modelB: options.modelB, data: data.name, split: options.split.rawValue, resamples: options.intervals.bootstrap)
         let folder = options.report.map { URL(fileURLWithPath: $0) } ?? context.reports
             ?? context.workspace.root.appendingPathComponent("reports/compare-\(data.name)-\(options.split.rawValue)")
