@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // ONNX models out: the schema's Swift types (Sources/ONNXSchema, generated once by scripts/generate-onnx-schema).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -63,7 +65,10 @@ let package = Package(
         .target(name: "FERCuration", dependencies: ["FERCore", "FERMedia", "FERData", "FERIngest", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: vectorCPU),
         .target(name: "FERNet", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS", "CFerShims", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: vectorCPU),
-        .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERIngest", "FERCuration", "FERNet", "CFerFaces"], swiftSettings: vectorCPU),
+        // The ONNX protobuf schema (onnx.proto, Apache-2.0, the ONNX project) as Swift types: generated, never edited.
+        .target(name: "ONNXSchema", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "FEREval", dependencies: ["FERCore", "FERMedia", "FERData", "FERIngest", "FERCuration", "FERNet", "CFerFaces", "ONNXSchema"],
+                swiftSettings: vectorCPU),
         // Human review: queues of faces to look at, the decision store (GRDB), agreement, relabelling.
         .target(name: "FERReview", dependencies: [
             "FERCore", "FERData", "FERIngest", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -92,7 +97,7 @@ let package = Package(
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERIngest", "FERCuration", "FERReview", "FERTestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERIngest", "FERNet", "FEREval", "FERCuration", "FERReview", "FERTestSupport", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -17,7 +17,7 @@ public struct FerdataCommand: ParsableCommand {
     static let stageCommands: [any StageCommand.Type] = [
         IngestCommand.self, FERPlusCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
         SuspectsCommand.self, TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self,
-        RelabelCommand.self, MergeCommand.self, ExportCommand.self, VerifyCommand.self, CompareCommand.self,
+        RelabelCommand.self, MergeCommand.self, ExportCommand.self, VerifyCommand.self, CompareCommand.self, ExportModelCommand.self,
     ]
 
     public static let configuration = CommandConfiguration(
@@ -34,6 +34,7 @@ public struct FerdataCommand: ParsableCommand {
               ferdata eval ferdata-work/runs/0001-train/best.safetensors
               ferdata crosseval ferdata-work/runs/0001-train/best.safetensors other-faces/ --baseline 0003-split
               ferdata compare runs/0001-train/best.safetensors runs/0002-train/best.safetensors
+              ferdata export-model ferdata-work/runs/0001-train/best.safetensors --format onnx
             or all of it from one file: ferdata run pipelines/sample.yaml
             Faces whose labels need a person's eye (suspects, low-confidence pseudo-labels, split FER+ votes, \
             dedup's conflicts) are reviewed in the browser, then applied as a stage:

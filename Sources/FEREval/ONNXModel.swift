@@ -140,7 +140,13 @@ final class ONNXModel: @unchecked Sendable {
         return result
     }
 
+    /// The probabilities of one batch of inputs: the softmax of the outputs where they are logits.
     private func run(_ inputs: [[Float]]) throws -> [[Float]] {
+        try outputs(inputs).map { contract.output == "logits" ? Self.softmax($0) : $0 }
+    }
+
+    /// The network's outputs for one batch of inputs, as it gives them.
+    func outputs(_ inputs: [[Float]]) throws -> [[Float]] {
         let classes = contract.classes.count
         let flat = inputs.flatMap { $0 }
         var output = [Float](repeating: 0, count: inputs.count * max(classes, 1) * 4)
@@ -158,10 +164,7 @@ final class ONNXModel: @unchecked Sendable {
             throw FerError(.badModelFile, "the model gave \(count) values for \(inputs.count) faces", at: InputLocation(source: path))
         }
         let per = count / inputs.count
-        return (0..<inputs.count).map { i in
-            let row = Array(output[(i * per)..<((i + 1) * per)])
-            return contract.output == "logits" ? Self.softmax(row) : row
-        }
+        return (0..<inputs.count).map { i in Array(output[(i * per)..<((i + 1) * per)]) }
     }
 
     /// OpenCV's multi-line error text as one line: its most specific part (the last "error:"), no prefixes.

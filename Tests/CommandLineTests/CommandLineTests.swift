@@ -60,6 +60,24 @@ import Testing
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// A Python script of the repository run with `python3` (or `$FERDATA_PYTHON`), from the repository root.
+    func python(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [ProcessInfo.processInfo.environment["FERDATA_PYTHON"] ?? "python3"] + arguments
+        process.currentDirectoryURL = Self.repositoryRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stderrReader = PipeReader(err.fileHandleForReading)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = stderrReader.wait()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     @Test func helpListsEveryCommandWithAnExample() throws {
         let help = try ferdata(["--help"])
         #expect(help.status == 0)
@@ -194,18 +212,10 @@ extension CommandLineTests {
         }
         let again = try ferdata(["export", "--format", "csv", "--out", folder.appendingPathComponent("exports/csv").path], environment: environment)
         #expect(again.status == 1 && again.stderr.contains("exists"))
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = [ProcessInfo.processInfo.environment["FERDATA_PYTHON"] ?? "python3", "python/check_exports.py",
-                            folder.appendingPathComponent("work/datasets/0002-split").path, folder.appendingPathComponent("exports").path]
-        python.currentDirectoryURL = Self.repositoryRoot
-        let out = Pipe()
-        python.standardOutput = out
-        python.standardError = out
-        try python.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "\(text)")
+        let python = try python(["python/check_exports.py", folder.appendingPathComponent("work/datasets/0002-split").path,
+                                 folder.appendingPathComponent("exports").path])
+        let text = python.stdout + python.stderr
+        #expect(python.status == 0, "\(text)")
         #expect(text.contains("reader: ok, 364 records") && text.contains("csv: 364 rows checked"), "\(text)")
     }
 

@@ -22,7 +22,7 @@ public final class CNNRNN {
         }
 
         /// Rows of the pooled map: the sequence length.
-        var steps: Int { Self.side / 4 }
+        public var steps: Int { Self.side / 4 }
         /// Values per step: channels x columns.
         var stepSize: Int { filters2 * (Self.side / 4) }
     }
