@@ -23,6 +23,9 @@ extern "C" fer_onnx_model *fer_onnx_open(const char *path, char *message, size_t
         }
         // OpenCV logs a model's errors to stderr as well as throwing them; ferdata says them once, in its own line.
         cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+        // ferdata runs one network per core on threads of its own: OpenCV's threads inside each would
+        // only compete with them.
+        cv::setNumThreads(1);
         model = new fer_onnx_model();
         model->net = cv::dnn::readNetFromONNX(path);
         if (model->net.empty()) {

@@ -80,22 +80,31 @@ public struct ModelContract: Codable, Sendable, Equatable {
 final class ONNXModel: @unchecked Sendable {
     let path: String
     let contract: ModelContract
-    private let model: OpaquePointer
-    /// The network is run one batch at a time.
-    private let lock = NSLock()
+    /// One network per core: each runs its share of the faces' batches on its own thread, OpenCV's
+    /// DNN module single-threaded inside (small batches on one core each keep their activations in
+    /// cache, where one network spread over both cores waits on its threads).
+    private let replicas: [OpaquePointer]
+    /// Each network is run one batch at a time.
+    private let locks: [NSLock]
 
-    static let batchSize = 64
+    static let batchSize = 8
 
     init(path: String) throws {
         contract = try ModelContract.read(sidecarOf: path)
-        var message = [CChar](repeating: 0, count: 512)
         guard FileManager.default.fileExists(atPath: path) else {
             throw FerError(.sourceMissing, "no such model file", at: InputLocation(source: path))
         }
-        guard let opened = fer_onnx_open(path, &message, message.count) else {
-            throw FerError(.badModelFile, "OpenCV cannot load it as an ONNX network: \(Self.oneLine(message))", at: InputLocation(source: path))
+        var replicas: [OpaquePointer] = []
+        for _ in 0..<Parallel.coreCount {
+            var message = [CChar](repeating: 0, count: 512)
+            guard let opened = fer_onnx_open(path, &message, message.count) else {
+                replicas.forEach(fer_onnx_close)
+                throw FerError(.badModelFile, "OpenCV cannot load it as an ONNX network: \(Self.oneLine(message))", at: InputLocation(source: path))
+            }
+            replicas.append(opened)
         }
-        model = opened
+        self.replicas = replicas
+        locks = replicas.map { _ in NSLock() }
         self.path = path
         // A first face checks the input shape and the number of outputs against the contract.
         let probe = try run([[Float]](repeating: [Float](repeating: 0, count: contract.channels * contract.inputSize[0] * contract.inputSize[1]), count: 1))
@@ -105,55 +114,71 @@ final class ONNXModel: @unchecked Sendable {
         }
     }
 
-    deinit { fer_onnx_close(model) }
+    deinit { replicas.forEach(fer_onnx_close) }
 
     /// The model's input for one face: its planes resized to the input size (gray replicated to three
     /// channels, colour reduced to luma where the model takes one), in the contract's channel order,
     /// scaled and normalised, channel-major.
     func input(_ record: FaceRecord) -> [Float] {
-        let (height, width) = (contract.inputSize[0], contract.inputSize[1])
+        guard record.shape != contract.shape else { return Self.normalised(record.pixels, contract: contract) }
+        let side = contract.inputSize[0]
         var planes = record.shape.channels == 3 && contract.channels == 3 ? record.planes : [record.image]
-        planes = planes.map { plane in
-            guard plane.width != width || plane.height != height else { return plane }
-            return plane.faceSized(width)
-        }
+        planes = planes.map { $0.width == side && $0.height == side ? $0 : $0.faceSized(side) }
         if contract.channels == 3 && planes.count == 1 { planes = [planes[0], planes[0], planes[0]] }
-        if contract.channelOrder == "BGR" && planes.count == 3 { planes.reverse() }
-        var values: [Float] = []
-        values.reserveCapacity(contract.channels * width * height)
-        for (channel, plane) in planes.enumerated() {
-            let mean = contract.mean[channel], std = contract.std[channel], scale = contract.scale
-            values += plane.pixels.map { (Float($0) * scale - mean) / std }
+        return Self.normalised(FaceRecord.pixels(of: planes).pixels, contract: contract)
+    }
+
+    /// A face of the model's size and colour, from its interleaved pixels to normalised planes in the
+    /// contract's channel order.
+    private static func normalised(_ pixels: [UInt8], contract: ModelContract) -> [Float] {
+        let channels = contract.channels, area = pixels.count / channels
+        var values = [Float](repeating: 0, count: pixels.count)
+        pixels.withUnsafeBufferPointer { pixels in
+            values.withUnsafeMutableBufferPointer { values in
+                for plane in 0..<channels {
+                    let source = contract.channelOrder == "BGR" ? channels - 1 - plane : plane
+                    let mean = contract.mean[plane], std = contract.std[plane], scale = contract.scale
+                    let out = values.baseAddress! + plane * area
+                    for i in 0..<area { out[i] = (Float(pixels[i * channels + source]) * scale - mean) / std }
+                }
+            }
         }
         return values
     }
 
-    /// The probabilities of each face, in order, in batches.
+    /// The probabilities of each face, in order: the faces cut into one contiguous share per network,
+    /// each share scored in batches on its own thread.
     func probabilities(_ records: [FaceRecord]) throws -> [[Float]] {
-        var result: [[Float]] = []
-        var start = 0
-        while start < records.count {
-            let batch = records[start..<min(records.count, start + Self.batchSize)]
-            result += try run(batch.map(input))
-            start += Self.batchSize
+        let parts = max(1, min(replicas.count, records.count / Self.batchSize))
+        var shares = [Result<[[Float]], Error>](repeating: .success([]), count: parts)
+        shares.withUnsafeMutableBufferPointer { slots in
+            let slots = slots
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let lower = records.count * part / parts, upper = records.count * (part + 1) / parts
+                slots[part] = Result {
+                    try stride(from: lower, to: upper, by: Self.batchSize).flatMap { start in
+                        try run(records[start..<min(upper, start + Self.batchSize)].map(input), network: part)
+                    }
+                }
+            }
         }
-        return result
+        return try shares.flatMap { try $0.get() }
     }
 
     /// The probabilities of one batch of inputs: the softmax of the outputs where they are logits.
-    private func run(_ inputs: [[Float]]) throws -> [[Float]] {
-        try outputs(inputs).map { contract.output == "logits" ? Self.softmax($0) : $0 }
+    private func run(_ inputs: [[Float]], network: Int = 0) throws -> [[Float]] {
+        try outputs(inputs, network: network).map { contract.output == "logits" ? Self.softmax($0) : $0 }
     }
 
     /// The network's outputs for one batch of inputs, as it gives them.
-    func outputs(_ inputs: [[Float]]) throws -> [[Float]] {
+    func outputs(_ inputs: [[Float]], network: Int = 0) throws -> [[Float]] {
         let classes = contract.classes.count
         let flat = inputs.flatMap { $0 }
         var output = [Float](repeating: 0, count: inputs.count * max(classes, 1) * 4)
         var count = 0
         var message = [CChar](repeating: 0, count: 512)
-        let status = lock.withLock {
-            fer_onnx_run(model, flat, UInt32(inputs.count), UInt32(contract.channels), UInt32(contract.inputSize[0]), UInt32(contract.inputSize[1]),
+        let status = locks[network].withLock {
+            fer_onnx_run(replicas[network], flat, UInt32(inputs.count), UInt32(contract.channels), UInt32(contract.inputSize[0]), UInt32(contract.inputSize[1]),
                          &output, output.count, &count, &message, message.count)
         }
         guard status == 0 else {

@@ -41,7 +41,9 @@ public struct SourceLayout: Sendable {
     /// pixels: each plane centre-cropped to square and resized to the shape's side; a gray plane is
     /// repeated for an RGB shape (FER2013 CSV rows).
     public func facePixels(_ planes: [GrayImage]) -> (pixels: [UInt8], shape: ImageShape) {
-        var sized = planes.map { $0.faceSized(shape.height) }
+        // A gray picture decoded as colour is one plane three times: resized once.
+        let distinct = planes.count == 3 && planes[1] == planes[0] && planes[2] == planes[0] ? [planes[0]] : planes
+        var sized = distinct.map { $0.faceSized(shape.height) }
         if shape.channels == 3 && sized.count == 1 { sized = [sized[0], sized[0], sized[0]] }
         return FaceRecord.pixels(of: sized)
     }

@@ -86,20 +86,35 @@ extension GrayImage {
         }
     }
 
+    /// Bilinear growth of a square image, pixel centres aligned, edges clamped. Separable: each source
+    /// row is interpolated across once, then each output row blends two of those rows; every value is
+    /// the same expression, in the same order, as interpolating each output pixel from its four
+    /// neighbours, so the result is the same to the bit.
     private func bilinear(to side: Int) -> GrayImage {
-        var out = [UInt8](repeating: 0, count: side * side)
         let scale = Float(width) / Float(side)
-        for y in 0..<side {
-            let sy = max(0, (Float(y) + 0.5) * scale - 0.5)
-            let y0 = min(Int(sy), height - 1), y1 = min(y0 + 1, height - 1)
-            let fy = sy - Float(y0)
-            for x in 0..<side {
-                let sx = max(0, (Float(x) + 0.5) * scale - 0.5)
-                let x0 = min(Int(sx), width - 1), x1 = min(x0 + 1, width - 1)
-                let fx = sx - Float(x0)
-                let top = Float(self[x0, y0]) * (1 - fx) + Float(self[x1, y0]) * fx
-                let bottom = Float(self[x0, y1]) * (1 - fx) + Float(self[x1, y1]) * fx
-                out[y * side + x] = UInt8(min(255, max(0, (top * (1 - fy) + bottom * fy).rounded())))
+        func taps(_ index: Int, count: Int) -> (Int, Int, Float) {
+            let position = max(0, (Float(index) + 0.5) * scale - 0.5)
+            let first = min(Int(position), count - 1)
+            return (first, min(first + 1, count - 1), position - Float(first))
+        }
+        let columns = (0..<side).map { taps($0, count: width) }
+        var across = [Float](repeating: 0, count: height * side)
+        pixels.withUnsafeBufferPointer { source in
+            across.withUnsafeMutableBufferPointer { across in
+                for row in 0..<height {
+                    let line = source.baseAddress! + row * width, out = across.baseAddress! + row * side
+                    for (x, (x0, x1, fx)) in columns.enumerated() { out[x] = Float(line[x0]) * (1 - fx) + Float(line[x1]) * fx }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: side * side)
+        across.withUnsafeBufferPointer { across in
+            out.withUnsafeMutableBufferPointer { out in
+                for y in 0..<side {
+                    let (y0, y1, fy) = taps(y, count: height)
+                    let top = across.baseAddress! + y0 * side, bottom = across.baseAddress! + y1 * side, line = out.baseAddress! + y * side
+                    for x in 0..<side { line[x] = UInt8(min(255, max(0, (top[x] * (1 - fy) + bottom[x] * fy).rounded()))) }
+                }
             }
         }
         return GrayImage(width: side, height: side, pixels: out)

@@ -121,4 +121,27 @@ import Testing
         let out = GrayImage(width: 24, height: 24, fill: 9).faceSized()
         #expect(out.width == 48 && out.pixels.allSatisfy { $0 == 9 })
     }
+
+    /// Growth is bilinear with pixel centres aligned and edges clamped: the separable resize gives, to
+    /// the bit, each output pixel interpolated from its four neighbours (seeded noise, 7 sizes each way).
+    @Test func growingEqualsFourNeighbourBilinearToTheBit() {
+        var random = SeededGenerator(seed: 11)
+        for (from, to) in [(48, 112), (48, 224), (48, 49), (1, 5), (7, 255), (30, 64), (100, 101)] {
+            let image = GrayImage(width: from, height: from, pixels: (0..<(from * from)).map { _ in UInt8.random(in: 0...255, using: &random) })
+            var expected = [UInt8](repeating: 0, count: to * to)
+            let scale = Float(from) / Float(to)
+            for y in 0..<to {
+                let sy = max(0, (Float(y) + 0.5) * scale - 0.5)
+                let y0 = min(Int(sy), from - 1), y1 = min(y0 + 1, from - 1), fy = sy - Float(y0)
+                for x in 0..<to {
+                    let sx = max(0, (Float(x) + 0.5) * scale - 0.5)
+                    let x0 = min(Int(sx), from - 1), x1 = min(x0 + 1, from - 1), fx = sx - Float(x0)
+                    let top = Float(image[x0, y0]) * (1 - fx) + Float(image[x1, y0]) * fx
+                    let bottom = Float(image[x0, y1]) * (1 - fx) + Float(image[x1, y1]) * fx
+                    expected[y * to + x] = UInt8(min(255, max(0, (top * (1 - fy) + bottom * fy).rounded())))
+                }
+            }
+            #expect(image.resizedSquare(to: to).pixels == expected, "\(from) -> \(to), seed 11")
+        }
+    }
 }
