@@ -12,8 +12,8 @@ sample: deps
 	.build/release/ferdata run pipelines/sample.yaml --fail-on-collapse
 
 # The whole test suite: first everything it runs against (scripts/ensure-deps --test: the C libraries,
-# Slurm's daemons and munge, Chromium and its WebDriver, numpy, pytest, Pillow, PyTorch, webdataset
-# and selenium; it stops with one line naming what it could not install), then the Swift suite,
+# Slurm's daemons and munge, Chromium and its WebDriver, numpy, pytest, Pillow, PyTorch, webdataset,
+# selenium and onnxruntime; it stops with one line naming what it could not install), then the Swift suite,
 # optimised (numeric code is 10-100x slower in debug builds), then the Python package's tests
 # (python/), the review server and page (tests/review: HTTP, and headless Chromium), and the Slurm
 # integration test (tests/slurm: a one-node cluster started and stopped by the test, as root). No
