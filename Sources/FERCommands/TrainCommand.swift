@@ -63,6 +63,7 @@ struct TrainCommand: StageCommand {
              String(format: "%.1f", r.seconds), String(format: "%.0f", r.samplesPerSecond)]
         }
         print(SummaryTable.render(header: ["epoch", "loss", "train acc", "val acc", "val wF1", "s", "samples/s"], rows: rows))
+        if let plan = result.plan { print("time box: \(plan.reason) (run.json: plan)") }
         if let test = result.test {
             let intervals = result.testIntervals
             print("best model (val weighted F1) on test: accuracy " + ScoreIntervals.text(test.accuracy, intervals?.accuracy)

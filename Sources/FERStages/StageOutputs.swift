@@ -72,6 +72,8 @@ public struct TrainOutput: StageOutput {
     public var report: String?
     /// Set when the model learned nothing (one class for nearly every test face, or val at chance).
     public var collapse: Collapse?
+    /// How the schedule was fitted to `--max-minutes` (nil without a time box).
+    public var plan: Trainer.SchedulePlan?
     public var seconds: Double
 
     public var location: String { "runs/" + run }
@@ -79,6 +81,7 @@ public struct TrainOutput: StageOutput {
 
     public var summary: String {
         var text = "\(location): \(epochs.count) epochs"
+        if let plan, plan.epochs < plan.requestedEpochs { text += " (\(plan.epochs) of \(plan.requestedEpochs) planned for the time box)" }
         if let test {
             text += "; best model on test: accuracy " + ScoreIntervals.text(test.accuracy, testIntervals?.accuracy)
                 + ", weighted F1 " + ScoreIntervals.text(test.weightedF1, testIntervals?.weightedF1)

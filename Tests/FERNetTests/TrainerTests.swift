@@ -93,6 +93,50 @@ import Testing
         }
     }
 
+    /// The time box's plan: the epochs that fit after the first one, at 3% over its time, with the test
+    /// score's share kept; never more than asked, never fewer than one.
+    @Test func theTimeBoxPlansTheEpochsThatFit() {
+        // 30 minutes, a first epoch of 20 s (1 s of it val scoring) ending 21 s in; twice the val faces in test: 2 s kept.
+        let plan = Trainer.SchedulePlan.plan(requested: 90, boxMinutes: 30, first: 20, validation: 1, elapsed: 21, testFaces: 7177, valFaces: 3589)
+        #expect(plan.testReserveSeconds > 1.99 && plan.testReserveSeconds < 2.01)
+        #expect(plan.epochs == 1 + Int((1800 - 21 - plan.testReserveSeconds) / 20.6), "\(plan)")
+        #expect(plan.epochs == 87 && plan.reason.contains("87 of the 90 epochs fit the 30-minute box"))
+        // A machine 1.5 times slower plans fewer epochs of the whole schedule.
+        #expect(Trainer.SchedulePlan.plan(requested: 90, boxMinutes: 30, first: 30, validation: 1.5, elapsed: 31, testFaces: 7177, valFaces: 3589).epochs == 58)
+        #expect(Trainer.SchedulePlan.plan(requested: 40, boxMinutes: 30, first: 20, validation: 1, elapsed: 21, testFaces: 100, valFaces: 100).epochs == 40)
+        #expect(Trainer.SchedulePlan.plan(requested: 40, boxMinutes: 0.1, first: 20, validation: 1, elapsed: 21, testFaces: 100, valFaces: 100).epochs == 1)
+    }
+
+    /// A time-boxed run is the run asked for its planned epochs from the start, weight for weight: a box
+    /// that holds every epoch changes nothing, and one that holds only the first gives the one-epoch
+    /// run (cosine); the plan is in run.json and a resumed run keeps it.
+    @Test func aTimeBoxedRunIsThePlannedRunFromTheStart() throws {
+        let (workspace, dataset) = try sampleDataset()
+        var options = Trainer.Options.defaults
+        options.epochs = 3
+        options.batchSize = 32
+        options.seed = 9
+        options.schedule = .cosine
+        func weights(epochs: Int, box: Double) throws -> (Trainer, [[Float]]) {
+            var o = options
+            o.epochs = epochs
+            o.maxMinutes = box
+            let trainer = try Trainer(workspace: workspace, dataset: dataset, options: o)
+            try trainer.run()
+            return (trainer, trainer.model.parameters.map(\.values))
+        }
+        let (generous, roomy) = try weights(epochs: 3, box: 60)
+        #expect(generous.plan?.epochs == 3 && generous.plan?.requestedEpochs == 3)
+        #expect(try roomy == weights(epochs: 3, box: 0).1)
+        let (tight, one) = try weights(epochs: 3, box: 0.0001)
+        #expect(tight.plan?.epochs == 1 && tight.plan?.reason.contains("1 of the 3 epochs") == true, "\(String(describing: tight.plan))")
+        #expect(try tight.history().count == 1)
+        #expect(try one == weights(epochs: 1, box: 0).1)
+        let runFile = try JSONSerialization.jsonObject(with: Data(contentsOf: tight.directory.appendingPathComponent("run.json"))) as! [String: Any]
+        #expect((runFile["plan"] as? [String: Any])?["epochs"] as? Int == 1)
+        #expect(try Trainer(resuming: tight.directory, workspace: workspace).plannedEpochs == 1)
+    }
+
     @Test func aResumedRunEndsExactlyWhereAnUninterruptedOneDoes() throws {
         let (workspace, dataset) = try sampleDataset()
         var options = Trainer.Options.defaults

@@ -63,7 +63,8 @@ public final class Trainer {
         public var dropout: Float = 0.5
         @Option(help: "Random seed.")
         public var seed: UInt64 = 0
-        @Option(help: "Stop before an epoch that would end past this many minutes (0: no limit).")
+        @Option(help: ArgumentHelp("A time box in minutes (0: none): the first epoch is timed and the schedule planned over the epochs that "
+                                   + "fit, the test score included; an epoch that would still end past it is not started.", valueName: "MINUTES"))
         public var maxMinutes: Double = 0
         @Option(help: "Test-time augmentation of the val scores (which pick the best model) and the test report: flip, or the ten crops.")
         public var tta = TestTimeAugmentation.none
@@ -105,8 +106,52 @@ public final class Trainer {
         public var samplesPerSecond: Double
     }
 
+    /// How a time-boxed run fits its schedule in the box (`--max-minutes`): planned once, after the
+    /// first epoch, from that epoch's measured time, so that a slower machine runs fewer epochs of a
+    /// complete schedule instead of a truncated one. The first epoch runs at the schedule's start,
+    /// the same for any horizon (cosine and step both begin at the full rate), so the planned run is
+    /// exactly the run that had been asked for those epochs from the start.
+    public struct SchedulePlan: Codable, Sendable, Equatable {
+        /// The epochs asked for (`--epochs`).
+        public var requestedEpochs: Int
+        /// The epochs the schedule runs over.
+        public var epochs: Int
+        public var boxMinutes: Double
+        /// The first epoch, training and val scoring, and the seconds the run had taken by its end.
+        public var firstEpochSeconds: Double
+        public var elapsedSeconds: Double
+        /// Kept for the test score at the end: the first val scoring's time scaled to the test faces.
+        public var testReserveSeconds: Double
+        public var reason: String
+
+        /// Plans `requested` epochs into `boxMinutes` after a first epoch of `first` seconds (of which
+        /// `validation` scored val faces), `elapsed` seconds into the run; epochs are budgeted at 3% over
+        /// the first one's time.
+        public static func plan(requested: Int, boxMinutes: Double, first: Double, validation: Double, elapsed: Double,
+                                testFaces: Int, valFaces: Int) -> SchedulePlan {
+            let reserve = valFaces > 0 ? validation * Double(testFaces) / Double(valFaces) : 0
+            let perEpoch = first * 1.03
+            let fitting = 1 + Int(max(0, (boxMinutes * 60 - elapsed - reserve) / perEpoch))
+            let epochs = max(1, min(requested, fitting))
+            let budget = String(format: "the first epoch took %.1f s; %.0f s kept for the test score", first, reserve)
+            let reason = epochs < requested
+                ? "\(budget): \(epochs) of the \(requested) epochs fit the \(Self.minutes(boxMinutes)) box, and the schedule runs over \(epochs)"
+                : "\(budget): all \(requested) epochs fit the \(Self.minutes(boxMinutes)) box"
+            return SchedulePlan(requestedEpochs: requested, epochs: epochs, boxMinutes: boxMinutes, firstEpochSeconds: first,
+                                elapsedSeconds: elapsed, testReserveSeconds: reserve, reason: reason)
+        }
+
+        private static func minutes(_ value: Double) -> String {
+            value == value.rounded() ? "\(Int(value))-minute" : String(format: "%.1f-minute", value)
+        }
+    }
+
     public let directory: URL
     public let options: Options
+    /// The time box's plan, once the first epoch has been timed (nil without `--max-minutes`).
+    public private(set) var plan: SchedulePlan?
+    /// The epochs the schedule runs over: the plan's, else the options'.
+    public var plannedEpochs: Int { plan?.epochs ?? options.epochs }
     public let dataset: Dataset
     let model: CNNRNN
     let optimizer: Optimizer
@@ -145,6 +190,7 @@ public final class Trainer {
             throw FerError(.badCheckpoint, "unreadable run options", at: InputLocation(source: runFile), cause: error)
         }
         options = run.options
+        plan = run.plan
         dataset = try workspace.dataset(run.dataset)
         let checkpointPath = directory.appendingPathComponent("checkpoint.safetensors").path
         let checkpoint: SafeTensors
@@ -186,13 +232,15 @@ public final class Trainer {
         let warmupSteps = options.warmup * ((trainCount + options.batchSize - 1) / options.batchSize)
         var results: [EpochResult] = []
         let runStarted = Date()
-        for epoch in startEpoch..<options.epochs {
+        var epoch = startEpoch
+        while epoch < plannedEpochs {
+            defer { epoch += 1 }
             if options.maxMinutes > 0, let last = results.last,
                Date().timeIntervalSince(runStarted) + last.seconds > options.maxMinutes * 60 {
                 break
             }
             let started = Date()
-            let epochRate = options.schedule.rate(base: options.lr, epoch: epoch, epochs: options.epochs)
+            let epochRate = options.schedule.rate(base: options.lr, epoch: epoch, epochs: plannedEpochs)
             optimizer.learningRate = epochRate
             let stream = BatchStream(faces: trainFaces, batchSize: options.batchSize, policy: options.augment.policy,
                                      seed: options.seed, epoch: epoch)
@@ -210,11 +258,18 @@ public final class Trainer {
                 lossSum += Double(loss) * Double(batch.count)
                 correct += zip(Self.argmax(logits, classes: options.architecture.classes), batch.labels).filter { $0 == $1 }.count
                 let elapsed = Date().timeIntervalSince(started)
-                progress(Progress(epoch: epoch + 1, epochs: options.epochs, samples: seen, totalSamples: trainCount,
+                progress(Progress(epoch: epoch + 1, epochs: plannedEpochs, samples: seen, totalSamples: trainCount,
                                   loss: lossSum / Double(seen), samplesPerSecond: Double(seen) / max(elapsed, 1e-9)))
             }
             let trainSeconds = Date().timeIntervalSince(started)
             let metrics = validation.isEmpty ? nil : evaluate(validation)
+            if epoch == 0, options.maxMinutes > 0, plan == nil {
+                plan = SchedulePlan.plan(
+                    requested: options.epochs, boxMinutes: options.maxMinutes, first: Date().timeIntervalSince(started),
+                    validation: Date().timeIntervalSince(started) - trainSeconds, elapsed: Date().timeIntervalSince(runStarted),
+                    testFaces: dataset.manifest.count(split: .test), valFaces: validation.count)
+                try writeRunFile(collapse: nil)
+            }
             let result = EpochResult(
                 epoch: epoch + 1, loss: lossSum / Double(max(1, seen)), trainAccuracy: Double(correct) / Double(max(1, seen)),
                 valAccuracy: metrics?.accuracy ?? 0, valWeightedF1: metrics?.weightedF1 ?? 0,
@@ -253,21 +308,22 @@ public final class Trainer {
 
     /// run.json: the options, the dataset, and the verdict once there is one.
     private func writeRunFile(collapse: Collapse?) throws {
-        try FileIO.writeAtomically(try StageIO.json(RunFile(options: options, dataset: dataset.name, collapse: collapse)),
+        try FileIO.writeAtomically(try StageIO.json(RunFile(options: options, dataset: dataset.name, plan: plan, collapse: collapse)),
                                    to: directory.appendingPathComponent("run.json").path)
     }
 
-    /// The options' keys at the top level (what `init(resuming:)` reads back), the dataset's name and
-    /// `collapse` beside them.
+    /// The options' keys at the top level (what `init(resuming:)` reads back), the dataset's name, the
+    /// time box's `plan` and `collapse` beside them.
     private struct RunFile: Codable {
         var options: Options
         var dataset: String
+        var plan: SchedulePlan?
         var collapse: Collapse?
 
-        enum CodingKeys: String, CodingKey { case dataset, collapse, batchSize }
+        enum CodingKeys: String, CodingKey { case dataset, plan, collapse, batchSize }
 
-        init(options: Options, dataset: String, collapse: Collapse?) {
-            (self.options, self.dataset, self.collapse) = (options, dataset, collapse)
+        init(options: Options, dataset: String, plan: SchedulePlan?, collapse: Collapse?) {
+            (self.options, self.dataset, self.plan, self.collapse) = (options, dataset, plan, collapse)
         }
 
         init(from decoder: any Decoder) throws {
@@ -278,6 +334,7 @@ public final class Trainer {
             }
             options = try Options.decode(from: decoder)
             dataset = try container.decode(String.self, forKey: .dataset)
+            plan = try container.decodeIfPresent(SchedulePlan.self, forKey: .plan)
             collapse = try container.decodeIfPresent(Collapse.self, forKey: .collapse)
         }
 
@@ -285,6 +342,7 @@ public final class Trainer {
             try options.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(dataset, forKey: .dataset)
+            try container.encodeIfPresent(plan, forKey: .plan)
             try container.encodeIfPresent(collapse, forKey: .collapse)
         }
     }

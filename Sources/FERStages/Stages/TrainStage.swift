@@ -40,7 +40,7 @@ public enum TrainStage: Stage {
         try trainer.recordVerdict(collapse)
         return TrainOutput(run: trainer.directory.lastPathComponent, directory: trainer.directory.path, epochs: epochs,
                            test: test?.metrics, testIntervals: test?.intervals, report: test == nil ? nil : report.path, collapse: collapse,
-                           seconds: Date().timeIntervalSince(started))
+                           plan: trainer.plan, seconds: Date().timeIntervalSince(started))
     }
 
     /// The best model's report on the test split, with the run's loss and accuracy curves (RUN/report):
