@@ -63,6 +63,9 @@ struct TrainCommand: StageCommand {
              String(format: "%.1f", r.seconds), String(format: "%.0f", r.samplesPerSecond)]
         }
         print(SummaryTable.render(header: ["epoch", "loss", "train acc", "val acc", "val wF1", "s", "samples/s"], rows: rows))
+        if let start = result.initialisation {
+            print("started from \(start.model): " + (start.newHead ? "all but its output layer (its classes are not the dataset's)" : "all its weights"))
+        }
         if let plan = result.plan { print("time box: \(plan.reason) (run.json: plan)") }
         if let test = result.test {
             let intervals = result.testIntervals

@@ -72,6 +72,8 @@ public struct TrainOutput: StageOutput {
     public var report: String?
     /// Set when the model learned nothing (one class for nearly every test face, or val at chance).
     public var collapse: Collapse?
+    /// The model the run started from (`--init`).
+    public var initialisation: Trainer.Initialisation?
     /// How the schedule was fitted to `--max-minutes` (nil without a time box).
     public var plan: Trainer.SchedulePlan?
     public var seconds: Double

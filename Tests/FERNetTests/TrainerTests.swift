@@ -137,6 +137,77 @@ import Testing
         #expect(try Trainer(resuming: tight.directory, workspace: workspace).plannedEpochs == 1)
     }
 
+    /// `--init`: a run starts from a trained model's weights (all of them, or all but the output layer
+    /// when its classes differ); frozen layers do not move, the rest train; a resumed fine-tuning run
+    /// ends where an uninterrupted one does.
+    @Test func aRunStartsFromATrainedModelAndKeepsItsFrozenLayers() throws {
+        let (workspace, dataset) = try sampleDataset()
+        var base = Trainer.Options.defaults
+        base.epochs = 1
+        base.batchSize = 32
+        base.seed = 3
+        let first = try Trainer(workspace: workspace, dataset: dataset, options: base)
+        try first.run()
+        let trained = first.directory.appendingPathComponent("last.safetensors").path
+        let weights = first.model.parameters.map(\.values)
+
+        var tuning = base
+        tuning.`init` = trained
+        tuning.seed = 8
+        tuning.epochs = 2
+        let start = try Trainer(workspace: workspace, dataset: dataset, options: tuning)
+        #expect(start.model.parameters.map(\.values) == weights && start.initialisation?.newHead == false)
+        #expect(start.initialisation?.taken == start.model.parameters.map(\.name))
+
+        tuning.freeze = .convLSTM
+        tuning.lrPretrained = 1e-4
+        let frozen = try Trainer(workspace: workspace, dataset: dataset, options: tuning)
+        try frozen.run()
+        for (parameter, before) in zip(frozen.model.parameters, weights) {
+            #expect((parameter.values == before) == !parameter.name.hasPrefix("fc."), "\(parameter.name)")
+        }
+        // Interrupted after one epoch and resumed: the same weights as the whole run.
+        tuning.freeze = .conv
+        let whole = try Trainer(workspace: workspace, dataset: dataset, options: tuning)
+        try whole.run()
+        let interrupted = try Trainer(workspace: workspace, dataset: dataset, options: tuning)
+        try interrupted.run(epochLimit: 1)
+        let resumed = try Trainer(resuming: interrupted.directory, workspace: workspace)
+        try resumed.run()
+        #expect(resumed.model.parameters.map(\.values) == whole.model.parameters.map(\.values))
+        #expect(resumed.initialisation == whole.initialisation)
+        for (parameter, before) in zip(whole.model.parameters, weights) where parameter.name.hasPrefix("conv") { #expect(parameter.values == before) }
+
+        // A model of other classes gives all but its output layer.
+        let eight = workspace.root.appendingPathComponent("eight.safetensors").path
+        let other = CNNRNN(architecture: { var a = CNNRNN.Architecture(); a.classes = 8; return a }(), seed: 5)
+        try other.save(to: eight, classes: Emotion.names + ["contempt"])
+        var fromOther = base
+        fromOther.`init` = eight
+        let headless = try Trainer(workspace: workspace, dataset: dataset, options: fromOther)
+        #expect(headless.initialisation?.newHead == true && headless.initialisation?.taken.contains("fc.weight") == false)
+        #expect(headless.model.parameters.first { $0.name == "lstm.weight_hh_l1" }!.values == other.parameters.first { $0.name == "lstm.weight_hh_l1" }!.values)
+    }
+
+    /// What --init cannot start from is a clear error, before any run folder holds a model.
+    @Test func unusableInitModelsAreClearErrors() throws {
+        let (workspace, dataset) = try sampleDataset()
+        let small = workspace.root.appendingPathComponent("small.safetensors").path
+        try CNNRNN(architecture: CNNRNN.Architecture(hidden: 16, layers: 1), seed: 1).save(to: small)
+        let cases: [(String, FerError.Code)] = [
+            (small, .invalidArgument), (workspace.root.appendingPathComponent("m.onnx").path, .invalidArgument),
+            (workspace.root.appendingPathComponent("none.safetensors").path, .sourceMissing),
+        ]
+        for (path, code) in cases {
+            var options = Trainer.Options.defaults
+            options.`init` = path
+            #expect { try Trainer(workspace: workspace, dataset: dataset, options: options) } throws: { ($0 as? FerError)?.code == code }
+        }
+        var loose = Trainer.Options.defaults
+        loose.freeze = .conv
+        #expect { try loose.check() } throws: { ($0 as? FerError)?.code == .invalidArgument }
+    }
+
     @Test func aResumedRunEndsExactlyWhereAnUninterruptedOneDoes() throws {
         let (workspace, dataset) = try sampleDataset()
         var options = Trainer.Options.defaults

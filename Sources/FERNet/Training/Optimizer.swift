@@ -17,6 +17,9 @@ public final class Optimizer {
     public var learningRate: Float
     public let momentum: Float
     public let weightDecay: Float
+    /// Each parameter's rate as a multiple of `learningRate` (1: the rate; 0: frozen, neither moved nor
+    /// its moments updated): pretrained layers at their own rate when fine-tuning.
+    public var rateScales: [Float]
     let parameters: [Parameter]
     private(set) var step = 0
     /// The moments of all parameters end to end; parameter i's start at `offsets[i]`.
@@ -31,6 +34,7 @@ public final class Optimizer {
         self.learningRate = learningRate
         self.momentum = momentum
         self.weightDecay = weightDecay
+        rateScales = [Float](repeating: 1, count: parameters.count)
         let counts = parameters.map(\.count)
         offsets = counts.reduce(into: [0]) { $0.append($0.last! + $1) }.dropLast()
         first = [Float](repeating: 0, count: counts.reduce(0, +))
@@ -42,13 +46,15 @@ public final class Optimizer {
         step += 1
         let (beta1, beta2, epsilon): (Float, Float, Float) = (0.9, 0.999, 1e-8)
         let correction1 = 1 - powf(beta1, Float(step)), correction2 = 1 - powf(beta2, Float(step))
-        let (kind, rate, decay, momentum, offsets) = (kind, learningRate, weightDecay, momentum, offsets)
+        let (kind, base, decay, momentum, offsets, scales) = (kind, learningRate, weightDecay, momentum, offsets, rateScales)
         parameters.withPointers(\.values) { values in
         parameters.withPointers(\.gradient) { gradients in
         first.withUnsafeMutableBufferPointer { first in
         second.withUnsafeMutableBufferPointer { second in
             let (first, second) = (first, second)
             runs.forEachPiece { tensor, range in
+                let rate = base * scales[tensor]
+                guard rate != 0 else { return }
                 let (values, gradient, m) = (values[tensor], gradients[tensor], first.baseAddress! + offsets[tensor])
                 switch kind {
                 case .sgd:

@@ -16,6 +16,23 @@ public final class Trainer {
         case balanced
     }
 
+    /// Layers taken from `--init` that are not trained.
+    public enum FrozenLayers: String, StageChoice {
+        case none
+        /// Both convolutions.
+        case conv
+        /// Everything but the output layer.
+        case convLSTM = "conv-lstm"
+
+        func freezes(_ parameter: String) -> Bool {
+            switch self {
+            case .none: false
+            case .conv: parameter.hasPrefix("conv")
+            case .convLSTM: !parameter.hasPrefix("fc.")
+            }
+        }
+    }
+
     /// On-the-fly augmentation of training batches.
     public enum Augmentation: String, StageChoice {
         case flipRotate = "flip-rotate", standard, none
@@ -68,6 +85,14 @@ public final class Trainer {
         public var maxMinutes: Double = 0
         @Option(help: "Test-time augmentation of the val scores (which pick the best model) and the test report: flip, or the ten crops.")
         public var tta = TestTimeAugmentation.none
+        @Option(help: ArgumentHelp("Start from this trained model (.safetensors) instead of random weights: all of them, or all but the "
+                                   + "output layer where its classes differ from the dataset's (a new layer is trained). Its network "
+                                   + "must be the one trained (--hidden, --layers).", valueName: "MODEL"))
+        public var `init`: String?
+        @Option(help: ArgumentHelp("The learning rate of the layers taken from --init (default: --lr); the rest train at --lr.", valueName: "RATE"))
+        public var lrPretrained: Float?
+        @Option(help: "Layers taken from --init that are not trained: none, conv (both convolutions) or conv-lstm (all but the output layer).")
+        public var freeze = FrozenLayers.none
 
         public init() {}
 
@@ -80,6 +105,12 @@ public final class Trainer {
             guard hidden > 0, layers > 0 else { throw FerError(.invalidArgument, "hidden and layers must be positive") }
             guard patience >= 0, maxMinutes >= 0 else { throw FerError(.invalidArgument, "patience and max-minutes must be 0 or more") }
             guard warmup >= 0 else { throw FerError(.invalidArgument, "warmup must be 0 or more epochs, got \(warmup)") }
+            if let lrPretrained, !(lrPretrained >= 0 && lrPretrained.isFinite) {
+                throw FerError(.invalidArgument, "lr-pretrained must be 0 or a positive number, got \(lrPretrained)")
+            }
+            guard `init` != nil || (lrPretrained == nil && freeze == .none) else {
+                throw FerError(.invalidArgument, "lr-pretrained and freeze are for the layers of a model given with --init")
+            }
         }
 
         /// The network these options train.
@@ -146,8 +177,19 @@ public final class Trainer {
         }
     }
 
+    /// Where a fine-tuned run's weights came from (`--init`), in run.json.
+    public struct Initialisation: Codable, Sendable, Equatable {
+        public var model: String
+        /// The parameters taken from it, by name; the others (a new output layer) start from the seed.
+        public var taken: [String]
+        /// The model's classes differ from the dataset's: its output layer is left out and a new one trained.
+        public var newHead: Bool
+    }
+
     public let directory: URL
     public let options: Options
+    /// The model the run started from, with `--init`.
+    public private(set) var initialisation: Initialisation?
     /// The time box's plan, once the first epoch has been timed (nil without `--max-minutes`).
     public private(set) var plan: SchedulePlan?
     /// The epochs the schedule runs over: the plan's, else the options'.
@@ -170,8 +212,10 @@ public final class Trainer {
         self.dataset = dataset
         directory = try Self.newRunDirectory(in: workspace)
         model = CNNRNN(architecture: options.architecture, seed: options.seed)
+        if let path = options.`init` { initialisation = try Self.initialise(model, from: path) }
         optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.lr,
                               momentum: options.momentum, weightDecay: options.weightDecay)
+        optimizer.rateScales = rateScales()
         try writeRunFile(collapse: nil)
         try FileIO.writeAtomically(Data(Self.metricsHeader.utf8), to: directory.appendingPathComponent("metrics.csv").path)
     }
@@ -191,6 +235,7 @@ public final class Trainer {
         }
         options = run.options
         plan = run.plan
+        initialisation = run.initialisation
         dataset = try workspace.dataset(run.dataset)
         let checkpointPath = directory.appendingPathComponent("checkpoint.safetensors").path
         let checkpoint: SafeTensors
@@ -208,6 +253,7 @@ public final class Trainer {
         }
         optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.lr,
                               momentum: options.momentum, weightDecay: options.weightDecay)
+        optimizer.rateScales = rateScales()
         try optimizer.restore(checkpoint.tensors, step: Int(checkpoint.metadata["step"] ?? "0") ?? 0)
         startEpoch = Int(checkpoint.metadata["epoch"] ?? "0") ?? 0
         bestScore = Double(checkpoint.metadata["best"] ?? "-inf") ?? -.infinity
@@ -293,6 +339,42 @@ public final class Trainer {
         return results
     }
 
+    /// Copies a trained model's weights into `model`: all of them when its classes are the dataset's
+    /// (the FER2013 seven, in order), else all but the output layer.
+    /// - Throws: `.sourceMissing`, `.badModelFile`, or `.invalidArgument` for an ONNX model or a network
+    ///   of another size than the one trained.
+    static func initialise(_ model: CNNRNN, from path: String) throws -> Initialisation {
+        guard !path.lowercased().hasSuffix(".onnx") else {
+            throw FerError(.invalidArgument, "--init takes ferdata's model file (.safetensors): an ONNX model is not trained further here",
+                           at: InputLocation(source: path))
+        }
+        guard FileManager.default.fileExists(atPath: path) else { throw FerError(.sourceMissing, "no such model file", at: InputLocation(source: path)) }
+        let (pretrained, classes) = try CNNRNN.load(path)
+        let (a, b) = (pretrained.architecture, model.architecture)
+        guard (a.filters1, a.filters2, a.hidden, a.layers) == (b.filters1, b.filters2, b.hidden, b.layers) else {
+            throw FerError(.invalidArgument, "the model is a CNN-RNN of \(a.layers) LSTM layers of \(a.hidden) units, and the run's has \(b.layers) "
+                + "of \(b.hidden): train with --hidden \(a.hidden) --layers \(a.layers)", at: InputLocation(source: path))
+        }
+        let sameHead = classes == Emotion.names
+        var taken: [String] = []
+        for (target, source) in zip(model.parameters, pretrained.parameters) where sameHead || !target.name.hasPrefix("fc.") {
+            target.values = source.values
+            taken.append(target.name)
+        }
+        return Initialisation(model: path, taken: taken, newHead: !sameHead)
+    }
+
+    /// Each parameter's rate multiple: 1 for layers trained afresh, `--lr-pretrained / --lr` for those
+    /// taken from `--init`, 0 for those frozen.
+    private func rateScales() -> [Float] {
+        let taken = Set(initialisation?.taken ?? [])
+        return model.parameters.map { parameter in
+            guard taken.contains(parameter.name) else { return 1 }
+            if options.freeze.freezes(parameter.name) { return 0 }
+            return (options.lrPretrained ?? options.lr) / options.lr
+        }
+    }
+
     /// The chance sign of collapse over the whole run (every epoch in metrics.csv): val accuracy that
     /// never rose above the commonest val class's share. nil without (enough) val faces.
     public func chanceCollapse() throws -> Collapse? {
@@ -308,22 +390,24 @@ public final class Trainer {
 
     /// run.json: the options, the dataset, and the verdict once there is one.
     private func writeRunFile(collapse: Collapse?) throws {
-        try FileIO.writeAtomically(try StageIO.json(RunFile(options: options, dataset: dataset.name, plan: plan, collapse: collapse)),
+        try FileIO.writeAtomically(try StageIO.json(RunFile(options: options, dataset: dataset.name, initialisation: initialisation, plan: plan,
+                                                            collapse: collapse)),
                                    to: directory.appendingPathComponent("run.json").path)
     }
 
     /// The options' keys at the top level (what `init(resuming:)` reads back), the dataset's name, the
-    /// time box's `plan` and `collapse` beside them.
+    /// `--init` model's `initialisation`, the time box's `plan` and `collapse` beside them.
     private struct RunFile: Codable {
         var options: Options
         var dataset: String
+        var initialisation: Initialisation?
         var plan: SchedulePlan?
         var collapse: Collapse?
 
-        enum CodingKeys: String, CodingKey { case dataset, plan, collapse, batchSize }
+        enum CodingKeys: String, CodingKey { case dataset, initialisation, plan, collapse, batchSize }
 
-        init(options: Options, dataset: String, plan: SchedulePlan?, collapse: Collapse?) {
-            (self.options, self.dataset, self.plan, self.collapse) = (options, dataset, plan, collapse)
+        init(options: Options, dataset: String, initialisation: Initialisation?, plan: SchedulePlan?, collapse: Collapse?) {
+            (self.options, self.dataset, self.initialisation, self.plan, self.collapse) = (options, dataset, initialisation, plan, collapse)
         }
 
         init(from decoder: any Decoder) throws {
@@ -334,6 +418,7 @@ public final class Trainer {
             }
             options = try Options.decode(from: decoder)
             dataset = try container.decode(String.self, forKey: .dataset)
+            initialisation = try container.decodeIfPresent(Initialisation.self, forKey: .initialisation)
             plan = try container.decodeIfPresent(SchedulePlan.self, forKey: .plan)
             collapse = try container.decodeIfPresent(Collapse.self, forKey: .collapse)
         }
@@ -342,6 +427,7 @@ public final class Trainer {
             try options.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(dataset, forKey: .dataset)
+            try container.encodeIfPresent(initialisation, forKey: .initialisation)
             try container.encodeIfPresent(plan, forKey: .plan)
             try container.encodeIfPresent(collapse, forKey: .collapse)
         }

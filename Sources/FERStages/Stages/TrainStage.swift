@@ -40,7 +40,7 @@ public enum TrainStage: Stage {
         try trainer.recordVerdict(collapse)
         return TrainOutput(run: trainer.directory.lastPathComponent, directory: trainer.directory.path, epochs: epochs,
                            test: test?.metrics, testIntervals: test?.intervals, report: test == nil ? nil : report.path, collapse: collapse,
-                           plan: trainer.plan, seconds: Date().timeIntervalSince(started))
+                           initialisation: trainer.initialisation, plan: trainer.plan, seconds: Date().timeIntervalSince(started))
     }
 
     /// The best model's report on the test split, with the run's loss and accuracy curves (RUN/report):
@@ -59,4 +59,7 @@ public enum TrainStage: Stage {
     }
 }
 
-extension Trainer.Options: StageOptions {}
+extension Trainer.Options: StageOptions {
+    /// The `--init` model: it must exist, and its contents are part of a pipeline stage's cache key.
+    public var inputPaths: [String] { `init`.map { [$0] } ?? [] }
+}
