@@ -33,4 +33,52 @@ public enum CrossValidationFolds {
         }
         return fold
     }
+
+    /// Folds of people: each person's faces (`SubjectKey`) in one fold, every person in exactly one.
+    /// With as many folds as people, each person is a fold (leave-one-subject-out); with fewer, people
+    /// are dealt in a seeded order, most faces first, each to the fold with the fewest faces of that
+    /// person's commonest label so far (then the fewest faces): stratified by label as far as the
+    /// people allow.
+    /// - Returns: the fold of each record and the people, in name order.
+    /// - Throws: `.datasetUnfit` when a face names no person or there are fewer than two people;
+    ///   `.invalidArgument` for more folds than people.
+    public static func bySubject(_ records: [FaceRecord], folds: Int?, seed: UInt64) throws -> (folds: [Int], people: [String]) {
+        let subjects = records.map(SubjectKey.of)
+        let unnamed = subjects.filter { $0 == nil }.count
+        guard unnamed == 0 else {
+            throw FerError(.datasetUnfit, "\(unnamed) of \(records.count) faces name no person: folds by subject need every face's person "
+                + "(JAFFE, KDEF and CK+ file names, a manifest's subject column); use --by face")
+        }
+        var facesOf: [String: [Int]] = [:]
+        for (index, subject) in subjects.enumerated() { facesOf[subject!, default: []].append(index) }
+        let people = facesOf.keys.sorted()
+        guard people.count >= 2 else { throw FerError(.datasetUnfit, "folds by subject need two people or more; the faces name \(people.count)") }
+        let count = folds ?? people.count
+        guard (2...people.count).contains(count) else {
+            throw FerError(.invalidArgument, "folds must be between 2 and the number of people (\(people.count)), got \(count)")
+        }
+        var fold = [Int](repeating: 0, count: records.count)
+        if count == people.count {
+            for (index, person) in people.enumerated() { for face in facesOf[person]! { fold[face] = index } }
+            return (fold, people)
+        }
+        var random = SeededGenerator(seed: seed, stream: 0x5B1)
+        var order = people
+        order.shuffle(using: &random)
+        order = order.enumerated().sorted { facesOf[$0.element]!.count != facesOf[$1.element]!.count
+            ? facesOf[$0.element]!.count > facesOf[$1.element]!.count : $0.offset < $1.offset }.map(\.element)
+        var byLabel = [[Int]](repeating: [Int](repeating: 0, count: count), count: 8)
+        var totals = [Int](repeating: 0, count: count)
+        for person in order {
+            let faces = facesOf[person]!
+            var labels = [Int](repeating: 0, count: 8)
+            for face in faces { labels[Int(records[face].label?.rawValue ?? 7)] += 1 }
+            let commonest = labels.indices.max { labels[$0] < labels[$1] }!
+            let target = (0..<count).min { (byLabel[commonest][$0], totals[$0], $0) < (byLabel[commonest][$1], totals[$1], $1) }!
+            for face in faces { fold[face] = target }
+            for label in 0..<8 { byLabel[label][target] += labels[label] }
+            totals[target] += faces.count
+        }
+        return (fold, people)
+    }
 }

@@ -71,8 +71,7 @@ public struct Classifier {
             probabilities = try model.probabilities(records)
         }
         return zip(records, probabilities).map { record, probabilities in
-            Prediction(recordID: record.recordID, source: record.sourceName, locator: record.locator,
-                       truth: record.label.flatMap { outputIndex[$0] }, probabilities: probabilities)
+            Prediction(record, truth: record.label.flatMap { outputIndex[$0] }, probabilities: probabilities)
         }
     }
 }
@@ -89,4 +88,11 @@ public struct Prediction: Sendable {
 
     public var predicted: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
     public var confidence: Float { probabilities.max() ?? 0 }
+}
+
+extension Prediction {
+    /// What a model said about `record`: `truth` is the output index of its label, where the model has one.
+    public init(_ record: FaceRecord, truth: Int?, probabilities: [Float]) {
+        self.init(recordID: record.recordID, source: record.sourceName, locator: record.locator, truth: truth, probabilities: probabilities)
+    }
 }

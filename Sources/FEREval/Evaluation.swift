@@ -58,23 +58,35 @@ public struct Evaluation: Sendable, Codable {
         excludedLabels: [String: Int] = [:], rejected: [String: Int] = [:], groupPattern: String? = nil,
         tta: TestTimeAugmentation = .none, bootstrap: Int = ScoreIntervals.defaultResamples
     ) throws {
+        try self.init(model: classifier.path, classes: classifier.classes, outputIndex: classifier.outputIndex, records: records,
+                      predictions: predictions, data: data, split: split, excludedLabels: excludedLabels, rejected: rejected,
+                      groupPattern: groupPattern, tta: tta, bootstrap: bootstrap)
+    }
+
+    /// Scores predictions of any origin (several models' out-of-fold predictions, say): `model` names
+    /// where they came from, `classes` and `outputIndex` are the outputs' names and each emotion's output.
+    public init(
+        model: String, classes: [String], outputIndex: [Emotion: Int], records: [FaceRecord], predictions: [Prediction], data: String,
+        split: String, excludedLabels: [String: Int] = [:], rejected: [String: Int] = [:], groupPattern: String? = nil,
+        tta: TestTimeAugmentation = .none, bootstrap: Int = ScoreIntervals.defaultResamples
+    ) throws {
         testTimeAugmentation = tta
         let scoredPairs = predictions.compactMap { p in p.truth.map { ($0, p.predicted) } }
         let present = Set(scoredPairs.map(\.0)).sorted()
         metrics = ClassificationMetrics(labels: scoredPairs.map(\.0), predictions: scoredPairs.map(\.1),
-                                        classes: classifier.classes.count, averageOver: present)
-        collapse = Collapse.check(metrics, classes: classifier.classes)
-        model = classifier.path
+                                        classes: classes.count, averageOver: present)
+        collapse = Collapse.check(metrics, classes: classes)
+        self.model = model
         self.data = data
         self.split = split
-        classes = classifier.classes
+        self.classes = classes
         scored = scoredPairs.count
-        averages = Averages(macro: "mean over the classes present in the data", macroClasses: present.map { classifier.classes[$0] },
+        averages = Averages(macro: "mean over the classes present in the data", macroClasses: present.map { classes[$0] },
                             weighted: "mean over all classes weighted by their number of faces")
-        absentClasses = classifier.classes.indices.filter { !present.contains($0) }.map { classifier.classes[$0] }
+        absentClasses = classes.indices.filter { !present.contains($0) }.map { classes[$0] }
         var excluded = excludedLabels
         for record in records {
-            if let label = record.label, classifier.outputIndex[label] == nil { excluded[label.name, default: 0] += 1 }
+            if let label = record.label, outputIndex[label] == nil { excluded[label.name, default: 0] += 1 }
         }
         self.excludedLabels = excluded
         self.rejected = rejected
@@ -82,7 +94,7 @@ public struct Evaluation: Sendable, Codable {
         // Subjects are resampled when every scored face names its person and there are several.
         let scoredRecords = zip(records, predictions).filter { $0.1.truth != nil }.map(\.0)
         intervals = ScoreIntervals.bootstrap(
-            labels: scoredPairs.map(\.0), predictions: scoredPairs.map(\.1), classes: classifier.classes.count, averageOver: present,
+            labels: scoredPairs.map(\.0), predictions: scoredPairs.map(\.1), classes: classes.count, averageOver: present,
             clusters: ScoreIntervals.clusters(of: scoredRecords), resamples: bootstrap)
     }
 

@@ -6,16 +6,28 @@ import FEREval
 import FERNet
 import Foundation
 
-/// The out-of-fold probabilities of `suspects`: K models, each trained on the other folds, each
-/// predicting its own fold. Works in `REPORT/folds/`: a workspace of its own for the fold datasets
-/// and runs, `fold-N.csv` for each finished fold and `state.json`. A rerun with the same dataset
+/// Out-of-fold probabilities (`suspects`, `crossval`): K models, each trained on the other folds,
+/// each predicting its own fold. Works in `folder`: a workspace of its own for the fold datasets and
+/// runs, `fold-N.csv` for each finished fold and `state.json`. A rerun with the same dataset, folds
 /// and training options keeps the finished folds and resumes an interrupted one from its checkpoint.
 struct CrossValidation {
-    let options: SuspectsStage.Options
+    /// The fold (0..<folds) of each record.
+    let assignment: [Int]
+    let folds: Int
+    let training: Trainer.Options
+    /// What the folds' models depend on besides the dataset: a folder holding folds trained otherwise starts again.
+    let key: [String]
     let dataset: Dataset
     let records: [FaceRecord]
     let folder: URL
     let context: StageContext
+
+    /// The training options' part of a key: everything but the time box.
+    static func key(of training: Trainer.Options) -> String {
+        var trainer = training
+        trainer.maxMinutes = 0
+        return (try? StageIO.json(trainer)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
 
     struct State: Codable {
         var key: String
@@ -35,20 +47,18 @@ struct CrossValidation {
     private var statePath: String { folder.appendingPathComponent("state.json").path }
 
     func run() throws -> (probabilities: [Double], folds: [SuspectsStage.FoldResult]) {
-        let key = SHA256Digest.hex(Array(([dataset.manifestSHA256] + options.foldKey).joined(separator: "\n").utf8))
+        let key = SHA256Digest.hex(Array(([dataset.manifestSHA256] + self.key + assignment.map(String.init)).joined(separator: "\n").utf8))
         var state = (try? JSONDecoder().decode(State.self, from: FileIO.readAll(statePath))).flatMap { $0.key == key ? $0 : nil }
         if state == nil {
             try? FileManager.default.removeItem(at: folder)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            state = State(key: key, folds: Array(repeating: Fold(), count: options.folds))
+            state = State(key: key, folds: Array(repeating: Fold(), count: folds))
             try save(state!)
         }
-        let assignment = CrossValidationFolds.assign(records, folds: options.folds, seed: options.training.seed,
-                                                     near: options.copies == .near)
         let classes = Emotion.names
         var probabilities = [Double](repeating: 0, count: records.count * classes.count)
         var results: [SuspectsStage.FoldResult] = []
-        for fold in 0..<options.folds {
+        for fold in 0..<folds {
             let held = records.indices.filter { assignment[$0] == fold }
             let heldRecords = held.map { records[$0] }
             let file = folder.appendingPathComponent("fold-\(fold + 1).csv").path
@@ -59,7 +69,7 @@ struct CrossValidation {
             } else {
                 let history = try train(fold, held: Set(held), state: &state!)
                 let model = workspace.root.appendingPathComponent("runs/\(state!.folds[fold].run!)/last.safetensors").path
-                let predicted = try Classifier(path: model).predict(heldRecords, tta: options.training.tta)
+                let predicted = try Classifier(path: model).predict(heldRecords, tta: training.tta)
                 values = predicted.flatMap { $0.probabilities.map(Double.init) }
                 try FileIO.writeAtomically(Data(ProbabilityTable.csv(heldRecords, probabilities: values, classes: classes).utf8), to: file)
                 if let name = state!.folds[fold].dataset { try? FileManager.default.removeItem(at: workspace.datasetsDirectory.appendingPathComponent(name)) }
@@ -92,15 +102,15 @@ struct CrossValidation {
         if trainer == nil {
             let foldDataset = try state.folds[fold].dataset.flatMap { try? workspace.dataset($0) } ?? writeDataset(fold, held: held)
             state.folds[fold].dataset = foldDataset.name
-            var trainerOptions = options.training
-            trainerOptions.seed = options.training.seed &+ UInt64(fold)
-            trainerOptions.maxMinutes = options.training.maxMinutes / Double(options.folds)
+            var trainerOptions = training
+            trainerOptions.seed = training.seed &+ UInt64(fold)
+            trainerOptions.maxMinutes = training.maxMinutes / Double(folds)
             trainerOptions.tta = .none
             trainer = try Trainer(workspace: workspace, dataset: foldDataset, options: trainerOptions)
             state.folds[fold].run = trainer!.directory.lastPathComponent
             try save(state)
         }
-        let label = "fold \(fold + 1)/\(options.folds)"
+        let label = "fold \(fold + 1)/\(folds)"
         try trainer!.run { progress in
             context.progress(StageProgress(
                 label: "\(label) epoch \(progress.epoch)/\(progress.epochs)",
@@ -118,7 +128,7 @@ struct CrossValidation {
             return record
         }
         return try StageIO.write(foldRecords, stage: "fold\(fold + 1)", from: dataset, workspace: workspace,
-                                 parameters: ["fold": "\(fold + 1) of \(options.folds)", "seed": String(options.training.seed)])
+                                 parameters: ["fold": "\(fold + 1) of \(folds)", "seed": String(training.seed)])
     }
 
     private func save(_ state: State) throws {

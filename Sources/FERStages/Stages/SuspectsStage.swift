@@ -63,12 +63,7 @@ public enum SuspectsStage: Stage {
         public var inputPaths: [String] { [probabilities, ferplus].compactMap { $0 } }
 
         /// What the folds' models depend on: a report folder holding folds trained otherwise starts again.
-        var foldKey: [String] {
-            var trainer = training
-            trainer.maxMinutes = 0
-            let json = (try? StageIO.json(trainer)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            return [json, String(folds), copies.rawValue, String(includeTest)]
-        }
+        var foldKey: [String] { [CrossValidation.key(of: training), String(folds), copies.rawValue, String(includeTest)] }
     }
 
     public struct Output: StageOutput {
@@ -133,8 +128,10 @@ public enum SuspectsStage: Stage {
             source = path
         } else {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            (probabilities, foldResults) = try CrossValidation(options: options, dataset: dataset, records: records,
-                                                               folder: folder.appendingPathComponent("folds"), context: context).run()
+            let assignment = CrossValidationFolds.assign(records, folds: options.folds, seed: options.training.seed, near: options.copies == .near)
+            (probabilities, foldResults) = try CrossValidation(
+                assignment: assignment, folds: options.folds, training: options.training, key: options.foldKey, dataset: dataset, records: records,
+                folder: folder.appendingPathComponent("folds"), context: context).run()
             source = "out-of-fold, \(options.folds) folds"
         }
 
