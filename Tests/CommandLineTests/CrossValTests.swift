@@ -65,6 +65,21 @@ import Testing
         let pairs = (two["folds"] as! [[String: Any]]).map { $0["people"] as! [String] }
         #expect(pairs.count == 2 && pairs.allSatisfy { $0.count == 2 } && Set(pairs.flatMap { $0 }) == Set(people), "\(pairs)")
 
+        // A pipeline stage too: ingest, then crossval; a second run finds it up to date.
+        let pipeline = folder.appendingPathComponent("loso.yaml")
+        try Data("""
+            workspace: \(folder.appendingPathComponent("pipeline").path)
+            stages:
+              - ingest:
+                  sources: ["\(folder.appendingPathComponent("jaffe").path)"]
+              - crossval: {folds: 2, epochs: 1, bootstrap: 0}
+            """.utf8).write(to: pipeline)
+        let first = try cli.ferdata(["run", pipeline.path, "-q"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("pipeline/reports/crossval-0001-ingest/crossval.json").path))
+        let second = try cli.ferdata(["run", pipeline.path])
+        #expect(second.status == 0 && second.stdout.contains("crossval") && !second.stdout.contains("crossval     ran"), "\(second.stdout)")
+
         // Folds by face on data that names no person; folds by subject there, and more folds than people, are refused.
         let byFace = try cli.ferdata(["crossval", "0001-ingest", "--by", "face", "--folds", "3", "--epochs", "1", "--bootstrap", "0", "--json"],
                                      environment: work)
