@@ -42,34 +42,26 @@ import Testing
     }
 
     func ferdata(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        try Self.run(Self.executable, arguments, environment: environment)
+    }
+
+    /// A Python script of the repository run with `python3` (or `$FERDATA_PYTHON`), from the repository root.
+    func python(_ arguments: [String]) throws -> Run {
+        try Self.run(URL(fileURLWithPath: "/usr/bin/env"), [ProcessInfo.processInfo.environment["FERDATA_PYTHON"] ?? "python3"] + arguments)
+    }
+
+    /// Runs a program from the repository root to its end, with both of its outputs.
+    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = Self.repositoryRoot
+        process.currentDirectoryURL = repositoryRoot
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         // Both pipes drained at once: a process that fills one while the other is read would block.
-        let stderrReader = PipeReader(err.fileHandleForReading)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = stderrReader.wait()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    /// A Python script of the repository run with `python3` (or `$FERDATA_PYTHON`), from the repository root.
-    func python(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [ProcessInfo.processInfo.environment["FERDATA_PYTHON"] ?? "python3"] + arguments
-        process.currentDirectoryURL = Self.repositoryRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
         let stderrReader = PipeReader(err.fileHandleForReading)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = stderrReader.wait()
