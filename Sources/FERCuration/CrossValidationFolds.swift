@@ -39,10 +39,10 @@ public enum CrossValidationFolds {
     /// are dealt in a seeded order, most faces first, each to the fold with the fewest faces of that
     /// person's commonest label so far (then the fewest faces): stratified by label as far as the
     /// people allow.
-    /// - Returns: the fold of each record and the people, in name order.
+    /// - Returns: the fold of each record.
     /// - Throws: `.datasetUnfit` when a face names no person or there are fewer than two people;
     ///   `.invalidArgument` for more folds than people.
-    public static func bySubject(_ records: [FaceRecord], folds: Int?, seed: UInt64) throws -> (folds: [Int], people: [String]) {
+    public static func bySubject(_ records: [FaceRecord], folds: Int?, seed: UInt64) throws -> [Int] {
         let subjects = records.map(SubjectKey.of)
         let unnamed = subjects.filter { $0 == nil }.count
         guard unnamed == 0 else {
@@ -60,7 +60,7 @@ public enum CrossValidationFolds {
         var fold = [Int](repeating: 0, count: records.count)
         if count == people.count {
             for (index, person) in people.enumerated() { for face in facesOf[person]! { fold[face] = index } }
-            return (fold, people)
+            return fold
         }
         var random = SeededGenerator(seed: seed, stream: 0x5B1)
         var order = people
@@ -79,6 +79,6 @@ public enum CrossValidationFolds {
             for label in 0..<8 { byLabel[label][target] += labels[label] }
             totals[target] += faces.count
         }
-        return (fold, people)
+        return fold
     }
 }

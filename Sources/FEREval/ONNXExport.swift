@@ -35,14 +35,16 @@ public enum ONNXExport {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let contractData = try encoder.encode(contract(classes: classes))
-        // Written beside their final names and renamed into place only once the file has been checked.
+        // Written beside their final names and renamed into place once the file has been checked.
         let stagedGraph = path + ".partial.onnx", stagedContract = stagedGraph + ".json"
         defer { for file in [stagedGraph, stagedContract] { try? FileManager.default.removeItem(atPath: file) } }
         try FileIO.writeDurably(graph, to: stagedGraph)
         try FileIO.writeDurably(contractData, to: stagedContract)
         let difference = try check(stagedGraph, against: model)
-        try FileIO.writeAtomically(contractData, to: sidecar)
-        try FileIO.writeAtomically(graph, to: path)
+        for (staged, final) in [(stagedContract, sidecar), (stagedGraph, path)] where rename(staged, final) != 0 {
+            throw FileIO.systemError("cannot put the exported model in place as", final)
+        }
+        try FileIO.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         return difference
     }
 

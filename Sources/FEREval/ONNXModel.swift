@@ -149,18 +149,12 @@ final class ONNXModel: @unchecked Sendable {
     /// The probabilities of each face, in order: the faces cut into one contiguous share per network,
     /// each share scored in batches on its own thread.
     func probabilities(_ records: [FaceRecord]) throws -> [[Float]] {
-        let parts = max(1, min(replicas.count, records.count / Self.batchSize))
-        var shares = [Result<[[Float]], Error>](repeating: .success([]), count: parts)
-        shares.withUnsafeMutableBufferPointer { slots in
-            let slots = slots
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let lower = records.count * part / parts, upper = records.count * (part + 1) / parts
-                slots[part] = Result {
-                    try stride(from: lower, to: upper, by: Self.batchSize).flatMap { start in
-                        try run(records[start..<min(upper, start + Self.batchSize)].map(input), network: part)
-                    }
+        let shares = Parallel.map(count: records.count, parts: max(1, min(replicas.count, records.count / Self.batchSize))) { part, range in
+            [Result {
+                try stride(from: range.lowerBound, to: range.upperBound, by: Self.batchSize).flatMap { start in
+                    try run(records[start..<min(range.upperBound, start + Self.batchSize)].map(input), network: part)
                 }
-            }
+            }]
         }
         return try shares.flatMap { try $0.get() }
     }

@@ -128,7 +128,8 @@ public enum FileIO {
         return digest.finalizeHex()
     }
 
-    static func systemError(_ what: String, _ path: String) -> FerError {
+    /// A failed system call's `write-failed` error, with errno's reason.
+    public static func systemError(_ what: String, _ path: String) -> FerError {
         let reason = String(cString: strerror(errno))
         return FerError(.writeFailed, "\(what) \(path): \(reason)")
     }

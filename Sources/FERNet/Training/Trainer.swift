@@ -310,10 +310,10 @@ public final class Trainer {
             let trainSeconds = Date().timeIntervalSince(started)
             let metrics = validation.isEmpty ? nil : evaluate(validation)
             if epoch == 0, options.maxMinutes > 0, plan == nil {
+                let first = Date().timeIntervalSince(started)
                 plan = SchedulePlan.plan(
-                    requested: options.epochs, boxMinutes: options.maxMinutes, first: Date().timeIntervalSince(started),
-                    validation: Date().timeIntervalSince(started) - trainSeconds, elapsed: Date().timeIntervalSince(runStarted),
-                    testFaces: dataset.manifest.count(split: .test), valFaces: validation.count)
+                    requested: options.epochs, boxMinutes: options.maxMinutes, first: first, validation: first - trainSeconds,
+                    elapsed: Date().timeIntervalSince(runStarted), testFaces: dataset.manifest.count(split: .test), valFaces: validation.count)
                 try writeRunFile(collapse: nil)
             }
             let result = EpochResult(
@@ -341,14 +341,13 @@ public final class Trainer {
 
     /// Copies a trained model's weights into `model`: all of them when its classes are the dataset's
     /// (the FER2013 seven, in order), else all but the output layer.
-    /// - Throws: `.sourceMissing`, `.badModelFile`, or `.invalidArgument` for an ONNX model or a network
+    /// - Throws: the model file's errors (`.sourceMissing`, `.badModelFile`), or `.invalidArgument` for an ONNX model or a network
     ///   of another size than the one trained.
     static func initialise(_ model: CNNRNN, from path: String) throws -> Initialisation {
         guard !path.lowercased().hasSuffix(".onnx") else {
             throw FerError(.invalidArgument, "--init takes ferdata's model file (.safetensors): an ONNX model is not trained further here",
                            at: InputLocation(source: path))
         }
-        guard FileManager.default.fileExists(atPath: path) else { throw FerError(.sourceMissing, "no such model file", at: InputLocation(source: path)) }
         let (pretrained, classes) = try CNNRNN.load(path)
         let (a, b) = (pretrained.architecture, model.architecture)
         guard (a.filters1, a.filters2, a.hidden, a.layers) == (b.filters1, b.filters2, b.hidden, b.layers) else {

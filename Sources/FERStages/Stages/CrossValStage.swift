@@ -95,7 +95,7 @@ public enum CrossValStage: Stage {
         let assignment: [Int], count: Int
         switch options.by {
         case .subject:
-            (assignment, _) = try CrossValidationFolds.bySubject(records, folds: options.folds, seed: options.training.seed)
+            assignment = try CrossValidationFolds.bySubject(records, folds: options.folds, seed: options.training.seed)
             count = (assignment.max() ?? 0) + 1
         case .face:
             count = options.folds ?? 5

@@ -60,9 +60,6 @@ public enum ExportModelStage: Stage {
 
     public static func run(_ options: Options, input: StageInput, context: StageContext) throws -> Output {
         try options.check()
-        guard FileManager.default.fileExists(atPath: options.model) else {
-            throw FerError(.sourceMissing, "no such model file", at: InputLocation(source: options.model))
-        }
         guard !options.model.lowercased().hasSuffix(".onnx") else {
             throw FerError(.invalidArgument, "\(options.model) is an ONNX model already: export-model writes ferdata's CNN-RNN (.safetensors)")
         }
