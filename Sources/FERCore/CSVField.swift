@@ -7,6 +7,17 @@ public enum CSVField {
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
+    /// `value` with four decimals, exactly as C's `%.4f` writes a Float (ties to even on the exact
+    /// value), without Foundation's formatter: a probability table has a value per face and class.
+    public static func fourDecimals(_ value: Float) -> String {
+        let scaled = (Double(value) * 10_000).rounded(.toNearestOrEven)
+        guard scaled.isFinite, abs(scaled) < 1e15 else { return String(describing: value) }
+        let units = Int64(abs(scaled))
+        let fraction = String(units % 10_000)
+        let sign = scaled < 0 || (scaled == 0 && value.sign == .minus) ? "-" : ""
+        return sign + String(units / 10_000) + "." + String(repeating: "0", count: 4 - fraction.count) + fraction
+    }
+
     /// One CSV line (without the line break).
     public static func line(_ fields: [String]) -> String {
         fields.map(quoted).joined(separator: ",")

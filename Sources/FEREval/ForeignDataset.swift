@@ -5,9 +5,9 @@ import FERIngest
 import Foundation
 
 /// A dataset from elsewhere (a folder, an archive or a FER2013-style CSV, in any layout ingest reads),
-/// read through exactly ingest's preprocessing (any size and colour to 48x48 grayscale, the synonym
-/// table and label map) into a temporary workspace that is removed afterwards: the user's workspace
-/// is not touched. Nothing is deduplicated: a foreign set is scored as it is.
+/// read through exactly ingest's preprocessing (any size and colour to the model's face shape, the
+/// synonym table and label map) into memory: the user's workspace is not touched. Nothing is
+/// deduplicated: a foreign set is scored as it is.
 public struct ForeignDataset {
     public let path: String
     /// Every readable face with a label ferdata knows, in source order.
@@ -31,28 +31,30 @@ public struct ForeignDataset {
     ///   - labeled: false for unlabeled images (annotation), which keeps every decodable image.
     ///   - partition: reads only this part's share of the files (every N-th, as `ingest --partition`);
     ///     a part may own no face, so reading none is then not an error.
+    ///   - shape: the faces' shape; with `shapeIsLargest`, the largest a face is kept at (for a model that
+    ///     brings each face to its input: `SourceLayout.shapeIsLargest`).
     public init(
         path: String, vocabulary: LabelVocabulary = LabelVocabulary(), labeled: Bool = true, partition: Partition = .whole,
-        layout: Layout? = nil, face: FaceOptions = .defaults, shape: ImageShape = .face48
+        layout: Layout? = nil, face: FaceOptions = .defaults, shape: ImageShape = .face48,
+        shapeIsLargest: Bool = false
     ) throws {
         self.path = path
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ferdata-foreign-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
         var sourceLayout = SourceLayout(vocabulary: vocabulary, readsLabels: labeled, layout: layout)
         sourceLayout.shape = shape
+        sourceLayout.shapeIsLargest = shapeIsLargest
         let options = IngestOptions(layout: sourceLayout, partition: partition, face: face)
-        let ingestor = Ingestor(workspace: Workspace(root: scratch), options: options)
-        let (dataset, summary) = try ingestor.run([path])
-        records = try dataset.allRecords()
-        unknownLabels = summary.sources.reduce(into: [:]) { total, source in
+        let ingestor = Ingestor(options: options)
+        let (records, reports) = try ingestor.read([path])
+        self.records = records
+        unknownLabels = reports.reduce(into: [:]) { total, source in
             total.merge(source.unknownLabels, uniquingKeysWith: +)
             total.merge(source.excludedLabels, uniquingKeysWith: +)
         }
-        var rejected = summary.sources.reduce(into: [String: Int]()) { total, source in total.merge(source.rejected, uniquingKeysWith: +) }
+        var rejected = reports.reduce(into: [String: Int]()) { total, source in total.merge(source.rejected, uniquingKeysWith: +) }
         rejected[RejectReason.unknownLabel.rawValue] = nil
         rejected[RejectReason.excludedLabel.rawValue] = nil
         self.rejected = rejected
         rejects = ingestor.rejects
-        sources = dataset.manifest.sources
+        sources = reports.map { DatasetManifest.Source(path: $0.path, kind: $0.kind) }
     }
 }

@@ -86,11 +86,17 @@ final class ONNXModel: @unchecked Sendable {
     private let replicas: [OpaquePointer]
     /// Each network is run one batch at a time.
     private let locks: [NSLock]
+    /// Each input plane's value for each pixel level: `(level * scale - mean) / std`.
+    private let levels: [[Float]]
 
     static let batchSize = 8
 
     init(path: String) throws {
-        contract = try ModelContract.read(sidecarOf: path)
+        let contract = try ModelContract.read(sidecarOf: path)
+        self.contract = contract
+        levels = (0..<contract.channels).map { plane in
+            (0..<256).map { (Float($0) * contract.scale - contract.mean[plane]) / contract.std[plane] }
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             throw FerError(.sourceMissing, "no such model file", at: InputLocation(source: path))
         }
@@ -116,30 +122,24 @@ final class ONNXModel: @unchecked Sendable {
 
     deinit { replicas.forEach(fer_onnx_close) }
 
-    /// The model's input for one face: its planes resized to the input size (gray replicated to three
-    /// channels, colour reduced to luma where the model takes one), in the contract's channel order,
+    /// The model's input for one face: its planes resized to the input size (gray repeated in every
+    /// channel, colour reduced to luma where the model takes one), in the contract's channel order,
     /// scaled and normalised, channel-major.
     func input(_ record: FaceRecord) -> [Float] {
-        guard record.shape != contract.shape else { return Self.normalised(record.pixels, contract: contract) }
-        let side = contract.inputSize[0]
-        var planes = record.shape.channels == 3 && contract.channels == 3 ? record.planes : [record.image]
-        planes = planes.map { $0.width == side && $0.height == side ? $0 : $0.faceSized(side) }
-        if contract.channels == 3 && planes.count == 1 { planes = [planes[0], planes[0], planes[0]] }
-        return Self.normalised(FaceRecord.pixels(of: planes).pixels, contract: contract)
-    }
-
-    /// A face of the model's size and colour, from its interleaved pixels to normalised planes in the
-    /// contract's channel order.
-    private static func normalised(_ pixels: [UInt8], contract: ModelContract) -> [Float] {
-        let channels = contract.channels, area = pixels.count / channels
-        var values = [Float](repeating: 0, count: pixels.count)
-        pixels.withUnsafeBufferPointer { pixels in
-            values.withUnsafeMutableBufferPointer { values in
-                for plane in 0..<channels {
-                    let source = contract.channelOrder == "BGR" ? channels - 1 - plane : plane
-                    let mean = contract.mean[plane], std = contract.std[plane], scale = contract.scale
-                    let out = values.baseAddress! + plane * area
-                    for i in 0..<area { out[i] = (Float(pixels[i * channels + source]) * scale - mean) / std }
+        let side = contract.inputSize[0], channels = contract.channels
+        let planes = (record.shape.channels == 3 && channels == 3 ? record.planes : [record.image])
+            .map { $0.width == side && $0.height == side ? $0 : $0.faceSized(side) }
+        let area = side * side
+        var values = [Float](repeating: 0, count: channels * area)
+        values.withUnsafeMutableBufferPointer { values in
+            for channel in 0..<channels {
+                let plane = planes.count == 1 ? 0 : contract.channelOrder == "BGR" ? channels - 1 - channel : channel
+                // Each value looked up in the channel's table of the 256 levels.
+                levels[channel].withUnsafeBufferPointer { level in
+                    planes[plane].pixels.withUnsafeBufferPointer { pixels in
+                        let out = values.baseAddress! + channel * area
+                        for i in 0..<area { out[i] = level[Int(pixels[i])] }
+                    }
                 }
             }
         }

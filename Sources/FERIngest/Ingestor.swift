@@ -15,10 +15,11 @@ public final class Ingestor {
         case manifest
     }
 
-    public let workspace: Workspace
+    /// Where `run` writes its dataset; none for an ingestor that only `read`s into memory.
+    public let workspace: Workspace?
     public let options: IngestOptions
     private let progress: (IngestProgress) -> Void
-    private var writer: DatasetWriter?
+    private var sink: RecordSink?
     /// Every input record left out so far, with its reason.
     public private(set) var rejects = RejectLog()
     private var reports: [IngestSummary.SourceReport] = []
@@ -29,7 +30,7 @@ public final class Ingestor {
     private var facesDecided = false
     private var detector: FaceDetector?
 
-    public init(workspace: Workspace, options: IngestOptions = IngestOptions(), progress: @escaping (IngestProgress) -> Void = { _ in }) {
+    public init(workspace: Workspace? = nil, options: IngestOptions = IngestOptions(), progress: @escaping (IngestProgress) -> Void = { _ in }) {
         self.workspace = workspace
         self.options = options
         self.progress = progress
@@ -56,8 +57,8 @@ public final class Ingestor {
     /// options, that part's share of them into `parts/ingest/I-of-N` for `ferdata merge`.
     @discardableResult
     public func run(_ paths: [String]) throws -> (Dataset, IngestSummary) {
-        guard !paths.isEmpty else { throw FerError(.invalidArgument, "no source given") }
-        let kinds = try paths.map { path throws in try Self.kind(of: path) }
+        guard let workspace else { preconditionFailure("an ingestor without a workspace only reads into memory") }
+        let kinds = try Self.kinds(of: paths)
         let started = Date()
         // A part records what its sources held, so that `merge` refuses parts that read different contents.
         let contents = options.partition.isWhole ? nil : try paths.map { path in
@@ -68,28 +69,8 @@ public final class Ingestor {
         let writer = try DatasetWriter(
             workspace: workspace, stage: "ingest", shardSize: options.shardSize, partition: options.partition)
         writer.sourceContents = contents
-        self.writer = writer
         do {
-            for (index, (path, kind)) in zip(paths, kinds).enumerated() {
-                reports.append(IngestSummary.SourceReport(path: path, kind: kind.rawValue))
-                sourceLayout = options.layout
-                facesDecided = false
-                switch kind {
-                case .csv:
-                    guard options.face.faces == .auto || options.face.faces == .none else {
-                        throw FerError(.invalidArgument, "faces \(options.face.faces.rawValue) finds faces in pictures; a FER2013 CSV holds 48x48 face crops",
-                                       at: InputLocation(source: path))
-                    }
-                    try ingestCSV(path: path, sourceIndex: UInt32(index))
-                case .archive: try ingestArchive(path: path, sourceIndex: UInt32(index))
-                case .folder: try ingestFolder(path: path, sourceIndex: UInt32(index))
-                case .manifest:
-                    let folder = SourceFolder(root: URL(fileURLWithPath: path).deletingLastPathComponent(), allowOutside: options.allowOutside)
-                    let faces = try ManifestList.faces(listPath: path, vocabulary: options.layout.vocabulary)
-                    try ingestListed(faces, layout: .manifest, folder: folder, sourceIndex: UInt32(index))
-                }
-            }
-            try checkEverySourceGaveRecords()
+            try read(paths, kinds: kinds, into: writer)
             let sources = zip(paths, kinds).map { DatasetManifest.Source(path: $0, kind: $1.rawValue) }
             let dataset = try writer.commit(
                 parameters: options.manifestParameters, inputs: [], sources: sources, rejects: rejects)
@@ -101,6 +82,45 @@ public final class Ingestor {
             writer.abandon()
             throw error
         }
+    }
+
+    /// Reads `paths` exactly as `run` ingests them, keeping the faces in memory, in input order, instead
+    /// of writing a dataset (a foreign dataset scored as it ships); the workspace is not touched.
+    /// - Returns: the faces, and each source's report.
+    public func read(_ paths: [String]) throws -> (records: [FaceRecord], sources: [IngestSummary.SourceReport]) {
+        let collector = RecordCollector()
+        try read(paths, kinds: try Self.kinds(of: paths), into: collector)
+        return (collector.records, reports)
+    }
+
+    private static func kinds(of paths: [String]) throws -> [SourceKind] {
+        guard !paths.isEmpty else { throw FerError(.invalidArgument, "no source given") }
+        return try paths.map { path throws in try kind(of: path) }
+    }
+
+    private func read(_ paths: [String], kinds: [SourceKind], into sink: RecordSink) throws {
+        self.sink = sink
+        defer { self.sink = nil }
+        for (index, (path, kind)) in zip(paths, kinds).enumerated() {
+            reports.append(IngestSummary.SourceReport(path: path, kind: kind.rawValue))
+            sourceLayout = options.layout
+            facesDecided = false
+            switch kind {
+            case .csv:
+                guard options.face.faces == .auto || options.face.faces == .none else {
+                    throw FerError(.invalidArgument, "faces \(options.face.faces.rawValue) finds faces in pictures; a FER2013 CSV holds 48x48 face crops",
+                                   at: InputLocation(source: path))
+                }
+                try ingestCSV(path: path, sourceIndex: UInt32(index))
+            case .archive: try ingestArchive(path: path, sourceIndex: UInt32(index))
+            case .folder: try ingestFolder(path: path, sourceIndex: UInt32(index))
+            case .manifest:
+                let folder = SourceFolder(root: URL(fileURLWithPath: path).deletingLastPathComponent(), allowOutside: options.allowOutside)
+                let faces = try ManifestList.faces(listPath: path, vocabulary: options.layout.vocabulary)
+                try ingestListed(faces, layout: .manifest, folder: folder, sourceIndex: UInt32(index))
+            }
+        }
+        try checkEverySourceGaveRecords()
     }
 
     // MARK: - Faces
@@ -185,7 +205,7 @@ public final class Ingestor {
     }
 
     func accept(_ record: EncodedRecord, ordinal: UInt64) throws {
-        try writer!.append(record, ordinal: ordinal)
+        try sink!.append(record, ordinal: ordinal)
         recordCount += 1
         reports[reports.count - 1].ingested += 1
     }
@@ -250,5 +270,21 @@ public final class Ingestor {
                 detail: "'\(name)' is not a FER2013 class (map it with --label-map)", ordinal: ordinal)
             return .rejected(bad, unknownLabel: name)
         }
+    }
+}
+
+/// Where an ingestor puts the faces it reads: a dataset being written, or memory.
+protocol RecordSink: AnyObject {
+    func append(_ record: EncodedRecord, ordinal: UInt64?) throws
+}
+
+extension DatasetWriter: RecordSink {}
+
+/// Faces kept in memory, in the order they are read (`Ingestor.read`).
+private final class RecordCollector: RecordSink {
+    var records: [FaceRecord] = []
+
+    func append(_ record: EncodedRecord, ordinal: UInt64?) throws {
+        records.append(try record.decoded())
     }
 }

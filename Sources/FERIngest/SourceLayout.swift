@@ -36,15 +36,21 @@ public struct SourceLayout: Sendable {
     public var peakFrames = 3
     /// The records' image shape (`--size`, `--color`): 48x48 gray by default.
     public var shape = ImageShape.face48
+    /// Whether `shape` is the largest a face is kept at rather than the shape of every face: a face
+    /// smaller than it stays at its own side and a gray picture stays gray. For faces held in memory
+    /// for a model that brings each face to its input (an ONNX model): growing and repeating the planes
+    /// there gives the same values, and a dataset's records, which share one shape, are never read so.
+    public var shapeIsLargest = false
 
     /// A decoded image (one plane for gray, three for RGB, as `shape.channels` asked) as a record's
     /// pixels: each plane centre-cropped to square and resized to the shape's side; a gray plane is
-    /// repeated for an RGB shape (FER2013 CSV rows).
+    /// repeated for an RGB shape (FER2013 CSV rows). With `shapeIsLargest`, see there.
     public func facePixels(_ planes: [GrayImage]) -> (pixels: [UInt8], shape: ImageShape) {
         // A gray picture decoded as colour is one plane three times: resized once.
         let distinct = planes.count == 3 && planes[1] == planes[0] && planes[2] == planes[0] ? [planes[0]] : planes
-        var sized = distinct.map { $0.faceSized(shape.height) }
-        if shape.channels == 3 && sized.count == 1 { sized = [sized[0], sized[0], sized[0]] }
+        let side = shapeIsLargest ? min(shape.height, distinct[0].width, distinct[0].height) : shape.height
+        var sized = distinct.map { $0.faceSized(side) }
+        if shape.channels == 3 && sized.count == 1 && !shapeIsLargest { sized = [sized[0], sized[0], sized[0]] }
         return FaceRecord.pixels(of: sized)
     }
 

@@ -45,7 +45,10 @@ extension GrayImage {
         return [UInt8](unsafeUninitializedCapacity: count * channels) { out, initialized in
             for (channel, plane) in planes.enumerated() {
                 precondition(plane.pixels.count == count)
-                for index in 0..<count { out[index * channels + channel] = plane.pixels[index] }
+                plane.pixels.withUnsafeBufferPointer { source in
+                    let target = out.baseAddress! + channel
+                    for index in 0..<count { target[index * channels] = source[index] }
+                }
             }
             initialized = count * channels
         }

@@ -94,4 +94,31 @@ import Testing
         let error = #expect(throws: FerError.self) { try classifier.predict(foreign.records, tta: .flip) }
         #expect(error?.code == .invalidArgument)
     }
+
+    /// Faces kept at their own size and colour (`shapeIsLargest`, as crosseval reads them for an ONNX
+    /// model) score exactly as faces read at the model's shape: growing and repeating at the input
+    /// gives the same values.
+    @Test func facesKeptSmallerScoreAsFacesReadAtTheModelsShape() throws {
+        let root = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Gray and colour pictures smaller than the model's 64x64, larger, square and not.
+        var generator = SeededGenerator(seed: 7)
+        let sizes = [(48, 48, 1), (40, 56, 3), (90, 70, 3), (100, 100, 1), (64, 64, 3), (30, 30, 3)]
+        for (index, (width, height, channels)) in sizes.enumerated() {
+            let folder = root.appendingPathComponent(index % 2 == 0 ? "happy" : "sad")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let pixels = (0..<(width * height * channels)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try Data(Fixtures.png(pixels, width: width, height: height, channels: channels))
+                .write(to: folder.appendingPathComponent("face\(index).png"))
+        }
+        let classifier = try Classifier(path: Self.folder.appendingPathComponent("resnet64.onnx").path)
+        let exact = try ForeignDataset(path: root.path, shape: classifier.inputShape)
+        let kept = try ForeignDataset(path: root.path, shape: classifier.inputShape, shapeIsLargest: true)
+        #expect(exact.records.count == sizes.count && kept.records.count == sizes.count)
+        #expect(kept.records.map(\.shape.height).sorted() == [30, 40, 48, 64, 64, 64])
+        #expect(kept.records.map(\.shape.channels).sorted() == [1, 1, 3, 3, 3, 3])
+        let fromExact = try classifier.predict(exact.records).map(\.probabilities)
+        let fromKept = try classifier.predict(kept.records).map(\.probabilities)
+        #expect(fromExact == fromKept)
+    }
 }

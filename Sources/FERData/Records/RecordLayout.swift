@@ -217,6 +217,11 @@ public struct EncodedRecord: Sendable {
         bytes = [UInt8](raw)
     }
 
+    /// The record back from its bytes (made here, so its CRC is not checked again).
+    public func decoded() throws -> FaceRecord {
+        try bytes.withUnsafeBytes { try format.decode($0) }
+    }
+
     public var split: Split { Split(rawValue: bytes[format.splitOffset]) ?? .train }
     /// The label byte: an `Emotion` raw value, or `RecordLayout.unlabeled`.
     public var labelByte: UInt8 { bytes[format.labelOffset] }

@@ -54,8 +54,8 @@ public enum EvaluationReport {
         for p in predictions {
             let truth: String = p.truth.map { classes[$0] } ?? ""
             var fields: [String] = [p.source, String(p.locator), String(p.recordID), truth, classes[p.predicted]]
-            fields.append(String(format: "%.4f", p.confidence))
-            for probability in p.probabilities { fields.append(String(format: "%.4f", probability)) }
+            fields.append(CSVField.fourDecimals(p.confidence))
+            for probability in p.probabilities { fields.append(CSVField.fourDecimals(probability)) }
             lines.append(CSVField.line(fields))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -71,7 +71,7 @@ public enum CrossEvalStage: Stage {
             }
             for other in options.others {
                 let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, face: options.face,
-                                                 shape: classifier.inputShape)
+                                                 shape: classifier.inputShape, shapeIsLargest: classifier.readsAnyShape)
                 let predictions = try classifier.predict(foreign.records, tta: options.tta)
                 let evaluation = try Evaluation(
                     classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",
