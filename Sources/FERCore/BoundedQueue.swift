@@ -1,6 +1,6 @@
 import Foundation
 
-/// A bounded hand-off between one producer thread and one consumer.
+/// A bounded hand-off between one producer thread and its consumers.
 public final class BoundedQueue<Element>: @unchecked Sendable {
     private var items: [Element] = []
     private let lock = NSCondition()

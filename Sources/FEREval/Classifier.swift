@@ -61,15 +61,50 @@ public struct Classifier {
     /// for labelled records of a class the model knows, the true output index.
     /// - Throws: for an ONNX model that fails on the faces (the CNN-RNN cannot).
     public func predict(_ records: [FaceRecord], tta: TestTimeAugmentation = .none) throws -> [Prediction] {
-        let probabilities: [[Float]]
+        let scorer = try self.scorer(tta: tta)
+        records.forEach(scorer.add)
+        return try scorer.finish()
+    }
+
+    /// A scorer for faces handed in one at a time, as a dataset is read (`predict` in steps).
+    /// - Throws: test-time augmentation asked of an ONNX model.
+    public func scorer(tta: TestTimeAugmentation = .none) throws -> FaceScorer {
         switch network {
-        case .cnnrnn(let model): probabilities = model.probabilities(records.map(\.pixels), tta: tta)
+        case .cnnrnn(let model):
+            return FaceScorer(outputIndex: outputIndex) { records in model.probabilities(records.map(\.pixels), tta: tta) }
         case .onnx(let model):
             guard tta == .none else {
                 throw FerError(.invalidArgument, "test-time augmentation is for ferdata's CNN-RNN; score the ONNX model with --tta none")
             }
-            probabilities = try model.probabilities(records)
+            return FaceScorer(outputIndex: outputIndex, stream: model.stream())
         }
+    }
+}
+
+/// Scores faces as they are handed in (`Classifier.scorer`), then gives one prediction per face in
+/// order at `finish`. An ONNX model scores each batch on its own threads as soon as it is full, so
+/// that reading faces and scoring them overlap; ferdata's CNN-RNN scores them all at `finish`.
+public final class FaceScorer {
+    private let outputIndex: [Emotion: Int]
+    private var records: [FaceRecord] = []
+    private let stream: ONNXModel.Stream?
+    private let scoreAll: (([FaceRecord]) throws -> [[Float]])?
+
+    fileprivate init(outputIndex: [Emotion: Int], stream: ONNXModel.Stream? = nil, scoreAll: (([FaceRecord]) throws -> [[Float]])? = nil) {
+        self.outputIndex = outputIndex
+        self.stream = stream
+        self.scoreAll = scoreAll
+    }
+
+    public func add(_ record: FaceRecord) {
+        records.append(record)
+        stream?.add(record)
+    }
+
+    /// The predictions of every face added, in order.
+    /// - Throws: for an ONNX model that fails on the faces.
+    public func finish() throws -> [Prediction] {
+        let probabilities = try stream?.finish() ?? scoreAll!(records)
         return zip(records, probabilities).map { record, probabilities in
             Prediction(record, truth: record.label.flatMap { outputIndex[$0] }, probabilities: probabilities)
         }

@@ -33,10 +33,12 @@ public struct ForeignDataset {
     ///     a part may own no face, so reading none is then not an error.
     ///   - shape: the faces' shape; with `shapeIsLargest`, the largest a face is kept at (for a model that
     ///     brings each face to its input: `SourceLayout.shapeIsLargest`).
+    ///   - each: called with each face as it is read, in order (a `FaceScorer`'s `add`, so that faces are
+    ///     scored while the rest are read).
     public init(
         path: String, vocabulary: LabelVocabulary = LabelVocabulary(), labeled: Bool = true, partition: Partition = .whole,
         layout: Layout? = nil, face: FaceOptions = .defaults, shape: ImageShape = .face48,
-        shapeIsLargest: Bool = false
+        shapeIsLargest: Bool = false, each: @escaping (FaceRecord) -> Void = { _ in }
     ) throws {
         self.path = path
         var sourceLayout = SourceLayout(vocabulary: vocabulary, readsLabels: labeled, layout: layout)
@@ -44,7 +46,7 @@ public struct ForeignDataset {
         sourceLayout.shapeIsLargest = shapeIsLargest
         let options = IngestOptions(layout: sourceLayout, partition: partition, face: face)
         let ingestor = Ingestor(options: options)
-        let (records, reports) = try ingestor.read([path])
+        let (records, reports) = try ingestor.read([path], each: each)
         self.records = records
         unknownLabels = reports.reduce(into: [:]) { total, source in
             total.merge(source.unknownLabels, uniquingKeysWith: +)

@@ -60,7 +60,7 @@ public enum ONNXExport {
         var random = SeededGenerator(seed: 1)
         let faces = (0..<16).map { _ in (0..<(48 * 48)).map { _ in UInt8.random(in: 0...255, using: &random) } }
         let expected = model.logits(faces)
-        let got = try onnx.outputs(faces.map { pixels in onnx.input(FaceRecord(pixels: pixels, label: nil, split: .test, shape: .face48)) })
+        let got = try onnx.outputs(faces.map { pixels in FaceRecord(pixels: pixels, label: nil, split: .test, shape: .face48) })
         let difference = zip(expected, got).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? .infinity
         guard got.count == expected.count, difference <= 1e-4 else {
             throw FerError(.badModelFile, "the exported graph's logits differ from the model's by \(difference) (more than 1e-4): not written",

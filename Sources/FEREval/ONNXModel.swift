@@ -86,17 +86,11 @@ final class ONNXModel: @unchecked Sendable {
     private let replicas: [OpaquePointer]
     /// Each network is run one batch at a time.
     private let locks: [NSLock]
-    /// Each input plane's value for each pixel level: `(level * scale - mean) / std`.
-    private let levels: [[Float]]
 
     static let batchSize = 8
 
     init(path: String) throws {
-        let contract = try ModelContract.read(sidecarOf: path)
-        self.contract = contract
-        levels = (0..<contract.channels).map { plane in
-            (0..<256).map { (Float($0) * contract.scale - contract.mean[plane]) / contract.std[plane] }
-        }
+        contract = try ModelContract.read(sidecarOf: path)
         guard FileManager.default.fileExists(atPath: path) else {
             throw FerError(.sourceMissing, "no such model file", at: InputLocation(source: path))
         }
@@ -113,7 +107,7 @@ final class ONNXModel: @unchecked Sendable {
         locks = replicas.map { _ in NSLock() }
         self.path = path
         // A first face checks the input shape and the number of outputs against the contract.
-        let probe = try run([[Float]](repeating: [Float](repeating: 0, count: contract.channels * contract.inputSize[0] * contract.inputSize[1]), count: 1))
+        let probe = try run([FaceRecord(pixels: [UInt8](repeating: 0, count: contract.shape.byteCount), label: nil, split: .test, shape: contract.shape)])
         guard probe.first?.count == contract.classes.count else {
             throw FerError(.badModelFile, "the model gives \(probe.first?.count ?? 0) outputs per face and its sidecar names \(contract.classes.count) classes",
                            at: InputLocation(source: path))
@@ -122,68 +116,126 @@ final class ONNXModel: @unchecked Sendable {
 
     deinit { replicas.forEach(fer_onnx_close) }
 
-    /// The model's input for one face: its planes resized to the input size (gray repeated in every
-    /// channel, colour reduced to luma where the model takes one), in the contract's channel order,
-    /// scaled and normalised, channel-major.
-    func input(_ record: FaceRecord) -> [Float] {
-        let side = contract.inputSize[0], channels = contract.channels
+    /// The model's input for one face, written at `values` (channels x side x side): its planes
+    /// resized to the input size (gray repeated in every channel, colour reduced to luma where the
+    /// model takes one), in the contract's channel order, scaled and normalised, channel-major.
+    func input(_ record: FaceRecord, into values: UnsafeMutablePointer<Float>) {
+        let side = contract.inputSize[0], channels = contract.channels, area = side * side
         let planes = (record.shape.channels == 3 && channels == 3 ? record.planes : [record.image])
             .map { $0.width == side && $0.height == side ? $0 : $0.faceSized(side) }
-        let area = side * side
-        var values = [Float](repeating: 0, count: channels * area)
-        values.withUnsafeMutableBufferPointer { values in
-            for channel in 0..<channels {
-                let plane = planes.count == 1 ? 0 : contract.channelOrder == "BGR" ? channels - 1 - channel : channel
-                // Each value looked up in the channel's table of the 256 levels.
-                levels[channel].withUnsafeBufferPointer { level in
-                    planes[plane].pixels.withUnsafeBufferPointer { pixels in
-                        let out = values.baseAddress! + channel * area
-                        for i in 0..<area { out[i] = level[Int(pixels[i])] }
-                    }
-                }
+        for channel in 0..<channels {
+            let plane = planes.count == 1 ? 0 : contract.channelOrder == "BGR" ? channels - 1 - channel : channel
+            let scale = contract.scale, mean = contract.mean[channel], std = contract.std[channel]
+            planes[plane].pixels.withUnsafeBufferPointer { pixels in
+                let out = values + channel * area
+                for i in 0..<area { out[i] = (Float(pixels[i]) * scale - mean) / std }
             }
         }
-        return values
     }
 
-    /// The probabilities of each face, in order: the faces cut into one contiguous share per network,
-    /// each share scored in batches on its own thread.
-    func probabilities(_ records: [FaceRecord]) throws -> [[Float]] {
-        let shares = Parallel.map(count: records.count, parts: max(1, min(replicas.count, records.count / Self.batchSize))) { part, range in
-            [Result {
-                try stride(from: range.lowerBound, to: range.upperBound, by: Self.batchSize).flatMap { start in
-                    try run(records[start..<min(range.upperBound, start + Self.batchSize)].map(input), network: part)
-                }
-            }]
+    /// A stream that scores faces in batches as they are handed in, one thread per network.
+    func stream() -> Stream { Stream(self) }
+
+    /// Faces handed in one at a time (`add`), scored a batch at a time by one thread per network, each
+    /// taking the next full batch; `finish` scores what is left and gives every face's probabilities
+    /// in order. Dropped unfinished (the reading failed), it lets its threads go.
+    final class Stream {
+        private let model: ONNXModel
+        /// Numbered batches for the threads; nil tells a thread to stop.
+        private let batches = BoundedQueue<(number: Int, records: [FaceRecord])?>(capacity: 4)
+        private let results = Results()
+        private let done = DispatchGroup()
+        private var pending: [FaceRecord] = []
+        private var count = 0
+        private var finished = false
+
+        /// Each batch's probabilities by number, and the first error, shared with the threads.
+        private final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var batches: [Int: [[Float]]] = [:]
+            var error: Error?
         }
-        return try shares.flatMap { try $0.get() }
+
+        fileprivate init(_ model: ONNXModel) {
+            self.model = model
+            let batches = batches, results = results
+            for network in model.replicas.indices {
+                done.enter()
+                Thread { [done] in
+                    while let batch = batches.take() {
+                        let (number, records) = batch
+                        let failed = results.lock.withLock { results.error != nil }
+                        if failed { continue }
+                        do {
+                            let probabilities = try model.run(records, network: network)
+                            results.lock.withLock { results.batches[number] = probabilities }
+                        } catch {
+                            results.lock.withLock { results.error = results.error ?? error }
+                        }
+                    }
+                    done.leave()
+                }.start()
+            }
+        }
+
+        deinit {
+            if !finished { stop() }
+        }
+
+        func add(_ record: FaceRecord) {
+            pending.append(record)
+            if pending.count == ONNXModel.batchSize { handOver() }
+        }
+
+        private func handOver() {
+            _ = batches.put((count, pending))
+            count += 1
+            pending.removeAll(keepingCapacity: true)
+        }
+
+        /// Waits for every thread to stop.
+        private func stop() {
+            for _ in model.replicas { _ = batches.put(nil) }
+            done.wait()
+        }
+
+        func finish() throws -> [[Float]] {
+            if !pending.isEmpty { handOver() }
+            finished = true
+            stop()
+            if let error = results.error { throw error }
+            return (0..<count).flatMap { results.batches[$0]! }
+        }
     }
 
-    /// The probabilities of one batch of inputs: the softmax of the outputs where they are logits.
-    private func run(_ inputs: [[Float]], network: Int = 0) throws -> [[Float]] {
-        try outputs(inputs, network: network).map { contract.output == "logits" ? Self.softmax($0) : $0 }
+    /// The probabilities of one batch of faces: the softmax of the outputs where they are logits.
+    private func run(_ records: [FaceRecord], network: Int = 0) throws -> [[Float]] {
+        try outputs(records, network: network).map { contract.output == "logits" ? Self.softmax($0) : $0 }
     }
 
-    /// The network's outputs for one batch of inputs, as it gives them.
-    func outputs(_ inputs: [[Float]], network: Int = 0) throws -> [[Float]] {
-        let classes = contract.classes.count
-        let flat = inputs.flatMap { $0 }
-        var output = [Float](repeating: 0, count: inputs.count * max(classes, 1) * 4)
+    /// The network's outputs for one batch of faces, as it gives them.
+    func outputs(_ records: [FaceRecord], network: Int = 0) throws -> [[Float]] {
+        let classes = contract.classes.count, size = contract.channels * contract.inputSize[0] * contract.inputSize[1]
+        let batch = [Float](unsafeUninitializedCapacity: records.count * size) { values, initialized in
+            for (index, record) in records.enumerated() { input(record, into: values.baseAddress! + index * size) }
+            initialized = records.count * size
+        }
+        var output = [Float](repeating: 0, count: records.count * max(classes, 1) * 4)
         var count = 0
         var message = [CChar](repeating: 0, count: 512)
         let status = locks[network].withLock {
-            fer_onnx_run(replicas[network], flat, UInt32(inputs.count), UInt32(contract.channels), UInt32(contract.inputSize[0]), UInt32(contract.inputSize[1]),
-                         &output, output.count, &count, &message, message.count)
+            fer_onnx_run(replicas[network], batch, UInt32(records.count), UInt32(contract.channels), UInt32(contract.inputSize[0]),
+                         UInt32(contract.inputSize[1]), &output, output.count, &count, &message, message.count)
         }
         guard status == 0 else {
             throw FerError(.badModelFile, "the ONNX model did not run on \(contract.channels)x\(contract.inputSize[0])x\(contract.inputSize[1]) input: "
                 + Self.oneLine(message), at: InputLocation(source: path))
         }
-        guard count % inputs.count == 0 else {
-            throw FerError(.badModelFile, "the model gave \(count) values for \(inputs.count) faces", at: InputLocation(source: path))
+        guard count % records.count == 0 else {
+            throw FerError(.badModelFile, "the model gave \(count) values for \(records.count) faces", at: InputLocation(source: path))
         }
-        let per = count / inputs.count
-        return (0..<inputs.count).map { i in Array(output[(i * per)..<((i + 1) * per)]) }
+        let per = count / records.count
+        return (0..<records.count).map { i in Array(output[(i * per)..<((i + 1) * per)]) }
     }
 
     /// OpenCV's multi-line error text as one line: its most specific part (the last "error:"), no prefixes.

@@ -86,9 +86,11 @@ public final class Ingestor {
 
     /// Reads `paths` exactly as `run` ingests them, keeping the faces in memory, in input order, instead
     /// of writing a dataset (a foreign dataset scored as it ships); the workspace is not touched.
+    /// - Parameter each: called with each face as it is read, in order (to score faces while reading).
     /// - Returns: the faces, and each source's report.
-    public func read(_ paths: [String]) throws -> (records: [FaceRecord], sources: [IngestSummary.SourceReport]) {
-        let collector = RecordCollector()
+    public func read(_ paths: [String], each: @escaping (FaceRecord) -> Void = { _ in }) throws
+        -> (records: [FaceRecord], sources: [IngestSummary.SourceReport]) {
+        let collector = RecordCollector(each: each)
         try read(paths, kinds: try Self.kinds(of: paths), into: collector)
         return (collector.records, reports)
     }
@@ -283,8 +285,15 @@ extension DatasetWriter: RecordSink {}
 /// Faces kept in memory, in the order they are read (`Ingestor.read`).
 private final class RecordCollector: RecordSink {
     var records: [FaceRecord] = []
+    let each: (FaceRecord) -> Void
+
+    init(each: @escaping (FaceRecord) -> Void) {
+        self.each = each
+    }
 
     func append(_ record: EncodedRecord, ordinal: UInt64?) throws {
-        records.append(try record.decoded())
+        let face = try record.decoded()
+        records.append(face)
+        each(face)
     }
 }

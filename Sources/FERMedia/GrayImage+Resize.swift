@@ -101,9 +101,14 @@ extension GrayImage {
         var across = [Float](repeating: 0, count: height * side)
         pixels.withUnsafeBufferPointer { source in
             across.withUnsafeMutableBufferPointer { across in
-                for row in 0..<height {
-                    let line = source.baseAddress! + row * width, out = across.baseAddress! + row * side
-                    for (x, (x0, x1, fx)) in columns.enumerated() { out[x] = Float(line[x0]) * (1 - fx) + Float(line[x1]) * fx }
+                columns.withUnsafeBufferPointer { columns in
+                    for row in 0..<height {
+                        let line = source.baseAddress! + row * width, out = across.baseAddress! + row * side
+                        for x in 0..<side {
+                            let (x0, x1, fx) = columns[x]
+                            out[x] = Float(line[x0]) * (1 - fx) + Float(line[x1]) * fx
+                        }
+                    }
                 }
             }
         }
@@ -113,7 +118,12 @@ extension GrayImage {
                 for y in 0..<side {
                     let (y0, y1, fy) = taps(y, count: height)
                     let top = across.baseAddress! + y0 * side, bottom = across.baseAddress! + y1 * side, line = out.baseAddress! + y * side
-                    for x in 0..<side { line[x] = UInt8(min(255, max(0, (top[x] * (1 - fy) + bottom[x] * fy).rounded()))) }
+                    for x in 0..<side {
+                        // Clamped then rounded (the same as rounded then clamped); 2^23 plus a whole number
+                        // below 256 holds it in its low byte, so no checked conversion stops vectorising.
+                        let value = min(255, max(0, top[x] * (1 - fy) + bottom[x] * fy)).rounded()
+                        line[x] = UInt8(truncatingIfNeeded: (value + 8_388_608).bitPattern)
+                    }
                 }
             }
         }

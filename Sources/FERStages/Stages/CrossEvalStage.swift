@@ -70,9 +70,11 @@ public enum CrossEvalStage: Stage {
                 folders.append(folder.path)
             }
             for other in options.others {
+                // Each face is scored as soon as it is read.
+                let scorer = try classifier.scorer(tta: options.tta)
                 let foreign = try ForeignDataset(path: other, vocabulary: vocabulary, layout: options.layout, face: options.face,
-                                                 shape: classifier.inputShape, shapeIsLargest: classifier.readsAnyShape)
-                let predictions = try classifier.predict(foreign.records, tta: options.tta)
+                                                 shape: classifier.inputShape, shapeIsLargest: classifier.readsAnyShape, each: scorer.add)
+                let predictions = try scorer.finish()
                 let evaluation = try Evaluation(
                     classifier: classifier, records: foreign.records, predictions: predictions, data: other, split: "all",
                     excludedLabels: foreign.unknownLabels, rejected: foreign.rejected, groupPattern: options.groups, tta: options.tta,
