@@ -71,7 +71,7 @@ let package = Package(
                 swiftSettings: vectorCPU),
         // Human review: queues of faces to look at, the decision store (GRDB), agreement, relabelling.
         .target(name: "FERReview", dependencies: [
-            "FERCore", "FERData", "FERIngest", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "FERCore", "FERData", "FERIngest", "FERCuration", "FEREval", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The review page: a local web server (Hummingbird) and the page's HTML, CSS and JavaScript.
         .target(name: "FERReviewServer", dependencies: [
@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERIngest", "FERCuration", "FERTestSupport"]),
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERIngest", "FERCuration", "FEREval", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CommandLineTests", dependencies: ["ferdata", "FERCommands", "FERStages", "FERIngest", "FERNet", "FEREval", "FERCuration", "FERReview", "FERTestSupport", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]

@@ -43,11 +43,14 @@ struct ReviewServeCommand: AsyncParsableCommand {
               ferplus    faces whose FER+ votes (--votes) split: no majority, or its share below --below
               conflicts  dedup's duplicate groups whose members carry different labels (a dedup dataset)
               dataset    every original face, or those of --split and --class
+              uncertain  the faces --model is least sure of (--by margin, least-confidence or entropy),
+                         in batches of --batch with no two near-duplicates in one batch
 
             Examples:
               ferdata review suspects --from 0003-split --annotator alice
               ferdata review pseudo --below 0.5 --port 8090
               ferdata review dataset --split train --class disgust
+              ferdata review uncertain --model runs/0002-train/best.safetensors --from 0004-ingest --by entropy
             """)
 
     @Argument(help: ArgumentHelp("The queue to review.", valueName: "QUEUE")) var queue: ReviewQueue.Kind

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FERCore
+import FERCuration
 import FERData
+import FEREval
 import FERIngest
 import Foundation
 
@@ -52,6 +54,9 @@ public struct ReviewQueue: Sendable, Equatable {
         case conflicts
         /// Every original face of a dataset, filtered by split and class.
         case dataset
+        /// The faces a model (`--model`) is least sure of, by `--by`, in batches of `--batch` without
+        /// near-duplicates in one batch (active learning's uncertainty sampling).
+        case uncertain
     }
 
     /// What a queue is made from besides its kind and dataset.
@@ -67,6 +72,12 @@ public struct ReviewQueue: Sendable, Equatable {
         public var split = SplitChoice.all
         @Option(name: .customLong("class"), help: "dataset: only this class.")
         public var emotion: Emotion?
+        @Option(help: ArgumentHelp("uncertain: the model whose uncertainty ranks the faces (.safetensors or .onnx).", valueName: "MODEL"))
+        public var model: String?
+        @Option(help: "uncertain: how uncertainty is read from the model's probabilities.")
+        public var by = UncertaintySampling.Measure.margin
+        @Option(help: ArgumentHelp("uncertain: faces per batch; no two near-duplicates (dedup's hash, 4 bits) share one.", valueName: "N"))
+        public var batch = 100
         @Flag(help: "Replace a stored queue of the same name whose source now gives other faces (a newer suspects file); decisions are kept.")
         public var newQueue = false
 
@@ -74,6 +85,7 @@ public struct ReviewQueue: Sendable, Equatable {
 
         public func check() throws {
             guard below > 0 && below <= 1 else { throw FerError(.invalidArgument, "below must be in (0, 1], got \(below)") }
+            guard batch > 0 else { throw FerError(.invalidArgument, "batch must be positive, got \(batch)") }
         }
     }
 }
@@ -108,6 +120,13 @@ extension ReviewQueue {
                 found.append(ReviewItem(recordID: record.recordID, given: record.label?.name, neighbours: subjectKey(record)))
             }
             items = found
+        case .uncertain:
+            guard let model = options.model else {
+                throw FerError(.invalidArgument, "an uncertain queue needs --model (a model file ferdata scores: .safetensors or .onnx)")
+            }
+            name = "uncertain:\(options.by.rawValue):\(URL(fileURLWithPath: model).lastPathComponent)" + (options.split.split.map { ":" + $0.name } ?? "")
+                + "@\(dataset.name)"
+            items = try uncertain(dataset, classifier: try Classifier(path: model), options: options)
         }
         guard !items.isEmpty else {
             throw FerError(.nothingRead, "the \(kind.rawValue) queue of \(dataset.name) has no face to review")
@@ -223,6 +242,33 @@ extension ReviewQueue {
             ReviewItem(recordID: $0.recordID, given: $0.label.isEmpty ? nil : $0.label, neighbours: "group:" + $0.group)
         }
         return (items, source)
+    }
+
+    /// The original faces of `dataset` (of `--split`) in the order `UncertaintySampling` gives for the
+    /// classifier's probabilities: given is the face's label, suggested the model's class, score the
+    /// uncertainty.
+    static func uncertain(_ dataset: Dataset, classifier: Classifier, options: Options) throws -> [ReviewItem] {
+        let shape = dataset.manifest.recordFormat?.shape ?? .face48
+        guard classifier.readsAnyShape || shape == .face48 else {
+            throw FerError(.datasetUnfit, "the CNN-RNN takes 48x48 gray faces and \(dataset.name) holds \(shape.height)x\(shape.width) "
+                + "\(shape.channels == 3 ? "colour" : "gray") faces")
+        }
+        let records = try dataset.allRecords().filter { record in
+            !record.flags.contains(.augmented) && (options.split.split.map { $0 == record.split } ?? true)
+        }
+        let predictions = try classifier.predict(records)
+        let uncertainties = predictions.map { UncertaintySampling.uncertainty($0.probabilities, by: options.by) }
+        let hashes = Parallel.map(count: records.count) { range in
+            range.map { (plain: PerceptualHash.hash(records[$0].image), mirrored: PerceptualHash.mirroredHash(records[$0].image)) }
+        }
+        let order = UncertaintySampling.order(uncertainties: uncertainties, recordIDs: records.map(\.recordID), hashes: hashes,
+                                              batch: options.batch)
+        let emotionAt = Dictionary(classifier.outputIndex.map { ($0.value, $0.key) }) { first, _ in first }
+        return order.map { index in
+            ReviewItem(recordID: records[index].recordID, given: records[index].label?.name,
+                       suggested: emotionAt[predictions[index].predicted]?.name, score: uncertainties[index],
+                       neighbours: subjectKey(records[index]))
+        }
     }
 
     static func recordsByID(_ dataset: Dataset) throws -> [UInt64: FaceRecord] {

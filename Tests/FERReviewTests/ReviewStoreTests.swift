@@ -1,6 +1,7 @@
 import FERCore
 import FERCuration
 import FERData
+import FEREval
 import FERIngest
 import FERTestSupport
 import Foundation
@@ -177,5 +178,55 @@ extension ReviewQueueTests {
                                 ReviewItem(recordID: ids[1], given: "happy", suggested: nil, score: 0.5)])
         options.votes = nil
         #expect(throws: FerError.self) { try ReviewQueue.build(.ferplus, from: dataset, options: options, workspace: workspace) }
+    }
+}
+
+extension ReviewQueueTests {
+    /// The three measures on hand-made probabilities, and batches that never hold two near-duplicates:
+    /// a copy of the most uncertain face waits for the next batch.
+    @Test func uncertaintyRanksFacesAndKeepsNearDuplicatesApart() {
+        let p: [Float] = [0.5, 0.3, 0.2]
+        #expect(abs(UncertaintySampling.uncertainty(p, by: .leastConfidence) - 0.5) < 1e-7)
+        #expect(abs(UncertaintySampling.uncertainty(p, by: .margin) - 0.8) < 1e-7)
+        let entropy = -(0.5 * log(0.5) + 0.3 * log(0.3) + 0.2 * log(0.2))
+        #expect(abs(UncertaintySampling.uncertainty(p, by: .entropy) - entropy) < 1e-6)
+        #expect(UncertaintySampling.uncertainty([1, 0, 0], by: .entropy) == 0)
+        // Faces 0 and 1 are the same picture (equal hashes); 3 is 2's mirror image.
+        let hashes: [(plain: UInt64, mirrored: UInt64)] = [(0xF0F0, 0x0F0F), (0xF0F0, 0x0F0F), (0xFFFF_0000, 0x0000_FFFF), (0x0000_FFFF, 0xFFFF_0000)]
+        let order = UncertaintySampling.order(uncertainties: [0.9, 0.8, 0.7, 0.6], recordIDs: [10, 11, 12, 13], hashes: hashes, batch: 2)
+        #expect(order == [0, 2, 1, 3])
+        let ties = UncertaintySampling.order(uncertainties: [0.5, 0.5, 0.9], recordIDs: [7, 3, 1], hashes: [(0, 0), (0xFFFF, 0xFFFF), (0xFFFF_0000_0000, 0xFFFF_0000_0000)], batch: 5)
+        #expect(ties == [2, 1, 0])
+    }
+
+    /// An uncertain queue of a model over a dataset: every original face once, the most uncertain
+    /// first (the faces are distinct), each suggestion the model's class and score its margin.
+    @Test func theUncertainQueueRanksTheDatasetByTheModelsMargin() throws {
+        let root = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var csv = "emotion,pixels,Usage\n"
+        for row in 0..<24 { csv += Fixtures.csvRow(emotion: String(row % 7), pixels: Fixtures.face(seed: row)) + "\n" }
+        try Fixtures.write(csv, to: root.appendingPathComponent("fer2013.csv"))
+        let workspace = Workspace(root: root.appendingPathComponent("work"))
+        let dataset = try Ingestor(workspace: workspace).run([root.appendingPathComponent("fer2013.csv").path]).0
+        let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("FEREvalTests/Fixtures/onnx/gray48.onnx").path
+        var options = ReviewQueue.Options.defaults
+        options.model = model
+        let (queue, _) = try ReviewQueue.build(.uncertain, from: dataset, options: options, workspace: workspace)
+        #expect(queue.name == "uncertain:margin:gray48.onnx@\(dataset.name)")
+        let records = try dataset.allRecords()
+        #expect(Set(queue.items.map(\.recordID)) == Set(records.map(\.recordID)) && queue.items.count == records.count)
+        let scores = queue.items.map { $0.score ?? -1 }
+        #expect(scores == scores.sorted(by: >))
+        let classifier = try Classifier(path: model)
+        let predictions = Dictionary(uniqueKeysWithValues: try classifier.predict(records).map { ($0.recordID, $0) })
+        for item in queue.items {
+            let prediction = predictions[item.recordID]!
+            #expect(item.score == UncertaintySampling.uncertainty(prediction.probabilities, by: .margin))
+            #expect(item.suggested == classifier.outputIndex.first { $0.value == prediction.predicted }?.key.name)
+        }
+        options.model = nil
+        #expect(throws: FerError.self) { try ReviewQueue.build(.uncertain, from: dataset, options: options, workspace: workspace) }
     }
 }
