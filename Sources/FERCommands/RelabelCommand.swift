@@ -44,7 +44,10 @@ struct RelabelCommand: StageCommand {
         guard !output.quiet else { return }
         print("relabel: \(report.decisions) decisions (\(report.rule)\(report.adjudicator.map { ", adjudicator " + $0 } ?? "")): "
             + "\(report.relabelled) relabelled, \(report.removed) removed, \(report.confirmed) confirmed, \(report.ties) ties, "
-            + "\(report.notInDataset) decided faces not in this dataset -> \(result.written.directory)\n")
+            + "\(report.notInDataset) decided faces not in this dataset"
+            + (report.excludedAnnotators.isEmpty ? "" : "; left out: \(report.excludedAnnotators.joined(separator: ", ")) (gold accuracy below the minimum)")
+            + (report.uncheckedAnnotators.isEmpty ? "" : "; no gold face decided: \(report.uncheckedAnnotators.joined(separator: ", "))")
+            + " -> \(result.written.directory)\n")
         print(SummaryTable.counts(result.written.counts))
     }
 }

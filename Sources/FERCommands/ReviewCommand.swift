@@ -46,6 +46,10 @@ struct ReviewServeCommand: AsyncParsableCommand {
               uncertain  the faces --model is least sure of (--by margin, least-confidence or entropy),
                          in batches of --batch with no two near-duplicates in one batch
 
+            Gold faces: --gold FILE (record_id,label) mixes --gold-rate of the queue's size of faces with known \
+            labels into an uncertain or dataset queue, shown like the others; review agreement reports each \
+            annotator's accuracy on them, and relabel --min-gold-accuracy leaves out those below it.
+
             Examples:
               ferdata review suspects --from 0003-split --annotator alice
               ferdata review pseudo --below 0.5 --port 8090
@@ -94,7 +98,9 @@ struct ReviewAgreementCommand: ParsableCommand {
         abstract: "Report the agreement between annotators: Cohen's kappa for two, Fleiss' for more, and per label.",
         discussion: """
             Reads the workspace's annotation store (review/decisions.sqlite): every queue that two or more \
-            annotators decided (or --queue), scored on the faces all of them decided.
+            annotators decided (or --queue), scored on the faces all of them decided; then each annotator's \
+            accuracy on the gold faces they decided (review --gold) with its 95% Wilson interval, and how \
+            often they gave the label the other annotators agree on.
 
             Examples:
               ferdata review agreement
@@ -106,18 +112,25 @@ struct ReviewAgreementCommand: ParsableCommand {
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
+    /// What `--json` prints: the agreement of each queue, and each annotator's quality.
+    struct Report: Codable {
+        var queues: [Agreement]
+        var annotators: [AnnotatorQuality]
+    }
+
     func run() throws {
         let store = try ReviewStore(workspace: workspace.resolved)
-        let decisions = try store.decisions()
+        let decisions = try store.decisions().filter { queue == nil || $0.queue == queue }
         let stored = try store.queueNames()
         let queues = queue.map { [$0] } ?? stored.filter { name in
             Set(decisions.filter { $0.queue == name }.map(\.annotator)).count >= 2
         }
-        guard !queues.isEmpty else {
-            throw FerError(.nothingRead, "no queue in \(store.path) has decisions by two or more annotators")
+        let annotators = AnnotatorQuality.of(decisions, gold: try store.gold())
+        guard !queues.isEmpty || annotators.contains(where: { $0.goldFaces > 0 }) else {
+            throw FerError(.nothingRead, "no queue in \(store.path) has decisions by two or more annotators or a gold face decided")
         }
         let results = try queues.map { try Agreement.of(decisions, queue: $0) }
-        if output.json { return try CommandIO.printJSON(results) }
+        if output.json { return try CommandIO.printJSON(Report(queues: results, annotators: annotators)) }
         for result in results {
             let kappa = result.kappa.map { String(format: "%.4f", $0) } ?? "undefined (every decision the same label)"
             print("\(result.queue): \(result.annotators.joined(separator: ", ")) on \(result.faces) faces all decided")
@@ -126,6 +139,13 @@ struct ReviewAgreementCommand: ParsableCommand {
             print(SummaryTable.render(header: ["label", "specific agreement"], rows: rows))
             print("")
         }
+        let rows = annotators.map { quality in
+            [quality.annotator,
+             quality.goldAccuracy.map { String(format: "%.3f", $0) + " of \(quality.goldFaces)" } ?? "no gold face",
+             quality.goldInterval.map { String(format: "%.3f-%.3f", $0[0], $0[1]) } ?? "",
+             quality.consensusAgreement.map { String(format: "%.3f", $0) + " of \(quality.consensusFaces)" } ?? "no shared face"]
+        }
+        print(SummaryTable.render(header: ["annotator", "gold accuracy", "95% interval", "agrees with the others"], rows: rows))
     }
 }
 

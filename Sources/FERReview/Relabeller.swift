@@ -22,6 +22,10 @@ public struct Relabeller: Sendable {
         /// Decided faces with no record in this dataset (dropped by an earlier stage).
         public var notInDataset = 0
         public var kept = 0
+        /// With `--min-gold-accuracy`: annotators whose decisions were left out (gold accuracy below
+        /// it), and those who decided no gold face (kept: their accuracy is unknown).
+        public var excludedAnnotators: [String] = []
+        public var uncheckedAnnotators: [String] = []
     }
 
     public var combiner: DecisionCombiner

@@ -34,12 +34,16 @@ public struct ReviewQueue: Sendable, Equatable {
     /// The dataset whose records are shown and decided on.
     public var dataset: String
     public var items: [ReviewItem]
+    /// The gold faces mixed into `items` (`--gold`), with their known labels: kept in the store, never
+    /// sent to the page, so a person cannot tell them from the others.
+    public var gold: [UInt64: String]
 
-    public init(name: String, kind: String, dataset: String, items: [ReviewItem]) {
+    public init(name: String, kind: String, dataset: String, items: [ReviewItem], gold: [UInt64: String] = [:]) {
         self.name = name
         self.kind = kind
         self.dataset = dataset
         self.items = items
+        self.gold = gold
     }
 
     /// Where a queue's faces come from.
@@ -78,6 +82,11 @@ public struct ReviewQueue: Sendable, Equatable {
         public var by = UncertaintySampling.Measure.margin
         @Option(help: ArgumentHelp("uncertain: faces per batch; no two near-duplicates (dedup's hash, 4 bits) share one.", valueName: "N"))
         public var batch = 100
+        @Option(help: ArgumentHelp("uncertain and dataset: a CSV of record_id,label (faces of the dataset with known labels) to mix into the queue unannounced.",
+                                   valueName: "FILE"))
+        public var gold: String?
+        @Option(help: ArgumentHelp("With --gold: gold faces as a share of the queue's faces.", valueName: "R"))
+        public var goldRate = 0.05
         @Flag(help: "Replace a stored queue of the same name whose source now gives other faces (a newer suspects file); decisions are kept.")
         public var newQueue = false
 
@@ -86,6 +95,7 @@ public struct ReviewQueue: Sendable, Equatable {
         public func check() throws {
             guard below > 0 && below <= 1 else { throw FerError(.invalidArgument, "below must be in (0, 1], got \(below)") }
             guard batch > 0 else { throw FerError(.invalidArgument, "batch must be positive, got \(batch)") }
+            guard goldRate > 0 && goldRate <= 0.5 else { throw FerError(.invalidArgument, "gold-rate must be in (0, 0.5], got \(goldRate)") }
         }
     }
 }
@@ -97,7 +107,9 @@ extension ReviewQueue {
     public static func build(_ kind: Kind, from dataset: Dataset, options: Options, workspace: Workspace) throws -> (ReviewQueue, Dataset) {
         var shown = dataset
         var name = "\(kind.rawValue)@\(dataset.name)"
-        let items: [ReviewItem]
+        var items: [ReviewItem]
+        /// How a gold face is shown in this kind of queue, like its other faces (nil: gold cannot hide here).
+        var goldItems: (([FaceRecord]) throws -> [ReviewItem])?
         switch kind {
         case .suspects:
             let file = options.file ?? workspace.root.appendingPathComponent("reports/suspects-\(dataset.name)/suspects.csv").path
@@ -120,18 +132,71 @@ extension ReviewQueue {
                 found.append(ReviewItem(recordID: record.recordID, given: record.label?.name, neighbours: subjectKey(record)))
             }
             items = found
+            goldItems = { records in records.map { ReviewItem(recordID: $0.recordID, given: $0.label?.name, neighbours: subjectKey($0)) } }
         case .uncertain:
             guard let model = options.model else {
                 throw FerError(.invalidArgument, "an uncertain queue needs --model (a model file ferdata scores: .safetensors or .onnx)")
             }
             name = "uncertain:\(options.by.rawValue):\(URL(fileURLWithPath: model).lastPathComponent)" + (options.split.split.map { ":" + $0.name } ?? "")
                 + "@\(dataset.name)"
-            items = try uncertain(dataset, classifier: try Classifier(path: model), options: options)
+            let classifier = try Classifier(path: model)
+            items = try uncertain(dataset, classifier: classifier, options: options)
+            goldItems = { records in try uncertainItems(records, classifier: classifier, by: options.by) }
         }
         guard !items.isEmpty else {
             throw FerError(.nothingRead, "the \(kind.rawValue) queue of \(dataset.name) has no face to review")
         }
-        return (ReviewQueue(name: name, kind: kind.rawValue, dataset: shown.name, items: items), shown)
+        var gold: [UInt64: String] = [:]
+        if let file = options.gold {
+            guard let goldItems else {
+                throw FerError(.invalidArgument, "gold faces are mixed into uncertain and dataset queues, whose faces they look like; "
+                    + "a \(kind.rawValue) queue shows what its source file says of each face")
+            }
+            (items, gold) = try mixGold(file, rate: options.goldRate, into: items, dataset: shown, show: goldItems)
+        }
+        return (ReviewQueue(name: name, kind: kind.rawValue, dataset: shown.name, items: items, gold: gold), shown)
+    }
+
+    /// Gold faces of `file` (record_id,label: faces of `dataset` with known labels, not already in the
+    /// queue) mixed into `items`: `rate` of the queue's size (at least one), chosen and placed at
+    /// positions drawn by a generator of fixed seed, so the same queue is built every time.
+    static func mixGold(_ file: String, rate: Double, into items: [ReviewItem], dataset: Dataset,
+                        show: ([FaceRecord]) throws -> [ReviewItem]) throws -> ([ReviewItem], [UInt64: String]) {
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw FerError(.sourceMissing, "no gold file", at: InputLocation(source: file))
+        }
+        let table = try CSVTable(path: file)
+        let id = try table.column("record_id"), label = try table.column("label")
+        let records = try recordsByID(dataset)
+        var known: [(recordID: UInt64, label: String)] = []
+        var seen = Set<UInt64>()
+        for (index, fields) in table.rows.enumerated() {
+            func bad(_ what: String, _ column: Int) -> FerError {
+                FerError(.badDataRow, what, at: table.location(row: index, field: table.header[column]))
+            }
+            guard let recordID = UInt64(fields[id]), records[recordID] != nil else {
+                throw bad("record_id '\(fields[id].prefix(40))' is not a record of \(dataset.name)", id)
+            }
+            guard seen.insert(recordID).inserted else { throw bad("record \(recordID) is listed twice", id) }
+            guard let name = ReviewLabel(name: fields[label])?.name else {
+                throw bad("'\(fields[label].prefix(40))' is not a label (\(ReviewLabel.names.joined(separator: ", ")))", label)
+            }
+            known.append((recordID, name))
+        }
+        let queued = Set(items.map(\.recordID))
+        var candidates = known.filter { !queued.contains($0.recordID) }
+        guard !candidates.isEmpty else {
+            throw FerError(.invalidArgument, "every face of the gold file is already in the queue: gold faces must be faces it would not show",
+                           at: InputLocation(source: file))
+        }
+        var generator = SeededGenerator(seed: 0x601D)
+        candidates.shuffle(using: &generator)
+        let chosen = candidates.prefix(min(candidates.count, max(1, Int((Double(items.count) * rate).rounded()))))
+        var mixed = items
+        for item in try show(chosen.map { records[$0.recordID]! }) {
+            mixed.insert(item, at: Int.random(in: 0...mixed.count, using: &generator))
+        }
+        return (mixed, Dictionary(uniqueKeysWithValues: chosen.map { ($0.recordID, $0.label) }))
     }
 
     static func subjectKey(_ record: FaceRecord) -> String? { record.subject.map { "subject:" + $0 } }
@@ -256,18 +321,22 @@ extension ReviewQueue {
         let records = try dataset.allRecords().filter { record in
             !record.flags.contains(.augmented) && (options.split.split.map { $0 == record.split } ?? true)
         }
-        let predictions = try classifier.predict(records)
-        let uncertainties = predictions.map { UncertaintySampling.uncertainty($0.probabilities, by: options.by) }
+        let scored = try uncertainItems(records, classifier: classifier, by: options.by)
         let hashes = Parallel.map(count: records.count) { range in
             range.map { (plain: PerceptualHash.hash(records[$0].image), mirrored: PerceptualHash.mirroredHash(records[$0].image)) }
         }
-        let order = UncertaintySampling.order(uncertainties: uncertainties, recordIDs: records.map(\.recordID), hashes: hashes,
+        let order = UncertaintySampling.order(uncertainties: scored.map { $0.score ?? 0 }, recordIDs: records.map(\.recordID), hashes: hashes,
                                               batch: options.batch)
+        return order.map { scored[$0] }
+    }
+
+    /// Each record as an uncertain queue shows it, in the records' order: given is its label, suggested
+    /// the model's class, score the uncertainty.
+    static func uncertainItems(_ records: [FaceRecord], classifier: Classifier, by measure: UncertaintySampling.Measure) throws -> [ReviewItem] {
         let emotionAt = Dictionary(classifier.outputIndex.map { ($0.value, $0.key) }) { first, _ in first }
-        return order.map { index in
-            ReviewItem(recordID: records[index].recordID, given: records[index].label?.name,
-                       suggested: emotionAt[predictions[index].predicted]?.name, score: uncertainties[index],
-                       neighbours: subjectKey(records[index]))
+        return zip(records, try classifier.predict(records)).map { record, prediction in
+            ReviewItem(recordID: record.recordID, given: record.label?.name, suggested: emotionAt[prediction.predicted]?.name,
+                       score: UncertaintySampling.uncertainty(prediction.probabilities, by: measure), neighbours: subjectKey(record))
         }
     }
 

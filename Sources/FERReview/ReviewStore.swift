@@ -76,6 +76,16 @@ public final class ReviewStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE gold (
+                    queue TEXT NOT NULL REFERENCES queue(name),
+                    record_id INTEGER NOT NULL,
+                    label TEXT NOT NULL,
+                    PRIMARY KEY (queue, record_id)
+                );
+                """)
+        }
         return migrator
     }
 
@@ -97,6 +107,7 @@ public final class ReviewStore: Sendable {
         return try guarded("store queue \(queue.name)") {
             try pool.write { db in
                 try db.execute(sql: "DELETE FROM queue_item WHERE queue = ?", arguments: [queue.name])
+                try db.execute(sql: "DELETE FROM gold WHERE queue = ?", arguments: [queue.name])
                 try db.execute(sql: "DELETE FROM queue WHERE name = ?", arguments: [queue.name])
                 try db.execute(sql: "INSERT INTO queue (name, dataset, kind, created) VALUES (?, ?, ?, ?)",
                                arguments: [queue.name, queue.dataset, queue.kind, Self.now()])
@@ -105,6 +116,10 @@ public final class ReviewStore: Sendable {
                         sql: "INSERT INTO queue_item (queue, position, record_id, given, suggested, score, neighbours) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         arguments: [queue.name, position, Int64(bitPattern: item.recordID), item.given, item.suggested, item.score,
                                     item.neighbours])
+                }
+                for (recordID, label) in queue.gold {
+                    try db.execute(sql: "INSERT INTO gold (queue, record_id, label) VALUES (?, ?, ?)",
+                                   arguments: [queue.name, Int64(bitPattern: recordID), label])
                 }
                 return queue
             }
@@ -128,7 +143,24 @@ public final class ReviewStore: Sendable {
             ReviewItem(recordID: UInt64(bitPattern: row["record_id"] as Int64), given: row["given"], suggested: row["suggested"],
                        score: row["score"], neighbours: row["neighbours"])
         }
-        return ReviewQueue(name: name, kind: row["kind"], dataset: row["dataset"], items: items)
+        return ReviewQueue(name: name, kind: row["kind"], dataset: row["dataset"], items: items, gold: try gold(queue: name, db))
+    }
+
+    private static func gold(queue: String, _ db: Database) throws -> [UInt64: String] {
+        try Row.fetchAll(db, sql: "SELECT record_id, label FROM gold WHERE queue = ?", arguments: [queue]).reduce(into: [:]) { gold, row in
+            gold[UInt64(bitPattern: row["record_id"] as Int64)] = row["label"]
+        }
+    }
+
+    /// The known labels of each queue's gold faces, by queue name (queues without gold left out).
+    public func gold() throws -> [String: [UInt64: String]] {
+        try guarded("read the gold faces") {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT queue, record_id, label FROM gold").reduce(into: [:]) { gold, row in
+                    gold[row["queue"] as String, default: [:]][UInt64(bitPattern: row["record_id"] as Int64)] = row["label"]
+                }
+            }
+        }
     }
 
     // MARK: - Decisions

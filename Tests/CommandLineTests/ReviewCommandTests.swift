@@ -78,7 +78,8 @@ import Testing
         }
         let run = try cli.ferdata(["review", "agreement", "--queue", "q", "--workspace", root.path, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
-        let results = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [[String: Any]]
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let results = report["queues"] as! [[String: Any]]
         let kappa = try #require(Agreement.cohen(labels.map(\.0), labels.map(\.1)))
         #expect(results.count == 1 && results[0]["measure"] as? String == "cohen" && results[0]["faces"] as? Int == 4)
         #expect(abs((results[0]["kappa"] as! Double) - kappa) < 1e-12)
@@ -103,7 +104,7 @@ extension ReviewCommandTests {
             #expect(run.status == 0, "\(arguments): \(run.stderr)")
         }
         let workspace = Workspace(root: folder)
-        let (conflicts, shown) = try ReviewQueue.build(.conflicts, from: try workspace.dataset("0002-dedup"), options: .init(), workspace: workspace)
+        let (conflicts, shown) = try ReviewQueue.build(.conflicts, from: try workspace.dataset("0002-dedup"), options: .defaults, workspace: workspace)
         #expect(shown.name == "0001-ingest")
         let ingested = try shown.allRecords()
         let group = try #require(conflicts.items.first { $0.recordID == ingested[5].recordID }?.neighbours)
@@ -126,3 +127,72 @@ extension ReviewCommandTests {
         #expect(throws: FerError.self) { try ReviewQueue.build(.conflicts, from: shown, options: options, workspace: workspace) }
     }
 }
+
+extension ReviewCommandTests {
+    /// Three simulated annotators of known accuracy (seeded) answer a queue with gold faces mixed in:
+    /// the gold faces are in the store but not in what the page gets, `review agreement` recovers each
+    /// accuracy within its 95% interval, and relabel with --min-gold-accuracy leaves out the poor one.
+    @Test func goldFacesMeasureEachAnnotator() async throws {
+        let seed: UInt64 = 1  // fixed: a 95% interval misses the true accuracy one time in twenty, by design
+        let folder = Fixtures.temporaryDirectory()
+        var csv = "emotion,pixels,Usage\n"
+        for row in 0..<500 { csv += Fixtures.csvRow(emotion: String(row % 7), pixels: Fixtures.face(seed: row), usage: row < 300 ? "Training" : "PublicTest") + "\n" }
+        try Fixtures.write(csv, to: folder.appendingPathComponent("faces.csv"))
+        let root = folder.appendingPathComponent("work")
+        let workspace = Workspace(root: root)
+        let dataset = try Ingestor(workspace: workspace).run([folder.appendingPathComponent("faces.csv").path]).0
+        let records = try dataset.allRecords()
+        let truth = Dictionary(uniqueKeysWithValues: records.map { ($0.recordID, $0.label!.name) })
+        var gold = "record_id,label\n"
+        for record in records where record.split == .train { gold += "\(record.recordID),\(record.label!.name)\n" }
+        try Fixtures.write(gold, to: folder.appendingPathComponent("gold.csv"))
+
+        var options = ReviewQueue.Options.defaults
+        options.split = .test
+        options.gold = folder.appendingPathComponent("gold.csv").path
+        options.goldRate = 0.5
+        let store = try ReviewStore(workspace: workspace)
+        let queue = try store.open(try ReviewQueue.build(.dataset, from: dataset, options: options, workspace: workspace).0)
+        #expect(queue.gold.count == 100 && queue.items.count == 300, "seed \(seed)")
+        #expect(queue.gold.allSatisfy { truth[$0.key] == $0.value } && Set(queue.gold.keys).isSubset(of: Set(queue.items.map(\.recordID))))
+        #expect(try store.queue(named: queue.name) == queue, "the gold faces are stored with the queue")
+        #expect(try ReviewQueue.build(.dataset, from: dataset, options: options, workspace: workspace).0 == queue, "the same queue every time")
+        options.gold = nil
+        #expect(Set(try ReviewQueue.build(.dataset, from: dataset, options: options, workspace: workspace).0.items.map(\.recordID))
+                == Set(queue.items.map(\.recordID)).subtracting(queue.gold.keys), "gold faces are mixed in, not swapped in")
+
+        let accuracies = ["alice": 0.95, "bob": 0.85, "carol": 0.4]
+        var generator = SeededGenerator(seed: seed)
+        for (annotator, accuracy) in accuracies.sorted(by: { $0.key < $1.key }) {
+            let decisions = queue.items.map { item in
+                let right = truth[item.recordID]!
+                let wrong = Emotion.allCases.map(\.name).filter { $0 != right }
+                let label = Double.random(in: 0..<1, using: &generator) < accuracy ? right : wrong.randomElement(using: &generator)!
+                return Decision(recordID: item.recordID, dataset: dataset.name, queue: queue.name, annotator: annotator, oldLabel: item.given,
+                                newLabel: ReviewLabel(name: label)!)
+            }
+            _ = try await store.record(decisions)
+        }
+        let run = try cli.ferdata(["review", "agreement", "--workspace", root.path, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let annotators = report["annotators"] as! [[String: Any]]
+        #expect(annotators.map { $0["annotator"] as! String } == ["alice", "bob", "carol"])
+        for quality in annotators {
+            let name = quality["annotator"] as! String, interval = quality["goldInterval"] as! [Double]
+            #expect(quality["goldFaces"] as? Int == 100)
+            #expect(interval[0] <= accuracies[name]! && accuracies[name]! <= interval[1],
+                    "\(name): accuracy \(accuracies[name]!) outside \(interval) (seed \(seed))")
+        }
+        let text = try cli.ferdata(["review", "agreement", "--workspace", root.path])
+        #expect(text.status == 0 && text.stdout.contains("carol") && text.stdout.contains("0.440 of 100"), "\(text.stdout)")
+        let relabel = try cli.ferdata(["relabel", "--min-gold-accuracy", "0.7", "--workspace", root.path])
+        #expect(relabel.stdout.contains("left out: carol"), "\(relabel.stdout)")
+        #expect(relabel.status == 0, "\(relabel.stderr)")
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: try workspace.latest().directory
+            .appendingPathComponent("relabel.json"))) as! [String: Any]
+        #expect(written["excludedAnnotators"] as? [String] == ["carol"] && written["uncheckedAnnotators"] as? [String] == [])
+        #expect(written["decisions"] as? Int == 2 * 200, "alice's and bob's decisions on the 200 faces that are not gold")
+    }
+}
+

@@ -21,11 +21,16 @@ public enum RelabelStage: Stage {
         public var combine = DecisionCombiner.Rule.majority
         @Option(help: ArgumentHelp("With combine adjudicator: whose decision wins.", valueName: "NAME"))
         public var adjudicator: String?
+        @Option(help: ArgumentHelp("Leave out the decisions of annotators whose accuracy on gold faces (review --gold) is below this.", valueName: "A"))
+        public var minGoldAccuracy: Double?
 
         public init() {}
 
         public func check() throws {
             _ = try DecisionCombiner(rule: combine, adjudicator: adjudicator)
+            if let minGoldAccuracy, !(0...1).contains(minGoldAccuracy) {
+                throw FerError(.invalidArgument, "min-gold-accuracy must be in [0, 1], got \(minGoldAccuracy)")
+            }
         }
     }
 
@@ -39,6 +44,7 @@ public enum RelabelStage: Stage {
         public var summary: String {
             let report = written.report
             return written.summary + ": \(report.relabelled) relabelled, \(report.removed) removed, \(report.ties) ties"
+                + (report.excludedAnnotators.isEmpty ? "" : "; left out: \(report.excludedAnnotators.joined(separator: ", "))")
         }
 
         public func exists(in workspace: Workspace) -> Bool {
@@ -53,7 +59,18 @@ public enum RelabelStage: Stage {
         try options.check()
         let store = try ReviewStore(workspace: context.workspace)
         let fingerprint = try store.fingerprint()
-        let decisions = try store.decisions(queue: options.queue)
+        var decisions = try store.decisions(queue: options.queue)
+        let gold = try store.gold()
+        var excluded: [String] = [], unchecked: [String] = []
+        if let minimum = options.minGoldAccuracy {
+            for quality in AnnotatorQuality.of(decisions, gold: gold) {
+                guard let accuracy = quality.goldAccuracy else { unchecked.append(quality.annotator); continue }
+                if accuracy < minimum { excluded.append(quality.annotator) }
+            }
+            decisions.removeAll { excluded.contains($0.annotator) }
+        }
+        // Gold faces are there to check people: what they said of them changes no label.
+        decisions.removeAll { gold[$0.queue]?[$0.recordID] != nil }
         guard !decisions.isEmpty else {
             throw FerError(.nothingRead, "the review store \(store.path) holds no decision"
                 + (options.queue.map { " in queue \($0)" } ?? "") + ": review faces with `ferdata review` first")
@@ -68,8 +85,11 @@ public enum RelabelStage: Stage {
         var parameters = ["combine": options.combine.rawValue, "store": fingerprint]
         if let queue = options.queue { parameters["queue"] = queue }
         if let adjudicator = options.adjudicator { parameters["adjudicator"] = adjudicator }
+        if let minimum = options.minGoldAccuracy { parameters["minGoldAccuracy"] = String(minimum) }
         let written = try Curation.run(name, input: input, context: context, parameters: parameters) { records, _ in
-            let result = try relabeller.apply(decisions, to: records)
+            var result = try relabeller.apply(decisions, to: records)
+            result.report.excludedAnnotators = excluded
+            result.report.uncheckedAnnotators = unchecked
             return (result.records, result.report, [
                 ("relabel.json", try StageIO.json(result.report)),
                 ("relabelled.csv", Data(result.relabelledCSV.utf8)),
