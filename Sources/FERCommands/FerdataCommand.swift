@@ -17,7 +17,7 @@ public struct FerdataCommand: ParsableCommand {
     static let stageCommands: [any StageCommand.Type] = [
         IngestCommand.self, FERPlusCommand.self, DedupCommand.self, SplitCommand.self, BalanceCommand.self, AugmentCommand.self,
         SuspectsCommand.self, TrainCommand.self, EvalCommand.self, CrossEvalCommand.self, AnnotateCommand.self,
-        RelabelCommand.self, MergeCommand.self, ExportCommand.self, VerifyCommand.self, CompareCommand.self, ExportModelCommand.self, CrossValCommand.self,
+        RelabelCommand.self, MergeCommand.self, ExportCommand.self, VerifyCommand.self, CompareCommand.self, ExportModelCommand.self, CrossValCommand.self, ActiveLearnCommand.self,
     ]
 
     public static let configuration = CommandConfiguration(

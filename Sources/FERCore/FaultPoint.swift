@@ -7,7 +7,8 @@ import Glibc
 /// Named points in ferdata's work where crash tests kill the process, deterministically: with
 /// `FERDATA_KILL_AT=NAME:N` in its environment, a process sends itself SIGKILL the N-th time it
 /// passes the point NAME. Points: `shard` (a dataset shard written and synced), `checkpoint` (a
-/// training checkpoint written). Without the variable a point costs one comparison.
+/// training checkpoint written), `queue` and `decisions` (`active-learn`: a round's queue stored, the
+/// oracle's answers stored). Without the variable a point costs one comparison.
 public enum FaultPoint {
     public static let environmentVariable = "FERDATA_KILL_AT"
 

@@ -162,27 +162,8 @@ extension ReviewQueue {
     /// positions drawn by a generator of fixed seed, so the same queue is built every time.
     static func mixGold(_ file: String, rate: Double, into items: [ReviewItem], dataset: Dataset,
                         show: ([FaceRecord]) throws -> [ReviewItem]) throws -> ([ReviewItem], [UInt64: String]) {
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw FerError(.sourceMissing, "no gold file", at: InputLocation(source: file))
-        }
-        let table = try CSVTable(path: file)
-        let id = try table.column("record_id"), label = try table.column("label")
+        let known = try knownLabels(file, dataset: dataset)
         let records = try recordsByID(dataset)
-        var known: [(recordID: UInt64, label: String)] = []
-        var seen = Set<UInt64>()
-        for (index, fields) in table.rows.enumerated() {
-            func bad(_ what: String, _ column: Int) -> FerError {
-                FerError(.badDataRow, what, at: table.location(row: index, field: table.header[column]))
-            }
-            guard let recordID = UInt64(fields[id]), records[recordID] != nil else {
-                throw bad("record_id '\(fields[id].prefix(40))' is not a record of \(dataset.name)", id)
-            }
-            guard seen.insert(recordID).inserted else { throw bad("record \(recordID) is listed twice", id) }
-            guard let name = ReviewLabel(name: fields[label])?.name else {
-                throw bad("'\(fields[label].prefix(40))' is not a label (\(ReviewLabel.names.joined(separator: ", ")))", label)
-            }
-            known.append((recordID, name))
-        }
         let queued = Set(items.map(\.recordID))
         var candidates = known.filter { !queued.contains($0.recordID) }
         guard !candidates.isEmpty else {
@@ -330,9 +311,37 @@ extension ReviewQueue {
         return order.map { scored[$0] }
     }
 
+    /// A CSV of `record_id,label` naming faces of `dataset` and their known labels (a gold file, an
+    /// oracle's answers), in file order; checked as it is read, the first bad value an error naming its
+    /// line and column.
+    public static func knownLabels(_ file: String, dataset: Dataset) throws -> [(recordID: UInt64, label: String)] {
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw FerError(.sourceMissing, "no such file of record_id,label lines", at: InputLocation(source: file))
+        }
+        let table = try CSVTable(path: file)
+        let id = try table.column("record_id"), label = try table.column("label")
+        let records = try recordsByID(dataset)
+        var known: [(recordID: UInt64, label: String)] = []
+        var seen = Set<UInt64>()
+        for (index, fields) in table.rows.enumerated() {
+            func bad(_ what: String, _ column: Int) -> FerError {
+                FerError(.badDataRow, what, at: table.location(row: index, field: table.header[column]))
+            }
+            guard let recordID = UInt64(fields[id]), records[recordID] != nil else {
+                throw bad("record_id '\(fields[id].prefix(40))' is not a record of \(dataset.name)", id)
+            }
+            guard seen.insert(recordID).inserted else { throw bad("record \(recordID) is listed twice", id) }
+            guard let name = ReviewLabel(name: fields[label])?.name else {
+                throw bad("'\(fields[label].prefix(40))' is not a label (\(ReviewLabel.names.joined(separator: ", ")))", label)
+            }
+            known.append((recordID, name))
+        }
+        return known
+    }
+
     /// Each record as an uncertain queue shows it, in the records' order: given is its label, suggested
     /// the model's class, score the uncertainty.
-    static func uncertainItems(_ records: [FaceRecord], classifier: Classifier, by measure: UncertaintySampling.Measure) throws -> [ReviewItem] {
+    public static func uncertainItems(_ records: [FaceRecord], classifier: Classifier, by measure: UncertaintySampling.Measure) throws -> [ReviewItem] {
         let emotionAt = Dictionary(classifier.outputIndex.map { ($0.value, $0.key) }) { first, _ in first }
         return zip(records, try classifier.predict(records)).map { record, prediction in
             ReviewItem(recordID: record.recordID, given: record.label?.name, suggested: emotionAt[prediction.predicted]?.name,

@@ -169,16 +169,26 @@ public final class ReviewStore: Sendable {
     /// When it returns they are on disk.
     public func record(_ decisions: [Decision]) async throws -> [Decision] {
         try await guardedAsync("store \(decisions.count) decision(s)") {
-            try await pool.write { db in
-                let batch = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(batch), 0) + 1 FROM decision")) ?? 1
-                let time = Self.now()
-                return try decisions.map { decision in
-                    var stored = decision
-                    (stored.time, stored.batch) = (time, batch)
-                    try stored.insert(db)
-                    return stored
-                }
-            }
+            try await pool.write { db in try Self.insert(decisions, db) }
+        }
+    }
+
+    /// `record` for a caller that is not async (the oracle of `ferdata active-learn`): the same rows.
+    public func record(_ decisions: [Decision]) throws -> [Decision] {
+        try guarded("store \(decisions.count) decision(s)") {
+            try pool.write { db in try Self.insert(decisions, db) }
+        }
+    }
+
+    /// Inserts `decisions` as one batch, stamped with the time.
+    private static func insert(_ decisions: [Decision], _ db: Database) throws -> [Decision] {
+        let batch = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(batch), 0) + 1 FROM decision")) ?? 1
+        let time = now()
+        return try decisions.map { decision in
+            var stored = decision
+            (stored.time, stored.batch) = (time, batch)
+            try stored.insert(db)
+            return stored
         }
     }
 

@@ -7,7 +7,7 @@ public enum StageRegistry {
     public static let all: [RegisteredStage] = [
         .init(IngestStage.self), .init(FERPlusStage.self), .init(DedupStage.self), .init(SplitStage.self), .init(BalanceStage.self),
         .init(AugmentStage.self), .init(SuspectsStage.self), .init(TrainStage.self), .init(EvalStage.self), .init(CrossEvalStage.self),
-        .init(AnnotateStage.self), .init(RelabelStage.self), .init(MergeStage.self), .init(ExportStage.self), .init(VerifyStage.self), .init(CompareStage.self), .init(ExportModelStage.self), .init(CrossValStage.self),
+        .init(AnnotateStage.self), .init(RelabelStage.self), .init(MergeStage.self), .init(ExportStage.self), .init(VerifyStage.self), .init(CompareStage.self), .init(ExportModelStage.self), .init(CrossValStage.self), .init(ActiveLearningStage.self),
     ]
 
     /// The stages a pipeline file may name, in registry order.
