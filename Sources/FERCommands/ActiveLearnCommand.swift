@@ -12,7 +12,7 @@ struct ActiveLearnCommand: StageCommand {
             From --start labelled training faces of the dataset (drawn by --seed; the rest of its training split is the \
             pool, its labels held back), each round trains a model (the training options), scores it on the test split, \
             and queues the --per-round pool faces --by picks (the model's most uncertain by margin, least-confidence or \
-            entropy, with no near-duplicates in one queue; or random) in the review store as active-learn-R:BY@DATASET. \
+            entropy, with no near-duplicates in one queue; or random) in the review store as active-learn-R:BY:seedS@DATASET. \
             The faces decided there (ferdata review, any annotators, combined by majority) join the labelled set, faces \
             decided unusable leave the pool, and the next round trains again; --rounds rounds, rounds + 1 models. \
             Without --oracle the loop stops at each queue until it is decided: review it, then run again. With \

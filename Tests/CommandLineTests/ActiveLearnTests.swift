@@ -40,7 +40,7 @@ import Testing
         #expect(rounds.allSatisfy { ($0["accuracy"] as! Double) >= 0 && ($0["accuracy"] as! Double) <= 1 })
 
         let store = try ReviewStore(workspace: workspace)
-        let queues = try (1...2).map { try #require(try store.queue(named: "active-learn-\($0):margin@\(dataset.name)")) }
+        let queues = try (1...2).map { try #require(try store.queue(named: "active-learn-\($0):margin:seed0@\(dataset.name)")) }
         let queued = queues.flatMap { $0.items.map(\.recordID) }
         let trainIDs = Set(train.map(\.recordID))
         #expect(queued.count == 60 && Set(queued).count == 60 && Set(queued).isSubset(of: trainIDs), "pool faces, each once")
@@ -62,8 +62,8 @@ import Testing
                                       environment: environment)
         #expect(waiting.status == 0, "\(waiting.stderr)")
         let paused = try JSONSerialization.jsonObject(with: Data(waiting.stdout.utf8)) as! [String: Any]
-        #expect(paused["waiting"] as? String == "active-learn-1:random@\(dataset.name)" && (paused["rounds"] as! [Any]).count == 1)
-        let randomQueue = try #require(try store.queue(named: "active-learn-1:random@\(dataset.name)"))
+        #expect(paused["waiting"] as? String == "active-learn-1:random:seed0@\(dataset.name)" && (paused["rounds"] as! [Any]).count == 1)
+        let randomQueue = try #require(try store.queue(named: "active-learn-1:random:seed0@\(dataset.name)"))
         #expect(randomQueue.items.count == 30 && Set(randomQueue.items.map(\.recordID)).isSubset(of: trainIDs))
     }
 

@@ -74,7 +74,7 @@ struct ActiveLearningLoop {
                 rounds.append(result)
                 break
             }
-            let name = "active-learn-\(round + 1):\(options.by.rawValue)@\(dataset.name)"
+            let name = "active-learn-\(round + 1):\(options.by.rawValue):seed\(options.training.seed)@\(dataset.name)"
             let queue: ReviewQueue
             if state.rounds[round].queued, let stored = try store.queue(named: name) {
                 queue = stored
