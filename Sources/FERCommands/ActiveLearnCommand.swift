@@ -15,7 +15,8 @@ struct ActiveLearnCommand: StageCommand {
             entropy, with no near-duplicates in one queue; or random) in the review store as active-learn-R:BY:seedS@DATASET. \
             The faces decided there (ferdata review, any annotators, combined by majority) join the labelled set, faces \
             decided unusable leave the pool, and the next round trains again; --rounds rounds, rounds + 1 models. \
-            Without --oracle the loop stops at each queue until it is decided: review it, then run again. With \
+            Without --oracle the loop stops at each queue until it is decided: review it (ferdata review stored \
+            --name QUEUE), then run again. With \
             --oracle FILE (record_id,label: the labels held back) the oracle answers every queue at once through the \
             store, as the page records a person's decisions, for measuring a strategy. A rerun keeps finished \
             rounds and resumes an interrupted one. Writes WORKSPACE/reports/active-learn-BY-DATASET: rounds.csv \
@@ -43,7 +44,7 @@ struct ActiveLearnCommand: StageCommand {
         }
         print(SummaryTable.render(header: ["round", "labelled", "accuracy", "macro F1", "queue", "decided"], rows: rows))
         if let waiting = result.waiting {
-            print("waiting: queue \(waiting) needs its decisions (ferdata review); run again to go on")
+            print("waiting: queue \(waiting) needs its decisions: ferdata review stored --name '\(waiting)', then run again")
         }
         print("report: \(result.folder)")
     }

@@ -45,6 +45,7 @@ struct ReviewServeCommand: AsyncParsableCommand {
               dataset    every original face, or those of --split and --class
               uncertain  the faces --model is least sure of (--by margin, least-confidence or entropy),
                          in batches of --batch with no two near-duplicates in one batch
+              stored     a queue already in the store, by --name (each round of ferdata active-learn)
 
             Gold faces: --gold FILE (record_id,label) mixes --gold-rate of the queue's size of faces with known \
             labels into an uncertain or dataset queue, shown like the others; review agreement reports each \
@@ -75,9 +76,14 @@ struct ReviewServeCommand: AsyncParsableCommand {
     func run() async throws {
         let workspace = input.workspace.resolved
         let store = try ReviewStore(workspace: workspace)
-        let (built, dataset) = try ReviewQueue.build(queue, from: try workspace.dataset(input.from), options: queueOptions,
-                                                     workspace: workspace)
-        let queue = try store.open(built, replacing: queueOptions.newQueue)
+        let queue: ReviewQueue, dataset: Dataset
+        if self.queue == .stored {
+            (queue, dataset) = try ReviewQueue.stored(queueOptions, store: store, workspace: workspace)
+        } else {
+            let (built, shown) = try ReviewQueue.build(self.queue, from: try workspace.dataset(input.from), options: queueOptions,
+                                                       workspace: workspace)
+            (queue, dataset) = (try store.open(built, replacing: queueOptions.newQueue), shown)
+        }
         let configuration = ReviewServer.Configuration(annotator: annotator, host: host, port: port)
         let server = try ReviewServer(queue: queue, dataset: dataset, store: store, configuration: configuration)
         let done = try store.standing(queue: queue.name, annotator: annotator).count

@@ -61,6 +61,8 @@ public struct ReviewQueue: Sendable, Equatable {
         /// The faces a model (`--model`) is least sure of, by `--by`, in batches of `--batch` without
         /// near-duplicates in one batch (active learning's uncertainty sampling).
         case uncertain
+        /// A queue already in the review store, by `--name` (each round of `ferdata active-learn`).
+        case stored
     }
 
     /// What a queue is made from besides its kind and dataset.
@@ -82,6 +84,8 @@ public struct ReviewQueue: Sendable, Equatable {
         public var by = UncertaintySampling.Measure.margin
         @Option(help: ArgumentHelp("uncertain: faces per batch; no two near-duplicates (dedup's hash, 4 bits) share one.", valueName: "N"))
         public var batch = 100
+        @Option(help: ArgumentHelp("stored: the queue's name in the review store (as active-learn prints it).", valueName: "NAME"))
+        public var name: String?
         @Option(help: ArgumentHelp("uncertain and dataset: a CSV of record_id,label (faces of the dataset with known labels) to mix into the queue unannounced.",
                                    valueName: "FILE"))
         public var gold: String?
@@ -142,6 +146,8 @@ extension ReviewQueue {
             let classifier = try Classifier(path: model)
             items = try uncertain(dataset, classifier: classifier, options: options)
             goldItems = { records in try uncertainItems(records, classifier: classifier, by: options.by) }
+        case .stored:
+            throw FerError(.invalidArgument, "a stored queue is opened from the review store (ReviewQueue.stored), not built")
         }
         guard !items.isEmpty else {
             throw FerError(.nothingRead, "the \(kind.rawValue) queue of \(dataset.name) has no face to review")
@@ -178,6 +184,18 @@ extension ReviewQueue {
             mixed.insert(item, at: Int.random(in: 0...mixed.count, using: &generator))
         }
         return (mixed, Dictionary(uniqueKeysWithValues: chosen.map { ($0.recordID, $0.label) }))
+    }
+
+    /// The queue stored under `options.name` (`review stored --name`) and the dataset it shows.
+    /// - Throws: no name, or no such queue in the store.
+    public static func stored(_ options: Options, store: ReviewStore, workspace: Workspace) throws -> (ReviewQueue, Dataset) {
+        guard let name = options.name else { throw FerError(.invalidArgument, "a stored queue needs --name (the queue's name in the review store)") }
+        guard let queue = try store.queue(named: name) else {
+            let known = try store.queueNames()
+            throw FerError(.invalidArgument, "the review store holds no queue \(name)"
+                + (known.isEmpty ? "" : " (it holds: \(known.suffix(5).joined(separator: ", ")))"))
+        }
+        return (queue, try workspace.dataset(queue.dataset))
     }
 
     static func subjectKey(_ record: FaceRecord) -> String? { record.subject.map { "subject:" + $0 } }

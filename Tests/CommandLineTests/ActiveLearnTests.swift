@@ -65,6 +65,21 @@ import Testing
         #expect(paused["waiting"] as? String == "active-learn-1:random:seed0@\(dataset.name)" && (paused["rounds"] as! [Any]).count == 1)
         let randomQueue = try #require(try store.queue(named: "active-learn-1:random:seed0@\(dataset.name)"))
         #expect(randomQueue.items.count == 30 && Set(randomQueue.items.map(\.recordID)).isSubset(of: trainIDs))
+
+        // A person decides it (as the page records decisions) and the loop goes on with those faces.
+        var reviewOptions = ReviewQueue.Options.defaults
+        reviewOptions.name = randomQueue.name
+        let (opened, shown) = try ReviewQueue.stored(reviewOptions, store: store, workspace: workspace)
+        #expect(opened == randomQueue && shown.name == dataset.name)
+        _ = try store.record(opened.items.map {
+            Decision(recordID: $0.recordID, dataset: dataset.name, queue: opened.name, annotator: "alice", oldLabel: nil,
+                     newLabel: ReviewLabel(name: labels[$0.recordID]!)!)
+        })
+        let resumed = try cli.ferdata(["active-learn", "--start", "40", "--per-round", "30", "--rounds", "2", "--by", "random", "--epochs", "1", "--json"],
+                                      environment: environment)
+        let next = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as! [String: Any]
+        #expect((next["rounds"] as! [[String: Any]]).map { $0["labelled"] as! Int } == [40, 70], "\(resumed.stderr)")
+        #expect(next["waiting"] as? String == "active-learn-2:random:seed0@\(dataset.name)")
     }
 
     /// SIGKILL mid-round (training checkpoint, round dataset shard, the queue stored, the oracle's

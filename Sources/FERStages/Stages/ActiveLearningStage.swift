@@ -79,7 +79,7 @@ public enum ActiveLearningStage: Stage {
         public var location: String { folder }
         public var summary: String {
             let last = rounds.last.map { String(format: "round %d: %d labelled, test accuracy %.4f", $0.round, $0.labelled, $0.accuracy) } ?? "no round"
-            return "\(strategy.rawValue), \(last)" + (waiting.map { "; waiting for decisions on queue \($0) (ferdata review)" } ?? "")
+            return "\(strategy.rawValue), \(last)" + (waiting.map { "; waiting for decisions on queue \($0) (ferdata review stored --name '\($0)')" } ?? "")
         }
         public func exists(in workspace: Workspace) -> Bool {
             guard let data = try? FileIO.readAll(folder + "/active-learn.json"),
