@@ -105,15 +105,7 @@ struct ActiveLearningLoop {
     /// The round's model, trained on the labelled faces (with the dataset's validation and test
     /// faces), resuming its run where a checkpoint was left.
     private func train(_ round: Int, labelled: [UInt64: Emotion], records: [FaceRecord], held: [FaceRecord], state: inout State) throws -> String {
-        var trainer: Trainer?
-        if let run = state.rounds[round].run {
-            let directory = workspace.root.appendingPathComponent("runs/" + run)
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.safetensors").path) {
-                trainer = try Trainer(resuming: directory, workspace: workspace)
-            } else {
-                try? FileManager.default.removeItem(at: directory)
-            }
-        }
+        var trainer = try Trainer.resumed(run: state.rounds[round].run, in: workspace)
         if trainer == nil {
             let roundDataset = try state.rounds[round].dataset.flatMap { try? workspace.dataset($0) } ?? {
                 let chosen = records.compactMap { record -> FaceRecord? in

@@ -90,15 +90,7 @@ struct CrossValidation {
     /// Trains fold `fold`'s model on the other folds (resuming its run when one was checkpointed);
     /// returns every epoch of the run, earlier calls' included.
     private func train(_ fold: Int, held: Set<Int>, state: inout State) throws -> [Trainer.EpochResult] {
-        var trainer: Trainer?
-        if let run = state.folds[fold].run {
-            let directory = workspace.root.appendingPathComponent("runs/" + run)
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.safetensors").path) {
-                trainer = try Trainer(resuming: directory, workspace: workspace)
-            } else {
-                try? FileManager.default.removeItem(at: directory)
-            }
-        }
+        var trainer = try Trainer.resumed(run: state.folds[fold].run, in: workspace)
         if trainer == nil {
             let foldDataset = try state.folds[fold].dataset.flatMap { try? workspace.dataset($0) } ?? writeDataset(fold, held: held)
             state.folds[fold].dataset = foldDataset.name
@@ -133,5 +125,19 @@ struct CrossValidation {
 
     private func save(_ state: State) throws {
         try FileIO.writeAtomically(try StageIO.json(state), to: statePath)
+    }
+}
+
+extension Trainer {
+    /// The run `name` of `workspace` resumed from its checkpoint; nil when there is none, or when the
+    /// run left no checkpoint (its folder is removed: the run starts again).
+    static func resumed(run name: String?, in workspace: Workspace) throws -> Trainer? {
+        guard let name else { return nil }
+        let directory = workspace.root.appendingPathComponent("runs/" + name)
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoint.safetensors").path) else {
+            try? FileManager.default.removeItem(at: directory)
+            return nil
+        }
+        return try Trainer(resuming: directory, workspace: workspace)
     }
 }
