@@ -71,12 +71,12 @@ public struct Classifier {
     public func scorer(tta: TestTimeAugmentation = .none) throws -> FaceScorer {
         switch network {
         case .cnnrnn(let model):
-            return FaceScorer(outputIndex: outputIndex) { records in model.probabilities(records.map(\.pixels), tta: tta) }
+            return FaceScorer(outputIndex: outputIndex, scoring: .atFinish { records in model.probabilities(records.map(\.pixels), tta: tta) })
         case .onnx(let model):
             guard tta == .none else {
                 throw FerError(.invalidArgument, "test-time augmentation is for ferdata's CNN-RNN; score the ONNX model with --tta none")
             }
-            return FaceScorer(outputIndex: outputIndex, stream: model.stream())
+            return FaceScorer(outputIndex: outputIndex, scoring: .stream(model.stream()))
         }
     }
 }
@@ -87,24 +87,32 @@ public struct Classifier {
 public final class FaceScorer {
     private let outputIndex: [Emotion: Int]
     private var records: [FaceRecord] = []
-    private let stream: ONNXModel.Stream?
-    private let scoreAll: (([FaceRecord]) throws -> [[Float]])?
+    private let scoring: Scoring
 
-    fileprivate init(outputIndex: [Emotion: Int], stream: ONNXModel.Stream? = nil, scoreAll: (([FaceRecord]) throws -> [[Float]])? = nil) {
+    /// How the faces are scored: by a stream as they come, or all at `finish`.
+    fileprivate enum Scoring {
+        case stream(ONNXModel.Stream)
+        case atFinish(([FaceRecord]) throws -> [[Float]])
+    }
+
+    fileprivate init(outputIndex: [Emotion: Int], scoring: Scoring) {
         self.outputIndex = outputIndex
-        self.stream = stream
-        self.scoreAll = scoreAll
+        self.scoring = scoring
     }
 
     public func add(_ record: FaceRecord) {
         records.append(record)
-        stream?.add(record)
+        if case .stream(let stream) = scoring { stream.add(record) }
     }
 
     /// The predictions of every face added, in order.
     /// - Throws: for an ONNX model that fails on the faces.
     public func finish() throws -> [Prediction] {
-        let probabilities = try stream?.finish() ?? scoreAll!(records)
+        let probabilities: [[Float]]
+        switch scoring {
+        case .stream(let stream): probabilities = try stream.finish()
+        case .atFinish(let scoreAll): probabilities = try scoreAll(records)
+        }
         return zip(records, probabilities).map { record, probabilities in
             Prediction(record, truth: record.label.flatMap { outputIndex[$0] }, probabilities: probabilities)
         }

@@ -168,8 +168,8 @@ extension ReviewQueue {
     /// positions drawn by a generator of fixed seed, so the same queue is built every time.
     static func mixGold(_ file: String, rate: Double, into items: [ReviewItem], dataset: Dataset,
                         show: ([FaceRecord]) throws -> [ReviewItem]) throws -> ([ReviewItem], [UInt64: String]) {
-        let known = try knownLabels(file, dataset: dataset)
         let records = try recordsByID(dataset)
+        let known = try knownLabels(file, records: records, dataset: dataset.name)
         let queued = Set(items.map(\.recordID))
         var candidates = known.filter { !queued.contains($0.recordID) }
         guard !candidates.isEmpty else {
@@ -320,25 +320,32 @@ extension ReviewQueue {
         let records = try dataset.allRecords().filter { record in
             !record.flags.contains(.augmented) && (options.split.split.map { $0 == record.split } ?? true)
         }
-        let scored = try uncertainItems(records, classifier: classifier, by: options.by)
+        return try uncertainOrder(records, classifier: classifier, by: options.by, batch: options.batch)
+    }
+
+    /// `records` as an uncertain queue shows them (`uncertainItems`), in the order `UncertaintySampling`
+    /// gives: the most uncertain first, in batches of `batch` without near-duplicates.
+    public static func uncertainOrder(_ records: [FaceRecord], classifier: Classifier, by measure: UncertaintySampling.Measure,
+                                      batch: Int) throws -> [ReviewItem] {
+        let scored = try uncertainItems(records, classifier: classifier, by: measure)
         let hashes = Parallel.map(count: records.count) { range in
             range.map { (plain: PerceptualHash.hash(records[$0].image), mirrored: PerceptualHash.mirroredHash(records[$0].image)) }
         }
         let order = UncertaintySampling.order(uncertainties: scored.map { $0.score ?? 0 }, recordIDs: records.map(\.recordID), hashes: hashes,
-                                              batch: options.batch)
+                                              batch: batch)
         return order.map { scored[$0] }
     }
 
     /// A CSV of `record_id,label` naming faces of `dataset` and their known labels (a gold file, an
     /// oracle's answers), in file order; checked as it is read, the first bad value an error naming its
     /// line and column.
-    public static func knownLabels(_ file: String, dataset: Dataset) throws -> [(recordID: UInt64, label: String)] {
+    /// - Parameter records: the dataset's records by id (`recordsByID`), read once by the caller.
+    public static func knownLabels(_ file: String, records: [UInt64: FaceRecord], dataset: String) throws -> [(recordID: UInt64, label: String)] {
         guard FileManager.default.fileExists(atPath: file) else {
             throw FerError(.sourceMissing, "no such file of record_id,label lines", at: InputLocation(source: file))
         }
         let table = try CSVTable(path: file)
         let id = try table.column("record_id"), label = try table.column("label")
-        let records = try recordsByID(dataset)
         var known: [(recordID: UInt64, label: String)] = []
         var seen = Set<UInt64>()
         for (index, fields) in table.rows.enumerated() {
@@ -346,7 +353,7 @@ extension ReviewQueue {
                 FerError(.badDataRow, what, at: table.location(row: index, field: table.header[column]))
             }
             guard let recordID = UInt64(fields[id]), records[recordID] != nil else {
-                throw bad("record_id '\(fields[id].prefix(40))' is not a record of \(dataset.name)", id)
+                throw bad("record_id '\(fields[id].prefix(40))' is not a record of \(dataset)", id)
             }
             guard seen.insert(recordID).inserted else { throw bad("record \(recordID) is listed twice", id) }
             guard let name = ReviewLabel(name: fields[label])?.name else {
@@ -367,7 +374,7 @@ extension ReviewQueue {
         }
     }
 
-    static func recordsByID(_ dataset: Dataset) throws -> [UInt64: FaceRecord] {
+    public static func recordsByID(_ dataset: Dataset) throws -> [UInt64: FaceRecord] {
         var records: [UInt64: FaceRecord] = [:]
         try dataset.forEachRecord { records[$0.recordID] = $0 }
         return records

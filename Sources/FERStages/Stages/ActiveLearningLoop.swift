@@ -1,5 +1,4 @@
 import FERCore
-import FERCuration
 import FERData
 import FEREval
 import FERNet
@@ -40,7 +39,8 @@ struct ActiveLearningLoop {
     /// Runs the rounds not yet done. Returns every round so far and, when a person has yet to decide
     /// a round's queue, its name.
     func run() throws -> (rounds: [Round], waiting: String?) {
-        let records = try dataset.allRecords().filter { !$0.flags.contains(.augmented) }
+        let everyRecord = try dataset.allRecords()
+        let records = everyRecord.filter { !$0.flags.contains(.augmented) }
         let pool = records.filter { $0.split == .train }
         let held = records.filter { $0.split != .train && $0.label != nil }
         let test = held.filter { $0.split == .test }
@@ -53,7 +53,8 @@ struct ActiveLearningLoop {
         var labelled = Dictionary(uniqueKeysWithValues: candidates.prefix(options.start).map { ($0.recordID, $0.label!) })
         var unusable = Set<UInt64>()
         let oracle = try options.oracle.map { file in
-            Dictionary(uniqueKeysWithValues: try ReviewQueue.knownLabels(file, dataset: dataset).map { ($0.recordID, $0.label) })
+            let byID = Dictionary(uniqueKeysWithValues: everyRecord.map { ($0.recordID, $0) })
+            return Dictionary(uniqueKeysWithValues: try ReviewQueue.knownLabels(file, records: byID, dataset: dataset.name).map { ($0.recordID, $0.label) })
         }
         var state = try loadState()
         var rounds: [Round] = []
@@ -151,15 +152,10 @@ struct ActiveLearningLoop {
                 ReviewItem(recordID: $0.recordID, given: nil, neighbours: $0.subject.map { "subject:" + $0 })
             }
         }
-        let items = try ReviewQueue.uncertainItems(pool, classifier: try Classifier(path: model), by: measure)
-        let hashes = Parallel.map(count: pool.count) { range in
-            range.map { (plain: PerceptualHash.hash(pool[$0].image), mirrored: PerceptualHash.mirroredHash(pool[$0].image)) }
-        }
-        let order = UncertaintySampling.order(uncertainties: items.map { $0.score ?? 0 }, recordIDs: pool.map(\.recordID), hashes: hashes,
-                                              batch: options.perRound)
+        let ordered = try ReviewQueue.uncertainOrder(pool, classifier: try Classifier(path: model), by: measure, batch: options.perRound)
         // The pool's labels are held back: the page shows no given label.
-        return order.prefix(options.perRound).map { index in
-            var item = items[index]
+        return ordered.prefix(options.perRound).map { item in
+            var item = item
             item.given = nil
             return item
         }
