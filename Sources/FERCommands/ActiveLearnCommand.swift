@@ -18,7 +18,9 @@ struct ActiveLearnCommand: StageCommand {
             Without --oracle the loop stops at each queue until it is decided: review it (ferdata review stored \
             --name QUEUE), then run again. With \
             --oracle FILE (record_id,label: the labels held back) the oracle answers every queue at once through the \
-            store, as the page records a person's decisions, for measuring a strategy. A rerun keeps finished \
+            store, as the page records a person's decisions, for measuring a strategy. --gold FILE mixes faces of \
+            known label into each queue, shown like the others, to measure the annotators (review agreement); \
+            decisions on them never join the labelled set. A rerun keeps finished \
             rounds and resumes an interrupted one. Writes WORKSPACE/reports/active-learn-BY-DATASET: rounds.csv \
             (round, labelled faces, test accuracy and macro F1, queue, decided), active-learn.json, work/ (the rounds' \
             datasets and runs).

@@ -86,11 +86,8 @@ public struct ReviewQueue: Sendable, Equatable {
         public var batch = 100
         @Option(help: ArgumentHelp("stored: the queue's name in the review store (as active-learn prints it).", valueName: "NAME"))
         public var name: String?
-        @Option(help: ArgumentHelp("uncertain and dataset: a CSV of record_id,label (faces of the dataset with known labels) to mix into the queue unannounced.",
-                                   valueName: "FILE"))
-        public var gold: String?
-        @Option(help: ArgumentHelp("With --gold: gold faces as a share of the queue's faces.", valueName: "R"))
-        public var goldRate = 0.05
+        @OptionGroup(title: "Gold faces")
+        public var goldFaces: GoldFaces
         @Flag(help: "Replace a stored queue of the same name whose source now gives other faces (a newer suspects file); decisions are kept.")
         public var newQueue = false
 
@@ -99,7 +96,7 @@ public struct ReviewQueue: Sendable, Equatable {
         public func check() throws {
             guard below > 0 && below <= 1 else { throw FerError(.invalidArgument, "below must be in (0, 1], got \(below)") }
             guard batch > 0 else { throw FerError(.invalidArgument, "batch must be positive, got \(batch)") }
-            guard goldRate > 0 && goldRate <= 0.5 else { throw FerError(.invalidArgument, "gold-rate must be in (0, 0.5], got \(goldRate)") }
+            try goldFaces.check()
         }
     }
 }
@@ -153,37 +150,14 @@ extension ReviewQueue {
             throw FerError(.nothingRead, "the \(kind.rawValue) queue of \(dataset.name) has no face to review")
         }
         var gold: [UInt64: String] = [:]
-        if let file = options.gold {
+        if options.goldFaces.gold != nil {
             guard let goldItems else {
                 throw FerError(.invalidArgument, "gold faces are mixed into uncertain and dataset queues, whose faces they look like; "
                     + "a \(kind.rawValue) queue shows what its source file says of each face")
             }
-            (items, gold) = try mixGold(file, rate: options.goldRate, into: items, dataset: shown, show: goldItems)
+            (items, gold) = try options.goldFaces.mix(into: items, records: try recordsByID(shown), dataset: shown.name, show: goldItems)
         }
         return (ReviewQueue(name: name, kind: kind.rawValue, dataset: shown.name, items: items, gold: gold), shown)
-    }
-
-    /// Gold faces of `file` (record_id,label: faces of `dataset` with known labels, not already in the
-    /// queue) mixed into `items`: `rate` of the queue's size (at least one), chosen and placed at
-    /// positions drawn by a generator of fixed seed, so the same queue is built every time.
-    static func mixGold(_ file: String, rate: Double, into items: [ReviewItem], dataset: Dataset,
-                        show: ([FaceRecord]) throws -> [ReviewItem]) throws -> ([ReviewItem], [UInt64: String]) {
-        let records = try recordsByID(dataset)
-        let known = try knownLabels(file, records: records, dataset: dataset.name)
-        let queued = Set(items.map(\.recordID))
-        var candidates = known.filter { !queued.contains($0.recordID) }
-        guard !candidates.isEmpty else {
-            throw FerError(.invalidArgument, "every face of the gold file is already in the queue: gold faces must be faces it would not show",
-                           at: InputLocation(source: file))
-        }
-        var generator = SeededGenerator(seed: 0x601D)
-        candidates.shuffle(using: &generator)
-        let chosen = candidates.prefix(min(candidates.count, max(1, Int((Double(items.count) * rate).rounded()))))
-        var mixed = items
-        for item in try show(chosen.map { records[$0.recordID]! }) {
-            mixed.insert(item, at: Int.random(in: 0...mixed.count, using: &generator))
-        }
-        return (mixed, Dictionary(uniqueKeysWithValues: chosen.map { ($0.recordID, $0.label) }))
     }
 
     /// The queue stored under `options.name` (`review stored --name`) and the dataset it shows.

@@ -149,15 +149,15 @@ extension ReviewCommandTests {
 
         var options = ReviewQueue.Options.defaults
         options.split = .test
-        options.gold = folder.appendingPathComponent("gold.csv").path
-        options.goldRate = 0.5
+        options.goldFaces.gold = folder.appendingPathComponent("gold.csv").path
+        options.goldFaces.goldRate = 0.5
         let store = try ReviewStore(workspace: workspace)
         let queue = try store.open(try ReviewQueue.build(.dataset, from: dataset, options: options, workspace: workspace).0)
         #expect(queue.gold.count == 100 && queue.items.count == 300, "seed \(seed)")
         #expect(queue.gold.allSatisfy { truth[$0.key] == $0.value } && Set(queue.gold.keys).isSubset(of: Set(queue.items.map(\.recordID))))
         #expect(try store.queue(named: queue.name) == queue, "the gold faces are stored with the queue")
         #expect(try ReviewQueue.build(.dataset, from: dataset, options: options, workspace: workspace).0 == queue, "the same queue every time")
-        options.gold = nil
+        options.goldFaces.gold = nil
         #expect(Set(try ReviewQueue.build(.dataset, from: dataset, options: options, workspace: workspace).0.items.map(\.recordID))
                 == Set(queue.items.map(\.recordID)).subtracting(queue.gold.keys), "gold faces are mixed in, not swapped in")
 

@@ -1,5 +1,6 @@
-"""What the review tests share: a workspace holding the sample faces, a suspects file for them, and
-`ferdata review` started as a real process whose printed URL the tests use."""
+"""What the review tests share: a workspace holding the sample faces, a suspects file for them,
+`ferdata review` started as a real process whose printed URL the tests use, and the page's state
+as a browser sees it."""
 import csv
 import os
 import signal
@@ -92,3 +93,43 @@ def stored(workspace):
     finally:
         connection.close()
     return [(record_id & (2**64 - 1), annotator, label, undone, batch) for record_id, annotator, label, undone, batch in rows]
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def page_state(driver):
+    return driver.execute_script(
+        "const d = document.body.dataset; return {ready: d.ready, done: d.done, pending: d.pending, cursor: d.cursor,"
+        " message: document.getElementById('message').textContent};")
+
+
+def wait_until(driver, what, check):
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        WebDriverWait(driver, 60).until(lambda d: check(page_state(d)))
+    except Exception as error:
+        raise AssertionError(f"page never reached: {what}; it shows {page_state(driver)}") from error
+
+
+def wait_saved(driver, done):
+    wait_until(driver, f"{done} done, nothing pending", lambda s: s["done"] == str(done) and s["pending"] == "0")
+
+
+def press(driver, *keys, shift=False):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    actions = ActionChains(driver)
+    if shift:
+        actions.key_down(Keys.SHIFT)
+    for key in keys:
+        actions.send_keys(key)
+    if shift:
+        actions.key_up(Keys.SHIFT)
+    actions.perform()
+
+
+def card(driver, index):
+    return driver.execute_script(
+        "const c = document.getElementById('grid').children[arguments[0]]; return {state: c.dataset.state, decision: c.dataset.decision};",
+        index)

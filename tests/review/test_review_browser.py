@@ -12,69 +12,7 @@ import json
 import os
 import shutil
 
-import pytest
-
-from reviewsite import CLASSES, Server, ferdata, records, require_binary, sample_workspace, stored
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-
-
-@pytest.fixture
-def browser():
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        missing.append("selenium (pip)")
-    if missing:
-        pytest.fail(f"no browser test possible here (missing: {', '.join(missing)}): scripts/ensure-deps --browser; pip install selenium")
-    require_binary()
-    os.environ["SE_AVOID_STATS"] = "true"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
-
-
-def page_state(driver):
-    return driver.execute_script(
-        "const d = document.body.dataset; return {ready: d.ready, done: d.done, pending: d.pending, cursor: d.cursor,"
-        " message: document.getElementById('message').textContent};")
-
-
-def wait_until(driver, what, check):
-    from selenium.webdriver.support.ui import WebDriverWait
-    try:
-        WebDriverWait(driver, 60).until(lambda d: check(page_state(d)))
-    except Exception as error:
-        raise AssertionError(f"page never reached: {what}; it shows {page_state(driver)}") from error
-
-
-def wait_saved(driver, done):
-    wait_until(driver, f"{done} done, nothing pending", lambda s: s["done"] == str(done) and s["pending"] == "0")
-
-
-def press(driver, *keys, shift=False):
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.keys import Keys
-    actions = ActionChains(driver)
-    if shift:
-        actions.key_down(Keys.SHIFT)
-    for key in keys:
-        actions.send_keys(key)
-    if shift:
-        actions.key_up(Keys.SHIFT)
-    actions.perform()
-
-
-def card(driver, index):
-    return driver.execute_script(
-        "const c = document.getElementById('grid').children[arguments[0]]; return {state: c.dataset.state, decision: c.dataset.decision};",
-        index)
+from reviewsite import CLASSES, Server, card, ferdata, page_state, press, records, sample_workspace, stored, wait_saved, wait_until
 
 
 def test_review_with_the_keyboard_survives_a_killed_server_and_relabel_applies_it(browser, tmp_path):

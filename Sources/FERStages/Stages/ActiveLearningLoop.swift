@@ -52,9 +52,9 @@ struct ActiveLearningLoop {
         }
         var labelled = Dictionary(uniqueKeysWithValues: candidates.prefix(options.start).map { ($0.recordID, $0.label!) })
         var unusable = Set<UInt64>()
+        let byID = Dictionary(uniqueKeysWithValues: everyRecord.map { ($0.recordID, $0) })
         let oracle = try options.oracle.map { file in
-            let byID = Dictionary(uniqueKeysWithValues: everyRecord.map { ($0.recordID, $0) })
-            return Dictionary(uniqueKeysWithValues: try ReviewQueue.knownLabels(file, records: byID, dataset: dataset.name).map { ($0.recordID, $0.label) })
+            Dictionary(uniqueKeysWithValues: try ReviewQueue.knownLabels(file, records: byID, dataset: dataset.name).map { ($0.recordID, $0.label) })
         }
         var state = try loadState()
         var rounds: [Round] = []
@@ -80,22 +80,26 @@ struct ActiveLearningLoop {
             if state.rounds[round].queued, let stored = try store.queue(named: name) {
                 queue = stored
             } else {
-                let picked = try pick(unlabelled, model: result.model, round: round)
-                queue = try store.open(ReviewQueue(name: name, kind: ActiveLearningStage.name, dataset: dataset.name, items: picked), replacing: true)
+                let (items, gold) = try pick(unlabelled, records: byID, model: result.model, round: round)
+                queue = try store.open(ReviewQueue(name: name, kind: ActiveLearningStage.name, dataset: dataset.name, items: items, gold: gold),
+                                       replacing: true)
                 FaultPoint.pass("queue")
                 state.rounds[round].queued = true
                 try save(state)
             }
             if let oracle { try answer(queue, with: oracle) }
             let outcomes = try DecisionCombiner(rule: .majority, adjudicator: nil).combine(try store.decisions(queue: queue.name))
+            // The pool faces decided; gold faces, once decided, only measure the person.
             var decided: [(UInt64, ReviewLabel)] = []
+            var open = 0
             for item in queue.items {
-                if case .decided(let label, _) = outcomes[item.recordID] { decided.append((item.recordID, label)) }
+                guard case .decided(let label, _) = outcomes[item.recordID] else { open += 1; continue }
+                if queue.gold[item.recordID] == nil { decided.append((item.recordID, label)) }
             }
             result.queue = queue.name
             result.decided = decided.count
             rounds.append(result)
-            guard decided.count == queue.items.count else { return (rounds, queue.name) }
+            guard open == 0 else { return (rounds, queue.name) }
             for (record, label) in decided {
                 if let emotion = label.emotion { labelled[record] = emotion } else { unusable.insert(record) }
             }
@@ -143,22 +147,35 @@ struct ActiveLearningLoop {
         return Round(round: round, labelled: labelled, accuracy: metrics.accuracy, macroF1: metrics.macroF1, model: model)
     }
 
-    /// The pool faces the strategy picks for this round: the model's most uncertain (in batches of the
-    /// round's size, near-duplicates apart), or a seeded random draw.
-    private func pick(_ pool: [FaceRecord], model: String, round: Int) throws -> [ReviewItem] {
-        guard let measure = options.by.measure else {
-            var generator = SeededGenerator(seed: options.training.seed &+ 0xA1 &+ UInt64(round))
-            return pool.shuffled(using: &generator).prefix(options.perRound).map {
-                ReviewItem(recordID: $0.recordID, given: nil, neighbours: $0.subject.map { "subject:" + $0 })
+    /// The pool faces the strategy picks for this round (the model's most uncertain, in batches of the
+    /// round's size with near-duplicates apart, or a seeded random draw), with `--gold` faces mixed in
+    /// and shown alike: no given label (the pool's are held back), and with an uncertainty strategy the
+    /// model's class and uncertainty. Returns the items and the gold faces' known labels.
+    private func pick(_ pool: [FaceRecord], records: [UInt64: FaceRecord], model: String,
+                      round: Int) throws -> ([ReviewItem], [UInt64: String]) {
+        let classifier = try options.by.measure.map { _ in try Classifier(path: model) }
+        func hidden(_ items: [ReviewItem]) -> [ReviewItem] {
+            items.map { item in
+                var item = item
+                item.given = nil
+                return item
             }
         }
-        let ordered = try ReviewQueue.uncertainOrder(pool, classifier: try Classifier(path: model), by: measure, batch: options.perRound)
-        // The pool's labels are held back: the page shows no given label.
-        return ordered.prefix(options.perRound).map { item in
-            var item = item
-            item.given = nil
-            return item
+        func show(_ faces: [FaceRecord]) throws -> [ReviewItem] {
+            guard let measure = options.by.measure, let classifier else {
+                return faces.map { ReviewItem(recordID: $0.recordID, given: nil, neighbours: $0.subject.map { "subject:" + $0 }) }
+            }
+            return hidden(try ReviewQueue.uncertainItems(faces, classifier: classifier, by: measure))
         }
+        let picked: [ReviewItem]
+        if let measure = options.by.measure, let classifier {
+            picked = hidden(Array(try ReviewQueue.uncertainOrder(pool, classifier: classifier, by: measure, batch: options.perRound)
+                .prefix(options.perRound)))
+        } else {
+            var generator = SeededGenerator(seed: options.training.seed &+ 0xA1 &+ UInt64(round))
+            picked = try show(Array(pool.shuffled(using: &generator).prefix(options.perRound)))
+        }
+        return try options.goldFaces.mix(into: picked, records: records, dataset: dataset.name, show: show)
     }
 
     /// The oracle's answers to the queue's faces it has not answered, recorded in the store as one
@@ -166,7 +183,7 @@ struct ActiveLearningLoop {
     private func answer(_ queue: ReviewQueue, with oracle: [UInt64: String]) throws {
         let standing = try store.standing(queue: queue.name, annotator: Self.oracle)
         let decisions = try queue.items.filter { standing[$0.recordID] == nil }.map { item in
-            guard let label = oracle[item.recordID].flatMap(ReviewLabel.init(name:)) else {
+            guard let label = (oracle[item.recordID] ?? queue.gold[item.recordID]).flatMap(ReviewLabel.init(name:)) else {
                 throw FerError(.invalidArgument, "the oracle file has no label for record \(item.recordID), queued in \(queue.name)")
             }
             return Decision(recordID: item.recordID, dataset: dataset.name, queue: queue.name, annotator: Self.oracle,

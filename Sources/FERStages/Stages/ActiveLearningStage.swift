@@ -41,6 +41,8 @@ public enum ActiveLearningStage: Stage {
         public var oracle: String?
         @Option(help: ArgumentHelp("The report folder (default WORKSPACE/reports/active-learn-STRATEGY-DATASET).", valueName: "DIR"))
         public var report: String?
+        @OptionGroup(title: "Gold faces")
+        public var goldFaces: GoldFaces
         @OptionGroup(title: "Each round's training")
         public var training: Trainer.Options
 
@@ -50,10 +52,11 @@ public enum ActiveLearningStage: Stage {
             guard start > 0, perRound > 0, rounds >= 0 else {
                 throw FerError(.invalidArgument, "start and per-round must be positive and rounds at least 0")
             }
+            try goldFaces.check()
             try training.check()
         }
 
-        public var inputPaths: [String] { training.inputPaths + (oracle.map { [$0] } ?? []) }
+        public var inputPaths: [String] { training.inputPaths + (oracle.map { [$0] } ?? []) + goldFaces.inputPaths }
     }
 
     /// One round: the labelled faces its model was trained on, the model's test scores, and the
