@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "FERData", dependencies: ["FERCore", "FERMedia", "CFerShims", "CArchive", "CZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: vectorCPU),
         // Ingest: sources (CSVs, archives, folders, the public datasets' layouts) to datasets; faces found in pictures.
-        .target(name: "FERIngest", dependencies: ["FERCore", "FERMedia", "FERData", "CFerShims", "CArchive", "CZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        .target(name: "FERIngest", dependencies: ["FERCore", "FERMedia", "FERData", "CBLAS", "CFerShims", "CArchive", "CZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: vectorCPU),
         // Curation: dedup, split, balance, augment, their contact sheets and charts.
         .target(name: "FERCuration", dependencies: ["FERCore", "FERMedia", "FERData", "FERIngest", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: vectorCPU),
@@ -89,11 +89,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ferdata", dependencies: ["FERCommands"]),
-        .executableTarget(name: "ferdata-bench", dependencies: ["FERData", "FERCuration", "FERNet"]),
+        .executableTarget(name: "ferdata-bench", dependencies: ["FERData", "FERIngest", "FERCuration", "FERNet"]),
 
         .target(name: "FERTestSupport", dependencies: ["FERData", "FERIngest", "CArchive", "CZlib", "CWebP"], path: "Tests/FERTestSupport"),
         .testTarget(name: "FERMediaTests", dependencies: ["FERMedia", "FERTestSupport"]),
-        .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERIngest", "FERCuration", "FERTestSupport"]),
+        .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FERNetTests", dependencies: ["FERNet", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FEREvalTests", dependencies: ["FEREval", "FERIngest", "FERCuration", "FERTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FERReviewTests", dependencies: ["FERReview", "FERReviewServer", "FERIngest", "FERCuration", "FEREval", "FERTestSupport"], exclude: ["Fixtures"]),

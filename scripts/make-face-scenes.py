@@ -60,13 +60,15 @@ def blurred_noise(rng):
 
 
 def face_fragments(rng, faces):
-    """Tiles of 16-24 px crops of other faces, magnified 5-9x: parts of faces, never a whole one."""
+    """Tiles of 10-16 px crops of other faces (at most a third of their side), magnified 7-19x: parts of
+    faces. (Crops of 16-24 px held whole faces often enough for MTCNN to find them: FER-2013's pictures
+    often frame a head and shoulders, whose face is a third of the crop.)"""
     canvas = np.zeros((HEIGHT, WIDTH), dtype=np.uint8)
     tile = int(rng.integers(110, 190))
     for top in range(0, HEIGHT, tile):
         for left in range(0, WIDTH, tile):
             _, _, face = faces[int(rng.integers(len(faces)))]
-            side = int(rng.integers(16, 25))
+            side = int(rng.integers(10, 17))
             y0, x0 = int(rng.integers(0, 48 - side)), int(rng.integers(0, 48 - side))
             crop = Image.fromarray(face[y0:y0 + side, x0:x0 + side]).resize((tile, tile), Image.BILINEAR)
             block = np.asarray(crop)[:HEIGHT - top, :WIDTH - left]

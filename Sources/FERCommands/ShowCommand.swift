@@ -33,7 +33,8 @@ struct ShowCommand: ParsableCommand {
     @Option(help: "With --faces: the pictures to draw.") var count = 12
     @Option(name: .customLong("min-face"), help: ArgumentHelp("With --faces: the smallest face searched, in pixels.", valueName: "PIXELS"))
     var minFace = 48
-    @Flag(help: "With --faces: mark the landmarks and the eyes alignment levels.") var align = false
+    @Flag(help: "With --faces: the crops turned level, as ingest --align cuts them.") var align = false
+    @Option(help: "With --faces: the face detector (as ingest's --detector).") var detector = DetectorChoice.auto
     @OptionGroup var workspace: WorkspaceOptions
     @OptionGroup var output: OutputOptions
 
@@ -45,8 +46,11 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         if let facesSource {
-            let detector = try FaceDetector(settings: FaceDetector.Settings(minFace: minFace))
-            let drawn = try FaceSheet.render(source: facesSource, count: count, search: try FaceSearch(detector: detector, align: align))
+            var face = FaceOptions.defaults
+            face.detector = detector
+            face.minFace = minFace
+            face.align = align
+            let drawn = try FaceSheet.render(source: facesSource, count: count, search: try FaceSearch(options: face))
             try FileIO.writeAtomically(Data(try drawn.sheet.png()), to: out)
             if !output.quiet { print("wrote \(out): \(drawn.faces) faces in \(drawn.pictures) pictures") }
             return

@@ -46,7 +46,9 @@ public struct IngestOptions: Sendable {
         if layout.peakFrames != 3 { parameters["peakFrames"] = String(layout.peakFrames) }
         if layout.shape != .face48 { parameters["shape"] = layout.shape.description }
         if face.faces != .auto { parameters["faces"] = face.faces.rawValue }
+        if face.detector != .auto { parameters["detector"] = face.detector.rawValue }
         if face.minFace != 48 { parameters["minFace"] = String(face.minFace) }
+        if face.minScore != 0.8 { parameters["minScore"] = String(face.minScore) }
         if face.align { parameters["align"] = "true" }
         if face.allFaces { parameters["allFaces"] = "true" }
         if allowOutside { parameters["allowOutside"] = "true" }

@@ -152,7 +152,7 @@ extension Ingestor {
         do {
             let found = try search.faces(in: planes)
             guard !found.isEmpty else {
-                return .failure(Refusal(reason: .noFace, detail: "no face of at least \(search.detector.settings.minFace) px in the \(planes[0].width)x\(planes[0].height) picture"))
+                return .failure(Refusal(reason: .noFace, detail: "no face of at least \(search.minFace) px in the \(planes[0].width)x\(planes[0].height) picture"))
             }
             return .success(found)
         } catch {

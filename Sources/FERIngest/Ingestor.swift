@@ -28,7 +28,7 @@ public final class Ingestor {
     /// the source's first picture is seen (`decideFaces`).
     var sourceLayout = SourceLayout()
     private var facesDecided = false
-    private var detector: FaceDetector?
+    private var search: FaceSearch?
 
     public init(workspace: Workspace? = nil, options: IngestOptions = IngestOptions(), progress: @escaping (IngestProgress) -> Void = { _ in }) {
         self.workspace = workspace
@@ -169,10 +169,8 @@ public final class Ingestor {
     static let largestFaceCrop = 128
 
     private func faceSearch() throws -> FaceSearch {
-        if detector == nil {
-            detector = try FaceDetector(settings: FaceDetector.Settings(minFace: options.face.minFace))
-        }
-        return try FaceSearch(detector: detector!, align: options.face.align, allFaces: options.face.allFaces)
+        if search == nil { search = try FaceSearch(options: options.face) }
+        return search!
     }
 
     /// The size of a picture's bytes, decoding it (nil: not a picture ferdata reads).

@@ -2,7 +2,7 @@
 //   ferdata-bench near-duplicates [--count N] [--threshold T]
 //   ferdata-bench inference MODEL DATASET [--runs N]
 //   ferdata-bench train-step [--batches N]
-//   ferdata-bench faces SCENES [--runs N] [--scale 110] [--neighbours N] [--verify N] [--min-face PIXELS]
+//   ferdata-bench faces SCENES [--runs N] [--scale 110] [--neighbours N] [--verify N] [--min-face PIXELS] [--mtcnn]
 import FERCore
 import FERCuration
 import FERData
@@ -80,34 +80,65 @@ func nearDuplicates(count: Int, threshold: Int) {
 
 ProcessSettings.apply()  // single-threaded BLAS, as ferdata runs
 /// Face detection on the scenes of scripts/make-face-scenes.py (decoded first, untimed), on all cores,
-/// one scene per task: prints JSON with each run's seconds and the boxes found per scene file.
-func faces(scenes folder: String, settings: FaceDetector.Settings, runs: Int) throws {
+/// one scene per task, by OpenCV's cascades or by MTCNN (`mtcnnMinFace` set): prints JSON with each
+/// run's seconds and the boxes found per scene file, with their eyes (dlib's for the cascades, nil
+/// where they did not settle; MTCNN's own) and, for MTCNN, its five landmarks and scores.
+func faces(scenes folder: String, settings: FaceDetector.Settings, mtcnnMinFace: Int?, runs: Int) throws {
     struct Truth: Decodable { struct Scene: Decodable { var file: String }; var scenes: [Scene] }
     let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/truth.json")))
     let images = try truth.scenes.map { scene in
         try Data(contentsOf: URL(fileURLWithPath: folder + "/" + scene.file)).withUnsafeBytes { try ImageDecoder.decodeGray($0) }
     }
-    let detector = try FaceDetector(settings: settings)
     var seconds: [Double] = []
-    var found: [[FaceBox]] = []
-    for _ in 0..<runs {
-        let started = DispatchTime.now().uptimeNanoseconds
-        found = Parallel.map(count: images.count, parts: images.count) { range in range.map { (try? detector.detect(images[$0])) ?? [] } }
-        seconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-    }
     var boxes: [String: [[Int]]] = [:]
     var eyes: [String: [[Double]?]] = [:]
-    let landmarker = try FaceLandmarker.shared()
-    for (index, (scene, faces)) in zip(truth.scenes, found).enumerated() {
-        boxes[scene.file] = faces.map { [$0.x, $0.y, $0.width, $0.height] }
-        // The eyes alignment levels (left x, y, right x, y), nil where the landmarks did not settle.
-        eyes[scene.file] = try faces.map { face in
-            let fit = try landmarker.fit(images[index], face: face)
-            return fit.settled ? [fit.left.x, fit.left.y, fit.right.x, fit.right.y] : nil
+    var landmarks: [String: [[Double]]] = [:]
+    var scores: [String: [Double]] = [:]
+    if let minFace = mtcnnMinFace {
+        let given = ProcessInfo.processInfo.environment["MTCNN_THRESHOLDS"].map { $0.split(separator: ",").compactMap { Float($0) } } ?? [0.6, 0.7, 0.7]
+        let detector = try MTCNN(minFace: minFace, thresholds: (given[0], given[1], given[2]),
+                                 scaleStep: ProcessInfo.processInfo.environment["MTCNN_STEP"].flatMap(Double.init) ?? 0.709)
+        var found: [[MTCNN.Face]] = []
+        for _ in 0..<runs {
+            let started = DispatchTime.now().uptimeNanoseconds
+            found = Parallel.map(count: images.count, parts: images.count) { range in range.map { detector.detect([images[$0]]) } }
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        }
+        for (index, (scene, faces)) in zip(truth.scenes, found).enumerated() {
+            let image = images[index]
+            boxes[scene.file] = faces.map { let b = $0.pixelBox(width: image.width, height: image.height); return [b.x, b.y, b.width, b.height] }
+            eyes[scene.file] = faces.map { face in face.landmarks.prefix(2).flatMap { [Double($0.x), Double($0.y)] } }
+            landmarks[scene.file] = faces.map { face in face.landmarks.flatMap { [Double($0.x), Double($0.y)] } }
+            scores[scene.file] = faces.map { Double($0.score) }
+        }
+    } else {
+        let detector = try FaceDetector(settings: settings)
+        var found: [[FaceBox]] = []
+        for _ in 0..<runs {
+            let started = DispatchTime.now().uptimeNanoseconds
+            found = Parallel.map(count: images.count, parts: images.count) { range in range.map { (try? detector.detect(images[$0])) ?? [] } }
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        }
+        let landmarker = try FaceLandmarker.shared()
+        for (index, (scene, faces)) in zip(truth.scenes, found).enumerated() {
+            boxes[scene.file] = faces.map { [$0.x, $0.y, $0.width, $0.height] }
+            // The eyes alignment levels (left x, y, right x, y), nil where the landmarks did not settle.
+            eyes[scene.file] = try faces.map { face in
+                let fit = try landmarker.fit(images[index], face: face)
+                return fit.settled ? [fit.left.x, fit.left.y, fit.right.x, fit.right.y] : nil
+            }
         }
     }
-    struct Result: Encodable { var seconds: [Double]; var boxes: [String: [[Int]]]; var eyes: [String: [[Double]?]] }
-    print(String(decoding: try JSONEncoder().encode(Result(seconds: seconds, boxes: boxes, eyes: eyes)), as: UTF8.self))
+    struct Result: Encodable {
+        var seconds: [Double]
+        var boxes: [String: [[Int]]]
+        var eyes: [String: [[Double]?]]
+        var landmarks: [String: [[Double]]]?
+        var scores: [String: [Double]]?
+    }
+    let result = Result(seconds: seconds, boxes: boxes, eyes: eyes, landmarks: mtcnnMinFace == nil ? nil : landmarks,
+                        scores: mtcnnMinFace == nil ? nil : scores)
+    print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
 }
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -139,7 +170,7 @@ case "inference":
     try inference(model: positional.first!, dataset: positional.last!, runs: option("--runs", 5))
 case "faces":
     guard let folder = arguments.dropFirst().first, !folder.hasPrefix("--") else {
-        print("usage: ferdata-bench faces SCENES [--runs N] [--scale 110] [--neighbours N] [--verify N] [--min-face PIXELS]")
+        print("usage: ferdata-bench faces SCENES [--runs N] [--scale 110] [--neighbours N] [--verify N] [--min-face PIXELS] [--mtcnn]")
         exit(2)
     }
     var settings = FaceDetector.Settings()
@@ -147,7 +178,7 @@ case "faces":
     settings.minNeighbours = option("--neighbours", settings.minNeighbours)
     settings.verifyNeighbours = option("--verify", settings.verifyNeighbours)
     settings.minFace = option("--min-face", settings.minFace)
-    try faces(scenes: folder, settings: settings, runs: option("--runs", 3))
+    try faces(scenes: folder, settings: settings, mtcnnMinFace: arguments.contains("--mtcnn") ? settings.minFace : nil, runs: option("--runs", 3))
 case "near-duplicates":
     nearDuplicates(count: option("--count", 1_000_000), threshold: option("--threshold", 4))
 default:

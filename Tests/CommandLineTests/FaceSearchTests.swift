@@ -64,7 +64,7 @@ import Testing
             ("disgust/corrupt.png", Array(Self.picture(width: 400, height: 300, faces: [(1, 100, 50, 150)]).prefix(300))),
         ]
         try Self.write(files, under: pictures)
-        let (run, summary) = try ingest([pictures.path, "--faces", "detect"], in: folder)
+        let (run, summary) = try ingest([pictures.path, "--faces", "detect", "--detector", "haar"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let source = (summary?["sources"] as? [[String: Any]])?.first
         #expect(source?["faces"] as? String == "detect: --faces detect")
@@ -93,7 +93,7 @@ import Testing
         let pictures = folder.appendingPathComponent("pictures")
         try Self.write([("sad/two.png", Self.picture(width: 480, height: 320, faces: [(4, 20, 40, 90), (11, 220, 60, 200)])),
                         ("sad/one.png", Self.picture(width: 400, height: 300, faces: [(3, 120, 60, 160)]))], under: pictures)
-        let (run, summary) = try ingest([pictures.path, "--faces", "detect", "--all-faces"], in: folder)
+        let (run, summary) = try ingest([pictures.path, "--faces", "detect", "--detector", "haar", "--all-faces"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let records = try Workspace(root: folder.appendingPathComponent("work")).latest().allRecords()
         #expect(summary?["records"] as? Int == 3 && records.map(\.sourceName) == ["sad/one.png", "sad/two.png", "sad/two.png"])
@@ -103,7 +103,7 @@ import Testing
         #expect(records[1].face!.box.width > records[2].face!.box.width)
         func distance(_ a: [UInt8], _ b: [UInt8]) -> Int { zip(a, b).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) } }
         #expect(distance(records[2].pixels, Self.faces[4].pixels) < distance(records[2].pixels, Self.faces[11].pixels))
-        let (largest, _) = try ingest([pictures.path, "--faces", "detect"], in: folder.appendingPathComponent("b"))
+        let (largest, _) = try ingest([pictures.path, "--faces", "detect", "--detector", "haar"], in: folder.appendingPathComponent("b"))
         let kept = try Workspace(root: folder.appendingPathComponent("b/work")).latest().manifest.recordCount
         #expect(largest.status == 0 && kept == 2, "without --all-faces one record per picture")
     }
@@ -116,14 +116,14 @@ import Testing
             try Self.write([(name, Fixtures.png(Self.faces[index].pixels))], under: crops)
             try Self.write([(name, Self.picture(width: 320, height: 240, faces: [(index, 60, 40, 150)]))], under: scenes)
         }
-        let (run, summary) = try ingest([crops.path, scenes.path], in: folder)
+        let (run, summary) = try ingest([crops.path, scenes.path, "--detector", "haar"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let decisions = (summary?["sources"] as? [[String: Any]])?.map { $0["faces"] as? String }
         #expect(decisions == ["none: the first picture is 48x48, a face crop already",
                               "detect: the first picture is 320x240, larger than a face crop (over 128 px)"])
         let box = try cli.ferdata(["ingest", scenes.path, "--faces", "box", "--workspace", folder.appendingPathComponent("w2").path])
         #expect(box.status == 1 && box.stderr.contains("faces box crops by a layout's boxes"), "\(box.stderr)")
-        let csv = try cli.ferdata(["ingest", "samples/faces.csv", "--faces", "detect", "--workspace", folder.appendingPathComponent("w3").path])
+        let csv = try cli.ferdata(["ingest", "samples/faces.csv", "--faces", "detect", "--detector", "haar", "--workspace", folder.appendingPathComponent("w3").path])
         #expect(csv.status == 1 && csv.stderr.contains("a FER2013 CSV holds 48x48 face crops"), "\(csv.stderr)")
         let small = try cli.ferdata(["ingest", scenes.path, "--min-face", "10", "--workspace", folder.appendingPathComponent("w4").path])
         #expect(small.status == 64 && small.stderr.contains("min-face must be 20 to 4096"), "\(small.stderr)")
@@ -137,9 +137,9 @@ import Testing
             try Self.write([("\(Self.faces[index].label)/\(index).png", Self.picture(width: 360, height: 280, faces: faces))], under: scenes)
         }
         let single = folder.appendingPathComponent("single").path, parts = folder.appendingPathComponent("parts").path
-        #expect(try cli.ferdata(["ingest", scenes.path, "--faces", "detect", "--shard-size", "4", "-q", "--workspace", single]).status == 0)
+        #expect(try cli.ferdata(["ingest", scenes.path, "--faces", "detect", "--detector", "haar", "--shard-size", "4", "-q", "--workspace", single]).status == 0)
         for part in 1...3 {
-            let run = try cli.ferdata(["ingest", scenes.path, "--faces", "detect", "--shard-size", "4", "-q", "--partition", "\(part)/3", "--workspace", parts])
+            let run = try cli.ferdata(["ingest", scenes.path, "--faces", "detect", "--detector", "haar", "--shard-size", "4", "-q", "--partition", "\(part)/3", "--workspace", parts])
             #expect(run.status == 0, "\(run.stderr)")
         }
         #expect(try cli.ferdata(["merge", "ingest", "--workspace", parts, "-q"]).status == 0)
@@ -171,8 +171,8 @@ extension FaceSearchTests {
         for index in 0..<7 {
             try Self.write([("\(Self.faces[index].label)/\(index).png", Self.picture(width: 320, height: 240, faces: [(index, 80, 40, 160)]))], under: scenes)
         }
-        let (plain, _) = try ingest([scenes.path, "--faces", "detect"], in: folder.appendingPathComponent("a"))
-        let (aligned, summary) = try ingest([scenes.path, "--faces", "detect", "--align"], in: folder.appendingPathComponent("b"))
+        let (plain, _) = try ingest([scenes.path, "--faces", "detect", "--detector", "haar"], in: folder.appendingPathComponent("a"))
+        let (aligned, summary) = try ingest([scenes.path, "--faces", "detect", "--detector", "haar", "--align"], in: folder.appendingPathComponent("b"))
         #expect(plain.status == 0 && aligned.status == 0, "\(aligned.stderr)")
         let records = try Workspace(root: folder.appendingPathComponent("b/work")).latest().allRecords()
         #expect(summary?["records"] as? Int == records.count && records.count >= 5)
@@ -187,7 +187,7 @@ extension FaceSearchTests {
         try Self.write([("a.png", Self.picture(width: 400, height: 300, faces: [(3, 120, 60, 160)])),
                         ("b.png", Self.picture(width: 400, height: 300, faces: [])), ("c.txt", Array("not a picture".utf8))], under: pictures)
         let sheet = folder.appendingPathComponent("faces.png")
-        let run = try cli.ferdata(["show", "--faces", pictures.path, "--align", "--out", sheet.path])
+        let run = try cli.ferdata(["show", "--faces", pictures.path, "--detector", "haar", "--align", "--out", sheet.path])
         #expect(run.status == 0 && run.stdout.contains("faces in 2 pictures"), "\(run.stdout)\(run.stderr)")
         let png = try Data(contentsOf: sheet)
         #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))

@@ -1,4 +1,5 @@
 import FERCore
+import FERData
 import FERTestSupport
 import Foundation
 import Testing

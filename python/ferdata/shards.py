@@ -14,7 +14,7 @@ SPLITS = {"train": 0, "val": 1, "test": 2}
 USAGES = ["unspecified", "Training", "PublicTest", "PrivateTest"]
 UNLABELED = 255
 # How a record's face was cut from a larger picture (docs/format.md): its frame's method byte.
-FACE_METHODS = {1: "detect", 2: "aligned", 3: "box"}
+FACE_METHODS = {1: "detect", 2: "aligned", 3: "box", 4: "framed"}
 
 
 class CorruptRecord(ValueError):

@@ -6,18 +6,22 @@ import FERMedia
 /// was found, its box, and the cut itself. Records of pictures taken whole as face crops have none.
 public struct FaceFrame: Sendable, Hashable {
     public enum Method: UInt8, Sendable {
-        /// Found by the face search; the cut is the box grown by `FaceSearch.margin`, square.
+        /// Found by the face search without landmarks (the Haar cascades); the cut is the box grown by
+        /// `FaceSearch.margin`, square.
         case detected = 1
-        /// Found by the search and aligned from dlib's landmarks: the cut is turned so the eyes are level.
+        /// Found by the search and aligned from its landmarks (`LandmarkFraming`, turned level).
         case aligned = 2
         /// A layout's list gave the box (AffectNet, ExpW, a manifest); the cut is the box itself.
         case listed = 3
+        /// Found by the search and framed from its landmarks (`LandmarkFraming`, upright).
+        case framed = 4
 
         public var name: String {
             switch self {
             case .detected: return "detect"
             case .aligned: return "aligned"
             case .listed: return "box"
+            case .framed: return "framed"
             }
         }
     }
@@ -25,7 +29,7 @@ public struct FaceFrame: Sendable, Hashable {
     public var method: Method
     /// The face's box in the picture, pixels: the detector's, or the list's.
     public var box: FaceBox
-    /// The cut, for `detected` and `aligned`: a square of `side` picture pixels centred at (`centreX`,
+    /// The cut, for `detected`, `framed` and `aligned`: a square of `side` picture pixels centred at (`centreX`,
     /// `centreY`), its axes turned by `angle` radians (y down: positive turns them clockwise as seen; the
     /// eye line's angle it levels); resized to the dataset's face size. For `listed` these are zero.
     public var centreX: Float

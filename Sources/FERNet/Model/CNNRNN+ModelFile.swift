@@ -1,4 +1,5 @@
 import FERCore
+import FERData
 import Foundation
 
 extension CNNRNN {

@@ -1,5 +1,6 @@
 import Dispatch
 import FERCore
+import FERData
 #if canImport(Glibc)
 import Glibc
 #endif

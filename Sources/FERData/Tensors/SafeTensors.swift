@@ -1,4 +1,3 @@
-import FERData
 import FERCore
 import Foundation
 
