@@ -4,11 +4,14 @@ scaled to 60-300 px and pasted at random places, never overlapping, on 640x480 g
 three kinds: textures (stripes, checks, rings), blurred noise, and tiles of other faces' crops at a
 different scale (eyes, mouths and cheeks magnified, face-like texture that is not a face). One to
 three faces per scene, seeded. Writes OUT/scene-NNNN.png, OUT/truth.json (per scene the pasted boxes,
-x y size, and each face's zip member and label).
+x y size, and each face's zip member and label), and each pasted picture alone (grown as pasted) as
+OUT/alone/scene-NNNN-K.png with OUT/alone/truth.json, for comparing how a face is framed in a scene
+and in its own picture.
 
 With --classes, the cross-dataset version instead: --scenes test faces drawn at random, each pasted
 alone into a scene of its own, written as OUT/scenes/CLASS/NAME.png beside the original crop as
-OUT/crops/CLASS/NAME.png, so that `ferdata crosseval` can score a model on both.
+OUT/crops/CLASS/NAME.png and the pasted picture alone (the crop grown as pasted) as
+OUT/pictures/CLASS/NAME.png, so that `ferdata crosseval` can score a model on each.
 
     python3 scripts/make-face-scenes.py OUT [--scenes 300] [--seed 14] [--data ../shared/data] [--classes]
 """
@@ -90,10 +93,11 @@ def one_face_scenes(args, faces, rng):
         x, y = int(rng.integers(0, WIDTH - size + 1)), int(rng.integers(0, HEIGHT - size + 1))
         canvas[y:y + size, x:x + size] = np.asarray(Image.fromarray(face).resize((size, size), Image.BICUBIC))
         stem = os.path.splitext(os.path.basename(name))[0]
-        for folder, image in (("scenes", canvas), ("crops", face)):
+        picture = np.asarray(Image.fromarray(face).resize((size, size), Image.BICUBIC))
+        for folder, image in (("scenes", canvas), ("crops", face), ("pictures", picture)):
             os.makedirs(os.path.join(args.out, folder, label), exist_ok=True)
             Image.fromarray(image).save(os.path.join(args.out, folder, label, stem + ".png"))
-    print(f"{len(chosen)} one-face scenes and their crops -> {args.out}/scenes, {args.out}/crops")
+    print(f"{len(chosen)} one-face scenes, their crops and the pasted pictures alone -> {args.out}/scenes, {args.out}/crops, {args.out}/pictures")
 
 
 def main():
@@ -136,7 +140,10 @@ def main():
                 # Counter-clockwise as seen; the corners the turn uncovers take the face's mean gray.
                 pasted = pasted.rotate(angle, resample=Image.BICUBIC, fillcolor=int(face.mean()))
             canvas[y:y + size, x:x + size] = np.asarray(pasted)
-            boxes.append({"x": x, "y": y, "size": size, "member": name, "label": label, "angle": angle})
+            alone = f"scene-{scene:04d}-{len(boxes)}.png"
+            os.makedirs(os.path.join(args.out, "alone"), exist_ok=True)
+            pasted.save(os.path.join(args.out, "alone", alone))
+            boxes.append({"x": x, "y": y, "size": size, "member": name, "label": label, "angle": angle, "alone": alone})
         file = f"scene-{scene:04d}.png"
         Image.fromarray(canvas).save(os.path.join(args.out, file))
         if args.rotate:
@@ -146,6 +153,10 @@ def main():
     for folder in [args.out] + ([os.path.join(args.out, "upright")] if args.rotate else []):
         with open(os.path.join(folder, "truth.json"), "w") as f:
             json.dump({"seed": args.seed, "scenes": truth}, f, indent=1)
+    # Each pasted picture alone (as pasted: grown, and turned with --rotate), as scenes of their own.
+    alone = [{"file": face["alone"], "background": "alone", "faces": [{**face, "x": 0, "y": 0}]} for scene in truth for face in scene["faces"]]
+    with open(os.path.join(args.out, "alone", "truth.json"), "w") as f:
+        json.dump({"seed": args.seed, "scenes": alone}, f, indent=1)
     print(f"{args.scenes} scenes, {sum(len(s['faces']) for s in truth)} faces -> {args.out}")
 
 

@@ -80,9 +80,10 @@ func nearDuplicates(count: Int, threshold: Int) {
 
 ProcessSettings.apply()  // single-threaded BLAS, as ferdata runs
 /// Face detection on the scenes of scripts/make-face-scenes.py (decoded first, untimed), on all cores,
-/// one scene per task, by OpenCV's cascades or by MTCNN (`mtcnnMinFace` set): prints JSON with each
-/// run's seconds and the boxes found per scene file, with their eyes (dlib's for the cascades, nil
-/// where they did not settle; MTCNN's own) and, for MTCNN, its five landmarks and scores.
+/// one scene per task, by OpenCV's cascades or by MTCNN as ingest runs it (`mtcnnMinFace` set):
+/// prints JSON with each run's seconds and the boxes found per scene file, with their eyes (dlib's for
+/// the cascades, nil where they did not settle; MTCNN's own) and, for MTCNN, its five landmarks,
+/// scores and the crops its landmarks frame.
 func faces(scenes folder: String, settings: FaceDetector.Settings, mtcnnMinFace: Int?, runs: Int) throws {
     struct Truth: Decodable { struct Scene: Decodable { var file: String }; var scenes: [Scene] }
     let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/truth.json")))
@@ -94,22 +95,30 @@ func faces(scenes folder: String, settings: FaceDetector.Settings, mtcnnMinFace:
     var eyes: [String: [[Double]?]] = [:]
     var landmarks: [String: [[Double]]] = [:]
     var scores: [String: [Double]] = [:]
+    var crops: [String: [[Double]]] = [:]
     if let minFace = mtcnnMinFace {
-        let given = ProcessInfo.processInfo.environment["MTCNN_THRESHOLDS"].map { $0.split(separator: ",").compactMap { Float($0) } } ?? [0.6, 0.7, 0.7]
-        let detector = try MTCNN(minFace: minFace, thresholds: (given[0], given[1], given[2]),
-                                 scaleStep: ProcessInfo.processInfo.environment["MTCNN_STEP"].flatMap(Double.init) ?? 0.709)
-        var found: [[MTCNN.Face]] = []
+        // MTCNN as ingest runs it (`--detector mtcnn`, its default thresholds and framing).
+        var options = FaceOptions.defaults
+        options.detector = .mtcnn
+        options.minFace = minFace
+        let search = try FaceSearch(options: options)
+        var found: [[FaceSearch.Found]] = []
         for _ in 0..<runs {
             let started = DispatchTime.now().uptimeNanoseconds
-            found = Parallel.map(count: images.count, parts: images.count) { range in range.map { detector.detect([images[$0]]) } }
+            found = Parallel.map(count: images.count, parts: images.count) { range in range.map { (try? search.find([images[$0]])) ?? [] } }
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         }
         for (index, (scene, faces)) in zip(truth.scenes, found).enumerated() {
             let image = images[index]
-            boxes[scene.file] = faces.map { let b = $0.pixelBox(width: image.width, height: image.height); return [b.x, b.y, b.width, b.height] }
-            eyes[scene.file] = faces.map { face in face.landmarks.prefix(2).flatMap { [Double($0.x), Double($0.y)] } }
-            landmarks[scene.file] = faces.map { face in face.landmarks.flatMap { [Double($0.x), Double($0.y)] } }
-            scores[scene.file] = faces.map { Double($0.score) }
+            boxes[scene.file] = faces.map { [$0.box.x, $0.box.y, $0.box.width, $0.box.height] }
+            eyes[scene.file] = faces.map { face in face.landmarks.map { l in [l.points[0].x, l.points[0].y, l.points[1].x, l.points[1].y] } }
+            landmarks[scene.file] = faces.map { face in face.landmarks?.points.flatMap { [$0.x, $0.y] } ?? [] }
+            scores[scene.file] = faces.map { Double($0.score ?? 0) }
+            // The crop each face's record is cut from: centre x, centre y, side, turn (radians).
+            crops[scene.file] = faces.map { face in
+                let frame = search.frame(of: face, width: image.width, height: image.height)
+                return [Double(frame.centreX), Double(frame.centreY), Double(frame.side), Double(frame.angle)]
+            }
         }
     } else {
         let detector = try FaceDetector(settings: settings)
@@ -135,9 +144,10 @@ func faces(scenes folder: String, settings: FaceDetector.Settings, mtcnnMinFace:
         var eyes: [String: [[Double]?]]
         var landmarks: [String: [[Double]]]?
         var scores: [String: [Double]]?
+        var crops: [String: [[Double]]]?
     }
     let result = Result(seconds: seconds, boxes: boxes, eyes: eyes, landmarks: mtcnnMinFace == nil ? nil : landmarks,
-                        scores: mtcnnMinFace == nil ? nil : scores)
+                        scores: mtcnnMinFace == nil ? nil : scores, crops: mtcnnMinFace == nil ? nil : crops)
     print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
 }
 

@@ -60,11 +60,10 @@ public struct FaceSearch: Sendable, Equatable {
     /// 0.6 and 0.7, with a pyramid step of 0.8 for its 0.709, chosen on `scripts/bench-faces` (docs/faces.md).
     public static let mtcnnEarlyThresholds: (Float, Float) = (0.4, 0.5)
     public static let mtcnnScaleStep = 0.8
-    /// MTCNN's landmarks are found again this many times, by O-Net on a square of `landmarkBox` times the
-    /// side of the crop the last ones frame (turned to fit, for its scale), about that crop's centre.
-    /// (A box of 0.8 times the side, the median of MTCNN's own boxes, levels turned faces less well.)
-    static let landmarkPasses = 2
-    static let landmarkBox = 1.0
+    /// MTCNN's landmarks are found again this many times, by O-Net on the crop the last ones frame (turned
+    /// level), shrunk to `landmarkBox` of its side: the median of MTCNN's own boxes on FER-2013's faces.
+    static let landmarkPasses = 4
+    static let landmarkBox = 0.8
 
     /// The search `options` ask for.
     /// - Throws: the detector's or the landmarks' files are missing or unreadable (naming the package
@@ -110,15 +109,13 @@ public struct FaceSearch: Sendable, Equatable {
             let width = planes[0].width, height = planes[0].height
             return mtcnn.detect(planes).map { face in
                 var landmarks = FiveLandmarks(face.landmarks.map { FiveLandmarks.Point(x: Double($0.x), y: Double($0.y)) })
-                // O-Net again (twice) on a box drawn from the landmarks themselves, not from the pyramid's boxes,
-                // whose sampling moves with the picture's size around the face: the same face then gets the same
-                // landmarks in a tight picture and in a wide scene (MTCNNTests).
+                // O-Net again on a square drawn from the landmarks themselves (turned upright), not from the
+                // pyramid's boxes, whose sampling moves with the picture's size around the face: the same face
+                // then gets the same landmarks in a tight picture and in a wide scene (MTCNNTests).
                 for _ in 0..<Self.landmarkPasses {
                     let cut = LandmarkFraming.frame(landmarks, turned: true)
-                    let half = Float(cut.side * Self.landmarkBox / 2)
-                    guard let again = mtcnn.landmarks(planes, box: (Float(cut.centreX) - half, Float(cut.centreY) - half,
-                                                                    Float(cut.centreX) + half, Float(cut.centreY) + half)) else { break }
-                    landmarks = FiveLandmarks(again.map { FiveLandmarks.Point(x: Double($0.x), y: Double($0.y)) })
+                    let again = mtcnn.landmarks(planes, centre: (cut.centreX, cut.centreY), side: cut.side * Self.landmarkBox, angle: cut.angle)
+                    landmarks = FiveLandmarks(again.map { FiveLandmarks.Point(x: $0.x, y: $0.y) })
                 }
                 return Found(box: face.pixelBox(width: width, height: height), score: face.score, landmarks: landmarks)
             }

@@ -106,16 +106,19 @@ public final class MTCNN: Sendable {
         }
     }
 
-    /// O-Net's five landmarks for a square box given in the picture (`x1`, `y1`, `x2`, `y2`), as
-    /// `detect` computes them for the boxes it keeps; nil when the box lies outside the picture.
-    public func landmarks(_ planes: [GrayImage], box: (x1: Float, y1: Float, x2: Float, y2: Float)) -> [(x: Float, y: Float)]? {
-        guard let first = planes.first else { return nil }
-        let rgb = planes.count == 3 ? planes : [first, first, first]
-        let candidate = Candidate(x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2, score: 0)
-        guard let crop = Self.crop(candidate, rgb, width: first.width, height: first.height, side: 48) else { return nil }
+    /// O-Net's five landmarks for a square of `side` pixels centred at `centre` and turned by `angle`
+    /// radians (y down), in picture coordinates. Unlike `detect`'s crops (cut to the picture and
+    /// stretched, as the reference cuts them), the square keeps its shape past the picture's edge
+    /// (mid-gray there), and a turned face is shown to O-Net upright.
+    public func landmarks(_ planes: [GrayImage], centre: (x: Double, y: Double), side: Double, angle: Double) -> [(x: Double, y: Double)] {
+        var crop = FeatureMaps(planes: planes.count == 3 ? planes : [planes[0]], centre: centre, side: side, angle: angle, size: 48)
+        if planes.count != 3 { crop = FeatureMaps(channels: 3, height: 48, width: 48, repeating: crop.values) }
         let values = networks.output(crop).landmarks
-        let w = box.x2 - box.x1 + 1, h = box.y2 - box.y1 + 1
-        return (0..<5).map { (x: w * values[$0] + box.x1 - 1, y: h * values[5 + $0] + box.y1 - 1) }
+        let c = cos(angle), s = sin(angle)
+        return (0..<5).map { i in
+            let a = (Double(values[i]) - 0.5) * side, b = (Double(values[5 + i]) - 0.5) * side
+            return (x: centre.x + a * c - b * s, y: centre.y + a * s + b * c)
+        }
     }
 
     /// P-Net over the pyramid: cells whose probability reaches the first threshold, suppressed within

@@ -12,7 +12,8 @@ struct FeatureMaps {
     var values: [Float]
 
     /// Pixel planes (0-255) resampled to `height` x `width` by area averaging and scaled to MTCNN's
-    /// input range, (v - 127.5) / 128. Only the region `rows` x `columns` of the planes is read.
+    /// input range, (v - 127.5) / 128. Only the region `rows` x `columns` of the planes is read; where it
+    /// reaches past the planes, the pixels there are mid-gray (127.5, the input's zero).
     init(planes: [GrayImage], rows: Range<Int>, columns: Range<Int>, height: Int, width: Int) {
         channels = planes.count
         self.height = height
@@ -25,10 +26,16 @@ struct FeatureMaps {
                 for (y, window) in ys.enumerated() {
                     for x in 0..<width { rowSums[x] = 0 }
                     for sourceY in window {
-                        let row = (rows.lowerBound + sourceY) * plane.width + columns.lowerBound
+                        // Outside the plane (a region may reach past it) the pixels are mid-gray, MTCNN's zero.
+                        let y = rows.lowerBound + sourceY
+                        let inside = y >= 0 && y < plane.height
+                        let row = y * plane.width
                         for (x, columnWindow) in xs.enumerated() {
                             var sum: Float = 0
-                            for sourceX in columnWindow { sum += Float(pixels[row + sourceX]) }
+                            for sourceX in columnWindow {
+                                let x = columns.lowerBound + sourceX
+                                sum += inside && x >= 0 && x < plane.width ? Float(pixels[row + x]) : 127.5
+                            }
                             rowSums[x] += sum / Float(columnWindow.count)
                         }
                     }
@@ -39,6 +46,40 @@ struct FeatureMaps {
                 }
             }
         }
+    }
+
+    /// A square of `side` picture pixels centred at `centre` and turned by `angle` radians (y down),
+    /// sampled bilinearly at one point per pixel, at most twice `size` a side (mid-gray outside the
+    /// picture), then averaged down to `size` x `size` and scaled to MTCNN's input range.
+    init(planes: [GrayImage], centre: (x: Double, y: Double), side: Double, angle: Double, size: Int) {
+        let samples = min(2 * size, max(size, Int(side.rounded())))
+        let step = side / Double(samples), c = cos(angle), s = sin(angle)
+        let turned = planes.map { plane in
+            var pixels = [UInt8](repeating: 0, count: samples * samples)
+            plane.pixels.withUnsafeBufferPointer { source in
+                func at(_ x: Int, _ y: Int) -> Double {
+                    x >= 0 && x < plane.width && y >= 0 && y < plane.height ? Double(source[y * plane.width + x]) : 127.5
+                }
+                for v in 0..<samples {
+                    let b = (Double(v) + 0.5) * step - side / 2
+                    for u in 0..<samples {
+                        let a = (Double(u) + 0.5) * step - side / 2
+                        let x = centre.x + a * c - b * s - 0.5, y = centre.y + a * s + b * c - 0.5
+                        let x0 = Int(x.rounded(.down)), y0 = Int(y.rounded(.down)), fx = x - Double(x0), fy = y - Double(y0)
+                        let top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx, bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx
+                        pixels[v * samples + u] = UInt8((top * (1 - fy) + bottom * fy).rounded())
+                    }
+                }
+            }
+            return GrayImage(width: samples, height: samples, pixels: pixels)
+        }
+        self.init(planes: turned, rows: 0..<samples, columns: 0..<samples, height: size, width: size)
+    }
+
+    /// One plane's values repeated as `channels` planes (a gray picture shown as red, green and blue).
+    init(channels: Int, height: Int, width: Int, repeating plane: [Float]) {
+        self.init(channels: channels, height: height, width: width)
+        values = Array((0..<channels).map { _ in plane }.joined())
     }
 
     init(channels: Int, height: Int, width: Int) {
