@@ -186,7 +186,7 @@ public final class MTCNN: Sendable {
             face.offsets = offsets
             kept.append(Self.shiftedByOffsets(widthWithOne: face))
         }
-        return Self.suppressedByMinimum(kept, overlap: 0.7)
+        return Self.suppressed(kept, overlap: 0.7, overMinimum: true)
     }
 
     /// The pixels of a candidate's box (cut to the picture, its corners truncated as the reference
@@ -234,33 +234,21 @@ public final class MTCNN: Sendable {
         }
     }
 
-    /// Non-maximum suppression as torchvision's `nms`: highest probability first, dropping every box
-    /// whose IoU with a kept one is over `overlap` (areas without the extra pixel).
-    static func suppressed(_ candidates: [Candidate], overlap: Float) -> [Candidate] {
+    /// Non-maximum suppression: highest probability first, dropping every box whose overlap with a kept
+    /// one is over `overlap`. The overlap is torchvision's `nms` IoU (areas without the extra pixel), or
+    /// for the last stage, `overMinimum`, the intersection over the smaller box's area with the extra
+    /// pixel (the reference's "Min" method).
+    static func suppressed(_ candidates: [Candidate], overlap: Float, overMinimum: Bool = false) -> [Candidate] {
+        let extra: Float = overMinimum ? 1 : 0
+        func area(_ c: Candidate) -> Float { (c.x2 - c.x1 + extra) * (c.y2 - c.y1 + extra) }
         let order = candidates.indices.sorted { candidates[$0].score > candidates[$1].score }
         var kept: [Candidate] = []
         for index in order {
             let c = candidates[index]
             let overlaps = kept.contains { k in
-                let w = max(0, min(c.x2, k.x2) - max(c.x1, k.x1)), h = max(0, min(c.y2, k.y2) - max(c.y1, k.y1))
+                let w = max(0, min(c.x2, k.x2) - max(c.x1, k.x1) + extra), h = max(0, min(c.y2, k.y2) - max(c.y1, k.y1) + extra)
                 let inter = w * h
-                return inter / ((c.x2 - c.x1) * (c.y2 - c.y1) + (k.x2 - k.x1) * (k.y2 - k.y1) - inter) > overlap
-            }
-            if !overlaps { kept.append(c) }
-        }
-        return kept
-    }
-
-    /// The last suppression: the overlap over the smaller box's area (with the extra pixel), as the
-    /// reference's "Min" method.
-    static func suppressedByMinimum(_ candidates: [Candidate], overlap: Float) -> [Candidate] {
-        let order = candidates.indices.sorted { candidates[$0].score > candidates[$1].score }
-        var kept: [Candidate] = []
-        for index in order {
-            let c = candidates[index]
-            let overlaps = kept.contains { k in
-                let w = max(0, min(c.x2, k.x2) - max(c.x1, k.x1) + 1), h = max(0, min(c.y2, k.y2) - max(c.y1, k.y1) + 1)
-                return w * h / min((c.x2 - c.x1 + 1) * (c.y2 - c.y1 + 1), (k.x2 - k.x1 + 1) * (k.y2 - k.y1 + 1)) > overlap
+                return inter / (overMinimum ? min(area(c), area(k)) : area(c) + area(k) - inter) > overlap
             }
             if !overlaps { kept.append(c) }
         }
