@@ -112,23 +112,35 @@ def test_a_flipped_byte_names_its_shard_and_record(dataset, tmp_path):
     assert "shard-00002.frs: record 7: record CRC mismatch" in str(raised.value)
 
 
-def test_the_stdlib_reader_gives_each_found_face_its_frame(tmp_path):
-    """Faces found in larger pictures keep their box and cut in the record; the reader decodes them."""
+@pytest.mark.parametrize("detector", ["haar", "mtcnn"])
+def test_the_stdlib_reader_gives_each_found_face_its_frame(tmp_path, detector):
+    """Faces found in larger pictures keep their box and cut in the record; the reader decodes them:
+    the Haar search's box grown (method detect) on sample faces pasted on gray, MTCNN's landmarks' crop
+    (method framed) on the MTCNN fixture's drawn face (Tests/FERDataTests/Fixtures/mtcnn)."""
     from PIL import Image
-    rows = [line.split(",") for line in open(os.path.join(ROOT, "samples", "faces.csv")).read().splitlines()[1:3]]
     pictures = tmp_path / "pictures" / "happy"
     pictures.mkdir(parents=True)
-    for number, (_label, pixels, _usage) in enumerate(rows):
-        face = Image.fromarray(np.array([int(v) for v in pixels.split()], dtype=np.uint8).reshape(48, 48)).resize((160, 160))
-        canvas = Image.new("L", (400, 300), 120)
-        canvas.paste(face, (120, 60))
-        canvas.save(pictures / f"{number}.png")
-    subprocess.run([BINARY, "ingest", str(tmp_path / "pictures"), "--faces", "detect", "--workspace", str(tmp_path / "work"), "-q"], check=True)
+    if detector == "haar":
+        rows = [line.split(",") for line in open(os.path.join(ROOT, "samples", "faces.csv")).read().splitlines()[1:3]]
+        for number, (_label, pixels, _usage) in enumerate(rows):
+            face = Image.fromarray(np.array([int(v) for v in pixels.split()], dtype=np.uint8).reshape(48, 48)).resize((160, 160))
+            canvas = Image.new("L", (400, 300), 120)
+            canvas.paste(face, (120, 60))
+            canvas.save(pictures / f"{number}.png")
+        centre = (200, 140)
+    else:
+        shutil.copy(os.path.join(ROOT, "Tests", "FERDataTests", "Fixtures", "mtcnn", "picture00.png"), pictures / "0.png")
+        centre = (160, 120)
+    subprocess.run([BINARY, "ingest", str(tmp_path / "pictures"), "--faces", "detect", "--detector", detector,
+                    "--workspace", str(tmp_path / "work"), "-q"], check=True)
     records = list(ferdata.read_records(str(tmp_path / "work" / "datasets" / "0001-ingest")))
     assert records and all(r["face"] is not None for r in records)
     for record in records:
         face = record["face"]
         x, y, width, height = face["box"]
-        assert face["method"] == "detect" and face["rank"] == 0 and face["angle_degrees"] == 0
-        assert abs(x + width / 2 - 200) < 20 and abs(y + height / 2 - 140) < 20, face
-        assert face["side"] >= width and abs(face["centre"][0] - (x + width / 2)) <= 2, face
+        assert face["method"] == {"haar": "detect", "mtcnn": "framed"}[detector] and face["rank"] == 0 and face["angle_degrees"] == 0
+        assert abs(x + width / 2 - centre[0]) < 20 and abs(y + height / 2 - centre[1]) < 20, face
+        if detector == "haar":
+            assert face["side"] >= width and abs(face["centre"][0] - (x + width / 2)) <= 2, face
+        else:
+            assert abs(face["centre"][0] - centre[0]) < 20 and abs(face["centre"][1] - centre[1]) < 25 and 100 <= face["side"] <= 250, face

@@ -60,6 +60,11 @@ public struct FaceSearch: Sendable, Equatable {
     /// 0.6 and 0.7, with a pyramid step of 0.8 for its 0.709, chosen on `scripts/bench-faces` (docs/faces.md).
     public static let mtcnnEarlyThresholds: (Float, Float) = (0.4, 0.5)
     public static let mtcnnScaleStep = 0.8
+    /// The crop's side as a share of the detector's box's longer side that landmarks may frame: on the
+    /// benchmark's FER-2013 faces a median 1.22 (1st and 99th percentiles 0.58 and 1.42). Landmarks that
+    /// frame a crop outside it have not found the face's parts (cartoons, say); the box frames it then.
+    static let plausibleCrop = 0.6...2.0
+
     /// MTCNN's landmarks are found again this many times, by O-Net on the crop the last ones frame (turned
     /// level), shrunk to `landmarkBox` of its side: the median of MTCNN's own boxes on FER-2013's faces.
     static let landmarkPasses = 4
@@ -145,10 +150,11 @@ public struct FaceSearch: Sendable, Equatable {
     }
 
     /// How a found face is cut: from its landmarks where it has them (`LandmarkFraming`: upright, or
-    /// turned level with `--align`); else the Haar box grown by the margin, square, inside the picture.
+    /// turned level with `--align`) and the crop they frame is of a plausible size for the detector's box;
+    /// else the box grown by the margin, square, inside the picture.
     public func frame(of face: Found, width: Int, height: Int, rank: Int = 0) -> FaceFrame {
-        if let landmarks = face.landmarks {
-            let cut = LandmarkFraming.frame(landmarks, turned: align)
+        if let landmarks = face.landmarks, case let cut = LandmarkFraming.frame(landmarks, turned: align),
+           Self.plausibleCrop.contains(cut.side / Double(max(face.box.width, face.box.height))) {
             return FaceFrame(method: align ? .aligned : .framed, box: face.box, centreX: Float(cut.centreX), centreY: Float(cut.centreY),
                              side: max(8, Int(cut.side.rounded())), angle: Float(cut.angle), rank: rank)
         }
