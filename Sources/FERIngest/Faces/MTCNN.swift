@@ -67,23 +67,6 @@ public final class MTCNN: Sendable {
         self.scaleStep = scaleStep
     }
 
-    /// The process's detector at the default path for `minFace`, loaded once per size.
-    public static func shared(minFace: Int) throws -> MTCNN {
-        loaded.lock.lock()
-        defer { loaded.lock.unlock() }
-        if let found = loaded.detectors[minFace] { return try found.get() }
-        let result = Result { try MTCNN(minFace: minFace) }
-        loaded.detectors[minFace] = result
-        return try result.get()
-    }
-
-    private final class Loaded: @unchecked Sendable {
-        let lock = NSLock()
-        var detectors: [Int: Result<MTCNN, any Error>] = [:]
-    }
-
-    private static let loaded = Loaded()
-
     /// A candidate box through the stages: corners, probability, and the offsets the last network gave.
     struct Candidate {
         var x1, y1, x2, y2: Float
@@ -95,12 +78,11 @@ public final class MTCNN: Sendable {
     /// The faces in a picture's planes (one gray plane, or red, green and blue), largest first.
     public func detect(_ planes: [GrayImage]) -> [Face] {
         guard let first = planes.first, first.width >= 12, first.height >= 12 else { return [] }
-        let rgb = planes.count == 3 ? planes : [first, first, first]
         let width = first.width, height = first.height
-        var candidates = propose(rgb, width: width, height: height)
-        candidates = squared(candidates.map(Self.shiftedByOffsets(widthWithoutOne:)))
-        candidates = refine(candidates, rgb, width: width, height: height)
-        let faces = output(candidates, rgb, width: width, height: height)
+        var candidates = propose(planes, width: width, height: height)
+        candidates = squared(candidates.map { Self.shifted($0, extraPixel: 0) })
+        candidates = refine(candidates, planes, width: width, height: height)
+        let faces = output(candidates, planes, width: width, height: height)
         return faces.sorted { ($0.x2 - $0.x1) * ($0.y2 - $0.y1) > ($1.x2 - $1.x1) * ($1.y2 - $1.y1) }.map {
             Face(box: ($0.x1, $0.y1, $0.x2, $0.y2), score: $0.score, landmarks: $0.landmarks)
         }
@@ -111,8 +93,7 @@ public final class MTCNN: Sendable {
     /// stretched, as the reference cuts them), the square keeps its shape past the picture's edge
     /// (mid-gray there), and a turned face is shown to O-Net upright.
     public func landmarks(_ planes: [GrayImage], centre: (x: Double, y: Double), side: Double, angle: Double) -> [(x: Double, y: Double)] {
-        var crop = FeatureMaps(planes: planes.count == 3 ? planes : [planes[0]], centre: centre, side: side, angle: angle, size: 48)
-        if planes.count != 3 { crop = FeatureMaps(channels: 3, height: 48, width: 48, repeating: crop.values) }
+        let crop = FeatureMaps(planes: planes, centre: centre, side: side, angle: angle, size: 48)
         let values = networks.output(crop).landmarks
         let c = cos(angle), s = sin(angle)
         return (0..<5).map { i in
@@ -168,7 +149,7 @@ public final class MTCNN: Sendable {
             refined.offsets = offsets
             kept.append(refined)
         }
-        return squared(Self.suppressed(kept, overlap: 0.7).map(Self.shiftedByOffsets(widthWithOne:)))
+        return squared(Self.suppressed(kept, overlap: 0.7).map { Self.shifted($0, extraPixel: 1) })
     }
 
     /// O-Net on each candidate's 48x48 crop: those above the third threshold with their landmarks,
@@ -184,7 +165,7 @@ public final class MTCNN: Sendable {
             let w = face.x2 - face.x1 + 1, h = face.y2 - face.y1 + 1
             face.landmarks = (0..<5).map { (x: w * landmarks[$0] + face.x1 - 1, y: h * landmarks[5 + $0] + face.y1 - 1) }
             face.offsets = offsets
-            kept.append(Self.shiftedByOffsets(widthWithOne: face))
+            kept.append(Self.shifted(face, extraPixel: 1))
         }
         return Self.suppressed(kept, overlap: 0.7, overMinimum: true)
     }
@@ -198,21 +179,10 @@ public final class MTCNN: Sendable {
         return FeatureMaps(planes: planes, rows: (y - 1)..<bottom, columns: (x - 1)..<right, height: side, width: side)
     }
 
-    /// P-Net's offsets applied as the reference applies them after the first stage: scaled by the
-    /// box's side without the extra pixel.
-    static func shiftedByOffsets(widthWithoutOne c: Candidate) -> Candidate {
-        let w = c.x2 - c.x1, h = c.y2 - c.y1
-        var moved = c
-        moved.x1 = c.x1 + c.offsets[0] * w
-        moved.y1 = c.y1 + c.offsets[1] * h
-        moved.x2 = c.x2 + c.offsets[2] * w
-        moved.y2 = c.y2 + c.offsets[3] * h
-        return moved
-    }
-
-    /// R-Net's and O-Net's offsets, scaled by the box's side plus one pixel.
-    static func shiftedByOffsets(widthWithOne c: Candidate) -> Candidate {
-        let w = c.x2 - c.x1 + 1, h = c.y2 - c.y1 + 1
+    /// The box moved by its offsets, each scaled by the box's side: after P-Net without the extra pixel,
+    /// after R-Net and O-Net with it (`extraPixel` 1), as the reference applies them.
+    static func shifted(_ c: Candidate, extraPixel: Float) -> Candidate {
+        let w = c.x2 - c.x1 + extraPixel, h = c.y2 - c.y1 + extraPixel
         var moved = c
         moved.x1 = c.x1 + c.offsets[0] * w
         moved.y1 = c.y1 + c.offsets[1] * h

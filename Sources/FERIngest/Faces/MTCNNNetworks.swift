@@ -11,14 +11,15 @@ struct FeatureMaps {
     var width: Int
     var values: [Float]
 
-    /// Pixel planes (0-255) resampled to `height` x `width` by area averaging and scaled to MTCNN's
-    /// input range, (v - 127.5) / 128. Only the region `rows` x `columns` of the planes is read; where it
-    /// reaches past the planes, the pixels there are mid-gray (127.5, the input's zero).
+    /// Pixel planes (0-255: red, green and blue, or one gray plane, resampled once and shown as all
+    /// three) resampled to `height` x `width` by area averaging and scaled to MTCNN's input range,
+    /// (v - 127.5) / 128. Only the region `rows` x `columns` of the planes is read; where it reaches past
+    /// the planes, the pixels there are mid-gray (127.5, the input's zero).
     init(planes: [GrayImage], rows: Range<Int>, columns: Range<Int>, height: Int, width: Int) {
-        channels = planes.count
+        channels = 3
         self.height = height
         self.width = width
-        values = [Float](repeating: 0, count: planes.count * height * width)
+        values = [Float](repeating: 0, count: 3 * height * width)
         let ys = Self.areaWindows(from: rows.count, to: height), xs = Self.areaWindows(from: columns.count, to: width)
         var rowSums = [Float](repeating: 0, count: width)
         for (c, plane) in planes.enumerated() {
@@ -45,6 +46,11 @@ struct FeatureMaps {
                     }
                 }
             }
+        }
+        if planes.count == 1 {
+            let plane = height * width
+            values.replaceSubrange(plane..<(2 * plane), with: values[0..<plane])
+            values.replaceSubrange((2 * plane)..<(3 * plane), with: values[0..<plane])
         }
     }
 
@@ -74,12 +80,6 @@ struct FeatureMaps {
             return GrayImage(width: samples, height: samples, pixels: pixels)
         }
         self.init(planes: turned, rows: 0..<samples, columns: 0..<samples, height: size, width: size)
-    }
-
-    /// One plane's values repeated as `channels` planes (a gray picture shown as red, green and blue).
-    init(channels: Int, height: Int, width: Int, repeating plane: [Float]) {
-        self.init(channels: channels, height: height, width: width)
-        values = Array((0..<channels).map { _ in plane }.joined())
     }
 
     init(channels: Int, height: Int, width: Int) {

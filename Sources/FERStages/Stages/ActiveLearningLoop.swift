@@ -52,7 +52,9 @@ struct ActiveLearningLoop {
         }
         var labelled = Dictionary(uniqueKeysWithValues: candidates.prefix(options.start).map { ($0.recordID, $0.label!) })
         var unusable = Set<UInt64>()
-        let byID = Dictionary(uniqueKeysWithValues: everyRecord.map { ($0.recordID, $0) })
+        // The records by id, for reading an oracle's or a gold file's record_id,label lines.
+        let byID = options.oracle == nil && options.goldFaces.gold == nil ? [:]
+            : Dictionary(uniqueKeysWithValues: everyRecord.map { ($0.recordID, $0) })
         let oracle = try options.oracle.map { file in
             Dictionary(uniqueKeysWithValues: try ReviewQueue.knownLabels(file, records: byID, dataset: dataset.name).map { ($0.recordID, $0.label) })
         }
