@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Makes the PyTorch reference fixture for the FERNet tests (the Swift tests never need PyTorch).
+"""Makes the PyTorch reference fixtures for the FERNet tests (the Swift tests never need PyTorch).
 
 Builds the peer's CNNRNN (../shared/peers/peer_cnnrnn.py) with 8 hidden units (so the file stays
 small), seeds it, and writes:
-  Tests/FERNetTests/Fixtures/cnnrnn-h8.safetensors     its state_dict, with ferdata's metadata
+  Tests/FERNetTests/Fixtures/cnnrnn-h8.safetensors     its state_dict, with the metadata ferdata wrote
+                                                       before --width ("filters1", "filters2")
   Tests/FERNetTests/Fixtures/cnnrnn-h8-io.safetensors  3 fixed inputs [3,1,48,48] and the logits
                                                        PyTorch computes for them in eval mode [3,7]
+and a wider network of three blocks (8,16,32 channels, 8 hidden) from python/ferdata's module, written
+by its save_model: cnnrnn-w8-16-32-h8.safetensors and cnnrnn-w8-16-32-h8-io.safetensors.
 Run with the peer environment:  /tmp/peer/bin/python scripts/make-torch-fixture.py
 """
 import os, sys
@@ -33,3 +36,18 @@ metadata = {"format": "ferdata-cnnrnn", "hidden": "8", "layers": "2", "filters1"
 save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(out, "cnnrnn-h8.safetensors"), metadata)
 save_file({"inputs": inputs.contiguous(), "logits": logits.contiguous()}, os.path.join(out, "cnnrnn-h8-io.safetensors"))
 print("logits:", logits)
+
+sys.path.insert(0, os.path.join(root, "python"))
+import ferdata  # noqa: E402
+
+torch.manual_seed(8)
+wide = ferdata.cnnrnn(hidden=8, filters=(8, 16, 32)).eval()
+with torch.no_grad():
+    # Biases drawn wider than PyTorch's default so that no block's ReLU is all but silent.
+    for name, value in wide.named_parameters():
+        if name.startswith("conv") and name.endswith("bias"):
+            value.uniform_(-0.2, 0.2)
+    logits = wide(inputs)
+ferdata.save_model(wide, os.path.join(out, "cnnrnn-w8-16-32-h8.safetensors"))
+save_file({"inputs": inputs.contiguous(), "logits": logits.contiguous()}, os.path.join(out, "cnnrnn-w8-16-32-h8-io.safetensors"))
+print("wide logits:", logits)

@@ -79,12 +79,14 @@ public enum ONNXExport {
         for parameter in model.parameters where !parameter.name.hasPrefix("lstm.") {
             builder.constant(parameter.name, parameter.values, shape: parameter.shape)
         }
-        builder.node("Conv", ["x", "conv1.weight", "conv1.bias"], "conv1", ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])])
-        builder.node("Relu", ["conv1"], "relu1")
-        builder.node("MaxPool", ["relu1"], "pool1", ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
-        builder.node("Conv", ["pool1", "conv2.weight", "conv2.bias"], "conv2", ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])])
-        builder.node("Relu", ["conv2"], "relu2")
-        builder.node("MaxPool", ["relu2"], "map", ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
+        var map = "x"
+        for block in 1...a.filters.count {
+            builder.node("Conv", [map, "conv\(block).weight", "conv\(block).bias"], "conv\(block)",
+                         ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])])
+            builder.node("Relu", ["conv\(block)"], "relu\(block)")
+            map = block == a.filters.count ? "map" : "pool\(block)"
+            builder.node("MaxPool", ["relu\(block)"], map, ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
+        }
         builder.integers("rows.axis", [2])
         var sequence: [String] = (0..<a.steps).map { row in
             builder.integers("row\(row).start", [Int64(row)])
@@ -131,7 +133,7 @@ public enum ONNXExport {
         var proto = Onnx_ModelProto()
         proto.irVersion = 7
         proto.producerName = "ferdata"
-        proto.docString = "ferdata's CNN-RNN (\(a.layers)-layer LSTM, \(a.hidden) hidden), exported from \(URL(fileURLWithPath: source).lastPathComponent). "
+        proto.docString = "ferdata's CNN-RNN (convolution blocks of \(a.width) channels, \(a.layers)-layer LSTM, \(a.hidden) hidden), exported from \(URL(fileURLWithPath: source).lastPathComponent). "
             + "Input: 48x48 gray faces, pixel/255, NCHW. Output: logits over " + classes.joined(separator: ", ") + "."
         var operatorSet = Onnx_OperatorSetIdProto()
         operatorSet.version = opset

@@ -75,6 +75,26 @@ import Testing
         }
     }
 
+    /// A wider network (three blocks, `--width`) exports too: the graph's logits, in OpenCV (checked by
+    /// export-model before it writes) and in onnxruntime, are the model's to 1e-4.
+    @Test func aWiderNetworkExportsWithTheSameLogits() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let network = CNNRNN(architecture: CNNRNN.Architecture(filters: [8, 16, 32], hidden: 16), seed: 5)
+        let model = folder.appendingPathComponent("wide.safetensors"), onnx = folder.appendingPathComponent("wide.onnx")
+        try network.save(to: model.path)
+        let export = try cli.ferdata(["export-model", model.path, "--format", "onnx", "--output", onnx.path, "--json"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let written = try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as! [String: Any]
+        #expect((written["largestDifference"] as! Double) <= 1e-4)
+        var random = SeededGenerator(seed: 9)
+        let faces = (0..<16).map { _ in (0..<(48 * 48)).map { _ in UInt8.random(in: 0...255, using: &random) } }
+        let check = folder.appendingPathComponent("faces.json")
+        struct Faces: Encodable { var faces: [[UInt8]], logits: [[Float]] }
+        try JSONEncoder().encode(Faces(faces: faces, logits: network.logits(faces))).write(to: check)
+        let python = try cli.python(["python/check_onnx_export.py", onnx.path, check.path])
+        #expect(python.status == 0 && python.stdout.contains("16 faces, largest logit difference"), "\(python.stdout)\(python.stderr)")
+    }
+
     /// What export-model cannot write is a one-line error with a code, and nothing is written.
     @Test func modelsThatCannotBeExportedAreClearErrors() throws {
         let folder = Fixtures.temporaryDirectory()

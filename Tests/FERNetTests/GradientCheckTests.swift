@@ -161,11 +161,10 @@ import Testing
         Self.checkParameters(layer.parameters) { loss(input) }
     }
 
-    @Test func wholeModelWithDropout() {
-        var architecture = CNNRNN.Architecture()
-        architecture.filters1 = 2
-        architecture.filters2 = 3
-        architecture.hidden = 4
+    /// The seed network's shape and wider ones of three and four blocks.
+    @Test(arguments: [[2, 3], [2, 3, 4], [2, 2, 3, 3]])
+    func wholeModelWithDropout(filters: [Int]) {
+        let architecture = CNNRNN.Architecture(filters: filters, hidden: 4)
         let model = CNNRNN(architecture: architecture, seed: 11)
         let images = Self.random(2 * 48 * 48, seed: 12, scale: 0.5).map { $0 + 0.5 }
         let r = Self.random(2 * 7, seed: 13)

@@ -12,12 +12,16 @@ import Testing
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// Logits recorded from PyTorch (scripts/make-torch-fixture.py) for three fixed inputs.
-    @Test func forwardMatchesPyTorch() throws {
-        let (model, classes) = try CNNRNN.load(Self.fixtures.appendingPathComponent("cnnrnn-h8.safetensors").path)
+    /// Logits recorded from PyTorch (scripts/make-torch-fixture.py) for three fixed inputs: the seed
+    /// network (its file has the metadata written before --width) and a wider one of three blocks
+    /// (python/ferdata's module, written by its save_model).
+    @Test(arguments: [("cnnrnn-h8", [32, 64]), ("cnnrnn-w8-16-32-h8", [8, 16, 32])])
+    func forwardMatchesPyTorch(fixture: String, filters: [Int]) throws {
+        let (model, classes) = try CNNRNN.load(Self.fixtures.appendingPathComponent(fixture + ".safetensors").path)
         #expect(model.architecture.hidden == 8)
+        #expect(model.architecture.filters == filters)
         #expect(classes == Emotion.names)
-        let io = try SafeTensors.read(Self.fixtures.appendingPathComponent("cnnrnn-h8-io.safetensors").path)
+        let io = try SafeTensors.read(Self.fixtures.appendingPathComponent(fixture + "-io.safetensors").path)
         let inputs = try #require(io.tensors["inputs"]), expected = try #require(io.tensors["logits"])
         var random = SeededGenerator(seed: 0)
         let logits = model.forward(inputs.values, batch: 3, training: false, random: &random)
@@ -25,9 +29,9 @@ import Testing
         #expect(worst < 1e-5, "largest difference from PyTorch: \(worst)")
     }
 
-    @Test func aSavedModelLoadsBackIdentically() throws {
-        var architecture = CNNRNN.Architecture()
-        architecture.hidden = 16
+    @Test(arguments: [[32, 64], [4, 8, 16, 32]])
+    func aSavedModelLoadsBackIdentically(filters: [Int]) throws {
+        let architecture = CNNRNN.Architecture(filters: filters, hidden: 16)
         let model = CNNRNN(architecture: architecture, seed: 3)
         let path = Fixtures.temporaryDirectory().appendingPathComponent("m.safetensors").path
         try model.save(to: path)
@@ -35,7 +39,7 @@ import Testing
         #expect(classes == Emotion.names)
         #expect(loaded.architecture == architecture)
         #expect(loaded.parameters.map(\.values) == model.parameters.map(\.values))
-        #expect(loaded.parameters.map(\.name) == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
+        #expect(loaded.parameters.map(\.name) == filters.indices.flatMap { ["conv\($0 + 1).weight", "conv\($0 + 1).bias"] } + [
             "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0",
             "lstm.weight_ih_l1", "lstm.weight_hh_l1", "lstm.bias_ih_l1", "lstm.bias_hh_l1", "fc.weight", "fc.bias"])
         // The same model gives the same bytes.
@@ -61,6 +65,18 @@ import Testing
         try file.write(path)
         #expect(throws: FerError.self) { try CNNRNN.load(path) }
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: FerError.self) { try CNNRNN.load(path) }
+    }
+
+    /// Metadata that declares a network its tensors do not carry (more blocks, other sizes, huge or
+    /// nonsensical counts) is a bad-model-file error before any network of those sizes is built.
+    @Test(arguments: [["filters": "32,64,128"], ["filters": "32"], ["filters": "0,64"], ["filters": "32,x"], ["filters": ""],
+                      ["hidden": "100000000"], ["layers": "1000000"], ["layers": "-2"], ["layers": "0"], ["classes-count": "9"]])
+    func metadataThatDisagreesWithTheTensorsIsAClearError(metadata: [String: String]) throws {
+        var file = try SafeTensors.read(Self.fixtures.appendingPathComponent("cnnrnn-h8.safetensors").path)
+        file.metadata.merge(metadata) { $1 }
+        let path = Fixtures.temporaryDirectory().appendingPathComponent("declared.safetensors").path
+        try file.write(path)
         #expect(throws: FerError.self) { try CNNRNN.load(path) }
     }
 

@@ -30,34 +30,52 @@ def read_safetensors(path):
     return tensors, metadata
 
 
-def cnnrnn(classes=None, hidden=128, layers=2, dropout=0.5, filters1=32, filters2=64):
-    """A fresh CNN-RNN (PyTorch's default initialisation) of ferdata's shape: conv `filters1` and
-    `filters2` with ReLU and 2x2 max-pooling, the twelve rows of the 12x12 feature map as an LSTM's
-    time steps, dropout and a linear layer. Input: (batch, 1, 48, 48) float pixels / 255."""
+def cnnrnn(classes=None, hidden=128, layers=2, dropout=0.5, filters=(32, 64)):
+    """A fresh CNN-RNN (PyTorch's default initialisation) of ferdata's shape: one convolution block per
+    entry of `filters` (3x3 convolution of that many channels, ReLU, 2x2 max-pooling; (32, 64) is the
+    seed network, `ferdata train --width`), the rows of the last map as an LSTM's time steps (12 after
+    two blocks, 6 after three), dropout and a linear layer. Input: (batch, 1, 48, 48) float pixels / 255."""
     import torch.nn.functional as F
     from torch import nn
 
     classes = list(classes or DEFAULT_CLASSES)
+    filters = [int(f) for f in filters]
+    if not 1 <= len(filters) <= 4:
+        raise ValueError(f"one to four convolution blocks, got {len(filters)}")
+    steps = 48 >> len(filters)
 
     class CNNRNN(nn.Module):
         def __init__(self):
             super().__init__()
-            self.conv1 = nn.Conv2d(1, filters1, 3, padding=1)
-            self.conv2 = nn.Conv2d(filters1, filters2, 3, padding=1)
-            self.lstm = nn.LSTM(filters2 * 12, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0)
+            for block, (inputs, outputs) in enumerate(zip([1] + filters, filters), 1):
+                setattr(self, f"conv{block}", nn.Conv2d(inputs, outputs, 3, padding=1))
+            self.lstm = nn.LSTM(filters[-1] * steps, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0)
             self.drop = nn.Dropout(dropout)
             self.fc = nn.Linear(hidden, len(classes))
             self.classes = classes
-            self.architecture = {"filters1": filters1, "filters2": filters2, "hidden": hidden, "layers": layers, "dropout": dropout}
+            self.architecture = {"filters": filters, "hidden": hidden, "layers": layers, "dropout": dropout}
 
         def forward(self, x):
-            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-            x = x.permute(0, 2, 1, 3).reshape(x.size(0), 12, filters2 * 12)
+            for block in range(1, len(filters) + 1):
+                x = F.max_pool2d(F.relu(getattr(self, f"conv{block}")(x)), 2)
+            x = x.permute(0, 2, 1, 3).reshape(x.size(0), steps, filters[-1] * steps)
             out, _ = self.lstm(x)
             return self.fc(self.drop(out[:, -1]))
 
     return CNNRNN()
+
+
+def _filters(tensors, metadata):
+    """The blocks' channels: the metadata's "filters" ("32,64,128"), else the older "filters1" and
+    "filters2", else the conv tensors present."""
+    if "filters" in metadata:
+        return [int(f) for f in metadata["filters"].split(",")]
+    filters = []
+    for block in range(1, 5):
+        if f"conv{block}.weight" not in tensors:
+            break
+        filters.append(int(metadata.get(f"filters{block}", tensors[f"conv{block}.weight"].shape[0])))
+    return filters
 
 
 def load_model(path):
@@ -71,8 +89,7 @@ def load_model(path):
         hidden=int(metadata.get("hidden", tensors["lstm.weight_hh_l0"].shape[1])),
         layers=int(metadata.get("layers", sum(1 for name in tensors if name.startswith("lstm.weight_ih_l")))),
         dropout=float(metadata.get("dropout", 0.5)),
-        filters1=int(metadata.get("filters1", tensors["conv1.weight"].shape[0])),
-        filters2=int(metadata.get("filters2", tensors["conv2.weight"].shape[0])))
+        filters=_filters(tensors, metadata))
     model.load_state_dict({name: torch.from_numpy(value) for name, value in tensors.items()}, strict=True)
     return model.eval()
 
@@ -83,7 +100,8 @@ def save_model(model, path, classes=None):
     state = {name: value.detach().cpu().float().contiguous().numpy() for name, value in model.state_dict().items()}
     architecture = getattr(model, "architecture", {})
     metadata = {
-        "format": "ferdata-cnnrnn", "filters1": str(state["conv1.weight"].shape[0]), "filters2": str(state["conv2.weight"].shape[0]),
+        "format": "ferdata-cnnrnn", "filters": ",".join(str(state[f"conv{block}.weight"].shape[0]) for block in range(1, 5)
+                                                        if f"conv{block}.weight" in state),
         "hidden": str(state["lstm.weight_hh_l0"].shape[1]),
         "layers": str(sum(1 for name in state if name.startswith("lstm.weight_ih_l"))),
         "dropout": str(architecture.get("dropout", 0.5)),

@@ -12,7 +12,7 @@ extension CNNRNN {
         }
         let a = architecture
         file.metadata = [
-            "format": "ferdata-cnnrnn", "filters1": String(a.filters1), "filters2": String(a.filters2),
+            "format": "ferdata-cnnrnn", "filters": a.width,
             "hidden": String(a.hidden), "layers": String(a.layers), "dropout": String(a.dropout),
             "classes": classes.joined(separator: ","), "input": "1x48x48", "normalisation": "pixel/255",
         ].merging(extra) { $1 }
@@ -29,8 +29,21 @@ extension CNNRNN {
         var architecture = Architecture()
         let metadata = file.metadata
         func integer(_ key: String, inferred: Int?) -> Int? { metadata[key].flatMap(Int.init) ?? inferred }
-        architecture.filters1 = integer("filters1", inferred: file.tensors["conv1.weight"]?.shape.first) ?? architecture.filters1
-        architecture.filters2 = integer("filters2", inferred: file.tensors["conv2.weight"]?.shape.first) ?? architecture.filters2
+        // The blocks' channels: "filters" ("32,64,128"); files written before the wider networks had
+        // "filters1" and "filters2"; a plain state_dict has only its conv tensors.
+        if let listed = metadata["filters"] {
+            let filters = listed.split(separator: ",").compactMap { Int($0) }
+            guard filters.count == listed.split(separator: ",").count, (1...Architecture.maxBlocks).contains(filters.count),
+                  filters.allSatisfy({ $0 > 0 }) else {
+                throw FerError(.badModelFile, "metadata filters '\(listed)' is not one to \(Architecture.maxBlocks) positive channel counts",
+                               at: location)
+            }
+            architecture.filters = filters
+        } else {
+            architecture.filters = (1...Architecture.maxBlocks)
+                .map { block in integer("filters\(block)", inferred: file.tensors["conv\(block).weight"]?.shape.first) }
+                .prefix { $0 != nil }.map { $0! }
+        }
         architecture.hidden = integer("hidden", inferred: file.tensors["lstm.weight_hh_l0"]?.shape.last) ?? architecture.hidden
         architecture.layers = integer("layers", inferred: (0..<8).filter { file.tensors["lstm.weight_ih_l\($0)"] != nil }.count)
             ?? architecture.layers
@@ -40,6 +53,7 @@ extension CNNRNN {
         guard classes.count == architecture.classes else {
             throw FerError(.badModelFile, "\(classes.count) class names for a \(architecture.classes)-way output layer", at: location)
         }
+        try checkSizes(architecture, against: file, at: location)
         let model = CNNRNN(architecture: architecture)
         let expected = Set(model.parameters.map(\.name))
         if let unexpected = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
@@ -55,5 +69,25 @@ extension CNNRNN {
             parameter.values = tensor.values
         }
         return (model, classes)
+    }
+
+    /// The sizes the metadata declares must be those of the tensors that carry them, before a network
+    /// of those sizes is built: a stranger's file cannot make it allocate more than the file holds.
+    private static func checkSizes(_ a: Architecture, against file: SafeTensors, at location: InputLocation) throws {
+        guard (1...Architecture.maxBlocks).contains(a.filters.count), a.filters.allSatisfy({ $0 > 0 }), a.hidden > 0, a.layers > 0,
+              a.classes > 0, file.tensors["lstm.weight_ih_l\(a.layers)"] == nil else {
+            throw FerError(.badModelFile, "no CNN-RNN of \(a.filters.count) blocks of \(a.width) channels and \(a.layers) LSTM layers of "
+                           + "\(a.hidden) units fits its tensors", at: location)
+        }
+        let declared = a.filters.enumerated().map { ("conv\($0 + 1).weight", 0, $1) }
+            + [("lstm.weight_hh_l\(a.layers - 1)", 1, a.hidden), ("fc.weight", 0, a.classes)]
+        for (name, dimension, size) in declared {
+            guard let shape = file.tensors[name]?.shape, shape.count > dimension else {
+                throw FerError(.badModelFile, "missing tensor '\(name)'", at: location)
+            }
+            guard shape[dimension] == size else {
+                throw FerError(.badModelFile, "tensor '\(name)' has \(shape[dimension]) where the network has \(size)", at: location)
+            }
+        }
     }
 }

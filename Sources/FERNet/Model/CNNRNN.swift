@@ -1,35 +1,44 @@
 import FERCore
 
-/// The reference CNN-RNN, layer for layer as `../shared/peers/peer_cnnrnn.py`:
-/// input 1x48x48 in [0, 1] -> conv 3x3 (32) -> ReLU -> max-pool 2 -> conv 3x3 (64) -> ReLU -> max-pool 2
-/// -> the 64x12x12 map read as 12 steps, one per image row, each step the 64x12 = 768 values of that
-/// row, channel-major -> LSTM (2 layers, 128 hidden, dropout 0.5 between) -> dropout 0.5 on the last
-/// step -> linear 128 -> 7.
+/// The CNN-RNN family. The seed network is the reference, layer for layer as
+/// `../shared/peers/peer_cnnrnn.py`: input 1x48x48 in [0, 1] -> conv 3x3 (32) -> ReLU -> max-pool 2 ->
+/// conv 3x3 (64) -> ReLU -> max-pool 2 -> the 64x12x12 map read as 12 steps, one per image row, each
+/// step the 64x12 = 768 values of that row, channel-major -> LSTM (2 layers, 128 hidden, dropout 0.5
+/// between) -> dropout 0.5 on the last step -> linear 128 -> 7. Wider members (`filters`, `--width`)
+/// have more channels and up to four such blocks in front of the same head: three blocks leave a
+/// 6x6 map, read as 6 steps.
 public final class CNNRNN {
     public struct Architecture: Sendable, Equatable, Codable {
-        public var filters1 = 32
-        public var filters2 = 64
+        /// Channels of each convolution block (3x3 convolution, ReLU, 2x2 max-pooling), one to four.
+        public var filters = [32, 64]
         public var hidden = 128
         public var layers = 2
         public var dropout: Float = 0.5
         public var classes = 7
         public static let side = 48
+        /// The most blocks: a fifth would pool a 3x3 map.
+        public static let maxBlocks = 4
 
-        public init(hidden: Int = 128, layers: Int = 2, dropout: Float = 0.5) {
+        public init(filters: [Int] = [32, 64], hidden: Int = 128, layers: Int = 2, dropout: Float = 0.5) {
+            self.filters = filters
             self.hidden = hidden
             self.layers = layers
             self.dropout = dropout
         }
 
-        /// Rows of the pooled map: the sequence length.
-        public var steps: Int { Self.side / 4 }
+        /// Rows (and columns) of the last pooled map: the sequence length.
+        public var steps: Int { Self.side >> filters.count }
         /// Values per step: channels x columns.
-        var stepSize: Int { filters2 * (Self.side / 4) }
+        var stepSize: Int { filters.last! * steps }
+
+        /// "32,64": the blocks' channels as `--width` and the model file's metadata write them.
+        public var width: String { filters.map(String.init).joined(separator: ",") }
     }
 
     public let architecture: Architecture
     let conv1: GrayscaleConvPool
-    let conv2: ConvReLUPool
+    /// The blocks after the first, `conv2`, `conv3`, ...
+    let blocks: [ConvReLUPool]
     let lstm: [LSTMLayer]
     let betweenLayers: [Dropout]
     let beforeOutput: Dropout
@@ -40,8 +49,12 @@ public final class CNNRNN {
         self.architecture = architecture
         var random = SeededGenerator(seed: seed)
         let a = architecture
-        conv1 = GrayscaleConvPool(name: "conv1", filters: a.filters1, random: &random)
-        conv2 = ConvReLUPool(name: "conv2", inputChannels: a.filters1, outputChannels: a.filters2, random: &random)
+        precondition((1...Architecture.maxBlocks).contains(a.filters.count) && a.filters.allSatisfy { $0 > 0 },
+                      "one to \(Architecture.maxBlocks) convolution blocks of at least one channel")
+        conv1 = GrayscaleConvPool(name: "conv1", filters: a.filters[0], random: &random)
+        blocks = zip(a.filters, a.filters.dropFirst()).enumerated().map { index, channels in
+            ConvReLUPool(name: "conv\(index + 2)", inputChannels: channels.0, outputChannels: channels.1, random: &random)
+        }
         lstm = (0..<a.layers).map { layer in
             LSTMLayer(layer: layer, inputSize: layer == 0 ? a.stepSize : a.hidden, hidden: a.hidden, random: &random)
         }
@@ -52,7 +65,7 @@ public final class CNNRNN {
 
     /// Every learnable tensor, in state_dict order.
     public var parameters: [Parameter] {
-        conv1.parameters + conv2.parameters + lstm.flatMap(\.parameters) + fc.parameters
+        conv1.parameters + blocks.flatMap(\.parameters) + lstm.flatMap(\.parameters) + fc.parameters
     }
 
     /// Logits [B, classes] for images [B, 48, 48] scaled to [0, 1].
@@ -61,8 +74,11 @@ public final class CNNRNN {
         let a = architecture
         let side = Architecture.side
         var x = conv1.forward(images, batch: batch, height: side, width: side)
-        x = conv2.forward(x, batch: batch, height: side / 2, width: side / 2)
-        var sequence = Self.toSequence(x, channels: a.filters2, batch: batch, rows: a.steps, columns: a.steps)
+        for (index, block) in blocks.enumerated() {
+            let input = side >> (index + 1)
+            x = block.forward(x, batch: batch, height: input, width: input)
+        }
+        var sequence = Self.toSequence(x, channels: a.filters.last!, batch: batch, rows: a.steps, columns: a.steps)
         for (index, layer) in lstm.enumerated() {
             sequence = layer.forward(sequence, batch: batch, steps: a.steps)
             if index < betweenLayers.count { sequence = betweenLayers[index].forward(sequence, training: training, random: &random) }
@@ -87,8 +103,8 @@ public final class CNNRNN {
             if index < betweenLayers.count { dSequence = betweenLayers[index].backward(dSequence) }
             dSequence = lstm[index].backward(dSequence, wantInputGradient: true)!
         }
-        var dx = Self.fromSequence(dSequence, channels: a.filters2, batch: batch, rows: a.steps, columns: a.steps)
-        dx = conv2.backward(dx, wantInputGradient: true)!
+        var dx = Self.fromSequence(dSequence, channels: a.filters.last!, batch: batch, rows: a.steps, columns: a.steps)
+        for block in blocks.reversed() { dx = block.backward(dx, wantInputGradient: true)! }
         conv1.backward(dx)
     }
 

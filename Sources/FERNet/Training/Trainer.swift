@@ -19,7 +19,7 @@ public final class Trainer {
     /// Layers taken from `--init` that are not trained.
     public enum FrozenLayers: String, StageChoice {
         case none
-        /// Both convolutions.
+        /// Every convolution block.
         case conv
         /// Everything but the output layer.
         case convLSTM = "conv-lstm"
@@ -72,6 +72,10 @@ public final class Trainer {
         public var augment = Augmentation.flipRotate
         @Option(help: "Stop after this many epochs without a better val weighted F1 (0: never).")
         public var patience = 0
+        @Option(help: ArgumentHelp("The network's convolution blocks, their channels (one to four blocks, each a 3x3 convolution, ReLU "
+                                   + "and 2x2 max-pooling; the LSTM reads the last map's rows): 32,64 is the seed network, 64,128,256 a "
+                                   + "wider one.", valueName: "CHANNELS"))
+        public var width = NetworkWidth.seed
         @Option(help: "LSTM hidden units.")
         public var hidden = 128
         @Option(help: "LSTM layers.")
@@ -87,11 +91,11 @@ public final class Trainer {
         public var tta = TestTimeAugmentation.none
         @Option(help: ArgumentHelp("Start from this trained model (.safetensors) instead of random weights: all of them, or all but the "
                                    + "output layer where its classes differ from the dataset's (a new layer is trained). Its network "
-                                   + "must be the one trained (--hidden, --layers).", valueName: "MODEL"))
+                                   + "must be the one trained (--width, --hidden, --layers).", valueName: "MODEL"))
         public var `init`: String?
         @Option(help: ArgumentHelp("The learning rate of the layers taken from --init (default: --lr); the rest train at --lr.", valueName: "RATE"))
         public var lrPretrained: Float?
-        @Option(help: "Layers taken from --init that are not trained: none, conv (both convolutions) or conv-lstm (all but the output layer).")
+        @Option(help: "Layers taken from --init that are not trained: none, conv (the convolution blocks) or conv-lstm (all but the output layer).")
         public var freeze = FrozenLayers.none
 
         public init() {}
@@ -114,7 +118,7 @@ public final class Trainer {
         }
 
         /// The network these options train.
-        public var architecture: CNNRNN.Architecture { CNNRNN.Architecture(hidden: hidden, layers: layers, dropout: dropout) }
+        public var architecture: CNNRNN.Architecture { CNNRNN.Architecture(filters: width.filters, hidden: hidden, layers: layers, dropout: dropout) }
     }
 
     public struct EpochResult: Sendable, Codable {
@@ -350,9 +354,10 @@ public final class Trainer {
         }
         let (pretrained, classes) = try CNNRNN.load(path)
         let (a, b) = (pretrained.architecture, model.architecture)
-        guard (a.filters1, a.filters2, a.hidden, a.layers) == (b.filters1, b.filters2, b.hidden, b.layers) else {
-            throw FerError(.invalidArgument, "the model is a CNN-RNN of \(a.layers) LSTM layers of \(a.hidden) units, and the run's has \(b.layers) "
-                + "of \(b.hidden): train with --hidden \(a.hidden) --layers \(a.layers)", at: InputLocation(source: path))
+        guard (a.filters, a.hidden, a.layers) == (b.filters, b.hidden, b.layers) else {
+            throw FerError(.invalidArgument, "the model is a CNN-RNN of width \(a.width) and \(a.layers) LSTM layers of \(a.hidden) units, and the "
+                + "run's of width \(b.width) and \(b.layers) of \(b.hidden): train with --width \(a.width) --hidden \(a.hidden) --layers \(a.layers)",
+                at: InputLocation(source: path))
         }
         let sameHead = classes == Emotion.names
         var taken: [String] = []

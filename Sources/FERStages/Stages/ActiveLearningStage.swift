@@ -98,7 +98,7 @@ public enum ActiveLearningStage: Stage {
         let folder = options.report.map { URL(fileURLWithPath: $0) } ?? context.reports
             ?? context.workspace.root.appendingPathComponent("reports/active-learn-\(options.by.rawValue)-\(dataset.name)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let loop = try ActiveLearningLoop(options: options, dataset: dataset, store: try ReviewStore(workspace: context.workspace),
+        let loop = try ActiveLearningLoop(options: options, dataset: dataset, store: ReviewStore(workspace: context.workspace),
                                           folder: folder, context: context)
         let (rounds, waiting) = try loop.run()
         let output = Output(folder: folder.path, strategy: options.by, rounds: rounds, waiting: waiting)
