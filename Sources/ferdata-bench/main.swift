@@ -1,7 +1,7 @@
 // Benchmarks that are programs rather than tests (run through scripts/bench-*).
 //   ferdata-bench near-duplicates [--count N] [--threshold T]
 //   ferdata-bench inference MODEL DATASET [--runs N]
-//   ferdata-bench train-step [--batches N]
+//   ferdata-bench train-step [--batches N] [--width 32,64]
 //   ferdata-bench faces SCENES [--runs N] [--scale 110] [--neighbours N] [--verify N] [--min-face PIXELS] [--mtcnn]
 import FERCore
 import FERCuration
@@ -11,9 +11,9 @@ import FERMedia
 import FERNet
 import Foundation
 
-/// Forward + backward of the reference CNN-RNN on random batches of 64, data-parallel over the cores (no optimiser step).
-func trainStep(batches: Int) {
-    let model = CNNRNN(seed: 1)
+/// Forward + backward of a CNN-RNN (the seed network, or `width`) on random batches of 64, data-parallel over the cores (no optimiser step).
+func trainStep(batches: Int, width: NetworkWidth) {
+    let model = CNNRNN(architecture: CNNRNN.Architecture(filters: width.filters), seed: 1)
     var random = SeededGenerator(seed: 2)
     let faces = (0..<(64 * 48 * 48)).map { _ in UInt8.random(in: 0...255, using: &random) }
     let labels = (0..<64).map { _ in Int.random(in: 0..<7, using: &random) }
@@ -28,7 +28,7 @@ func trainStep(batches: Int) {
         times.append(Date().timeIntervalSince(start))
     }
     let median = times.sorted()[times.count / 2]
-    print("train step, batch 64: median \(String(format: "%.1f", median * 1000)) ms = \(Int(64 / median)) samples/s")
+    print("train step, width \(width), batch 64: median \(String(format: "%.1f", median * 1000)) ms = \(Int(64 / median)) samples/s")
 }
 
 /// Scores a dataset's test split with a model file through `CNNRNN.probabilities` (the one inference
@@ -170,7 +170,8 @@ case "model-io":
         .write(directory + "/io.safetensors")
     print("wrote \(directory)/model.safetensors and \(directory)/io.safetensors")
 case "train-step":
-    trainStep(batches: option("--batches", 20))
+    let width = arguments.firstIndex(of: "--width").flatMap { arguments.indices.contains($0 + 1) ? NetworkWidth(argument: arguments[$0 + 1]) : nil }
+    trainStep(batches: option("--batches", 20), width: width ?? .seed)
 case "inference":
     let positional = arguments.dropFirst().prefix { !$0.hasPrefix("--") }
     guard positional.count == 2 else {

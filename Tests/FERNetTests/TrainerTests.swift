@@ -208,12 +208,15 @@ import Testing
         #expect { try loose.check() } throws: { ($0 as? FerError)?.code == .invalidArgument }
     }
 
-    @Test func aResumedRunEndsExactlyWhereAnUninterruptedOneDoes() throws {
+    /// With and without the weights' moving average (`--ema`), which the checkpoint carries too.
+    @Test(arguments: [Float(0), 0.9])
+    func aResumedRunEndsExactlyWhereAnUninterruptedOneDoes(ema: Float) throws {
         let (workspace, dataset) = try sampleDataset()
         var options = Trainer.Options.defaults
         options.epochs = 3
         options.batchSize = 32
         options.seed = 4
+        options.ema = ema
         let whole = try Trainer(workspace: workspace, dataset: dataset, options: options)
         try whole.run()
         let interrupted = try Trainer(workspace: workspace, dataset: dataset, options: options)
@@ -222,6 +225,34 @@ import Testing
         let rest = try resumed.run()
         #expect(rest.map(\.epoch) == [2, 3])
         #expect(resumed.model.parameters.map(\.values) == whole.model.parameters.map(\.values))
+        #expect(resumed.scored.parameters.map(\.values) == whole.scored.parameters.map(\.values))
+        // The model files hold what val scored: the average where there is one.
+        let (last, _) = try CNNRNN.load(whole.directory.appendingPathComponent("last.safetensors").path)
+        #expect(last.parameters.map(\.values) == whole.scored.parameters.map(\.values))
+        #expect((ema > 0) == (whole.scored.parameters.map(\.values) != whole.model.parameters.map(\.values)))
+    }
+
+    /// The average is a = d a + (1 - d) w after step t, d ramped as (1 + t) / (10 + t) early on:
+    /// recomputed here from the weights after every step of a short run.
+    @Test func theMovingAverageFollowsItsFormula() throws {
+        let (workspace, dataset) = try sampleDataset()
+        var options = Trainer.Options.defaults
+        options.epochs = 1
+        options.batchSize = 32
+        options.ema = 0.99
+        let trainer = try Trainer(workspace: workspace, dataset: dataset, options: options)
+        var expected = trainer.model.parameters.map(\.values)
+        var steps = 0
+        try trainer.run { _ in
+            steps += 1
+            let decay = min(Float(0.99), Float(1 + steps) / Float(10 + steps))
+            for (index, parameter) in trainer.model.parameters.enumerated() {
+                for i in expected[index].indices { expected[index][i] = decay * expected[index][i] + (1 - decay) * parameter.values[i] }
+            }
+        }
+        #expect(steps > 1)
+        let worst = zip(trainer.scored.parameters.map(\.values), expected).flatMap { zip($0, $1).map { abs($0 - $1) } }.max()!
+        #expect(worst < 1e-6, "largest difference from the formula: \(worst)")
     }
 
     /// Tests/FERNetTests/Fixtures/sklearn-metrics.json holds labels, predictions and scikit-learn's

@@ -7,8 +7,7 @@ extension CNNRNN {
     public func logits(_ faces: [[UInt8]]) -> [[Float]] {
         let classes = architecture.classes
         return Parallel.map(count: faces.count) { range in
-            let replica = CNNRNN(architecture: architecture)
-            for (target, parameter) in zip(replica.parameters, parameters) { target.values = parameter.values }
+            let replica = copy()
             var random = SeededGenerator(seed: 0)
             var result: [[Float]] = []
             result.reserveCapacity(range.count)

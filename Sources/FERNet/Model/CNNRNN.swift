@@ -63,6 +63,13 @@ public final class CNNRNN {
         fc = Linear(name: "fc", inputSize: a.hidden, outputSize: a.classes, random: &random)
     }
 
+    /// A model of the same network holding a copy of these weights.
+    public func copy() -> CNNRNN {
+        let copy = CNNRNN(architecture: architecture)
+        for (target, parameter) in zip(copy.parameters, parameters) { target.values = parameter.values }
+        return copy
+    }
+
     /// Every learnable tensor, in state_dict order.
     public var parameters: [Parameter] {
         conv1.parameters + blocks.flatMap(\.parameters) + lstm.flatMap(\.parameters) + fc.parameters

@@ -82,6 +82,9 @@ public final class Trainer {
         public var layers = 2
         @Option(help: "Dropout.")
         public var dropout: Float = 0.5
+        @Option(help: ArgumentHelp("Keep an exponential moving average of the weights, this decay a step (0: none; 0.999 is common): "
+                                   + "the average is what val scores and what best.safetensors and last.safetensors hold.", valueName: "DECAY"))
+        public var ema: Float = 0
         @Option(help: "Random seed.")
         public var seed: UInt64 = 0
         @Option(help: ArgumentHelp("A time box in minutes (0: none): the first epoch is timed and the schedule planned over the epochs that "
@@ -108,6 +111,7 @@ public final class Trainer {
             guard (0..<1).contains(dropout) else { throw FerError(.invalidArgument, "dropout must be in [0, 1), got \(dropout)") }
             guard hidden > 0, layers > 0 else { throw FerError(.invalidArgument, "hidden and layers must be positive") }
             guard patience >= 0, maxMinutes >= 0 else { throw FerError(.invalidArgument, "patience and max-minutes must be 0 or more") }
+            guard (0..<1).contains(ema) else { throw FerError(.invalidArgument, "ema must be in [0, 1), got \(ema)") }
             guard warmup >= 0 else { throw FerError(.invalidArgument, "warmup must be 0 or more epochs, got \(warmup)") }
             if let lrPretrained, !(lrPretrained >= 0 && lrPretrained.isFinite) {
                 throw FerError(.invalidArgument, "lr-pretrained must be 0 or a positive number, got \(lrPretrained)")
@@ -200,6 +204,10 @@ public final class Trainer {
     public var plannedEpochs: Int { plan?.epochs ?? options.epochs }
     public let dataset: Dataset
     let model: CNNRNN
+    /// The moving average of the weights (`--ema`), else nil.
+    let averaged: CNNRNN?
+    /// The weights val scores and the model files hold: the average where there is one.
+    var scored: CNNRNN { averaged ?? model }
     let optimizer: Optimizer
     private lazy var parallel = DataParallel(master: model)
     private var startEpoch = 0
@@ -217,6 +225,7 @@ public final class Trainer {
         directory = try Self.newRunDirectory(in: workspace)
         model = CNNRNN(architecture: options.architecture, seed: options.seed)
         if let path = options.`init` { initialisation = try Self.initialise(model, from: path) }
+        averaged = options.ema > 0 ? model.copy() : nil
         optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.lr,
                               momentum: options.momentum, weightDecay: options.weightDecay)
         optimizer.rateScales = rateScales()
@@ -252,6 +261,13 @@ public final class Trainer {
         for parameter in model.parameters {
             guard let tensor = checkpoint.tensors[parameter.name] else {
                 throw FerError(.badCheckpoint, "checkpoint lacks '\(parameter.name)'", at: InputLocation(source: directory.path))
+            }
+            parameter.values = tensor.values
+        }
+        averaged = options.ema > 0 ? model.copy() : nil
+        for parameter in averaged?.parameters ?? [] {
+            guard let tensor = checkpoint.tensors["ema." + parameter.name] else {
+                throw FerError(.badCheckpoint, "checkpoint lacks the weights' average 'ema.\(parameter.name)'", at: InputLocation(source: directory.path))
             }
             parameter.values = tensor.values
         }
@@ -304,6 +320,7 @@ public final class Trainer {
                         smoothing: options.labelSmoothing, weights: weights)
                 }
                 optimizer.update()
+                if let averaged { average(into: averaged) }
                 seen += batch.count
                 lossSum += Double(loss) * Double(batch.count)
                 correct += zip(Self.argmax(logits, classes: options.architecture.classes), batch.labels).filter { $0 == $1 }.count
@@ -331,11 +348,11 @@ public final class Trainer {
             if score > bestScore {
                 bestScore = score
                 epochsWithoutImprovement = 0
-                try model.save(to: directory.appendingPathComponent("best.safetensors").path)
+                try scored.save(to: directory.appendingPathComponent("best.safetensors").path)
             } else {
                 epochsWithoutImprovement += 1
             }
-            try model.save(to: directory.appendingPathComponent("last.safetensors").path)
+            try scored.save(to: directory.appendingPathComponent("last.safetensors").path)
             try checkpoint(after: epoch + 1)
             if options.patience > 0 && epochsWithoutImprovement >= options.patience { break }
             if let epochLimit, results.count >= epochLimit { break }
@@ -437,11 +454,25 @@ public final class Trainer {
         }
     }
 
+    /// One step of the moving average: a = d a + (1 - d) w, the decay d ramped up over the first steps
+    /// ((1 + step) / (10 + step) while that is smaller), so that the start's random weights fade quickly.
+    private func average(into averaged: CNNRNN) {
+        let step = Float(optimizer.step)
+        let decay = min(options.ema, (1 + step) / (10 + step))
+        for (target, source) in zip(averaged.parameters, model.parameters) {
+            target.values.withUnsafeMutableBufferPointer { a in
+                source.values.withUnsafeBufferPointer { w in
+                    for i in a.indices { a[i] = decay * a[i] + (1 - decay) * w[i] }
+                }
+            }
+        }
+    }
+
     /// Scores for labelled records (no dropout; test-time augmentation as the options say).
     public func evaluate(_ records: [FaceRecord]) -> ClassificationMetrics {
         let faces = records.map(\.pixels)
         let tta = options.tta
-        let scores = tta == .none ? model.logits(faces) : model.probabilities(faces, tta: tta)
+        let scores = tta == .none ? scored.logits(faces) : scored.probabilities(faces, tta: tta)
         let predictions = scores.map { Self.argmax($0, classes: options.architecture.classes)[0] }
         return ClassificationMetrics(labels: records.map { Int($0.label!.rawValue) }, predictions: predictions,
                                      classes: options.architecture.classes)
@@ -498,6 +529,9 @@ public final class Trainer {
             "stale": String(epochsWithoutImprovement),
         ])
         for parameter in model.parameters { file.tensors[parameter.name] = .init(shape: parameter.shape, values: parameter.values) }
+        for parameter in averaged?.parameters ?? [] {
+            file.tensors["ema." + parameter.name] = .init(shape: parameter.shape, values: parameter.values)
+        }
         try file.write(directory.appendingPathComponent("checkpoint.safetensors").path)
         FaultPoint.pass("checkpoint")
     }
