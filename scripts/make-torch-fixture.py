@@ -8,7 +8,9 @@ small), seeds it, and writes:
   Tests/FERNetTests/Fixtures/cnnrnn-h8-io.safetensors  3 fixed inputs [3,1,48,48] and the logits
                                                        PyTorch computes for them in eval mode [3,7]
 and a wider network of three blocks (8,16,32 channels, 8 hidden) from python/ferdata's module, written
-by its save_model: cnnrnn-w8-16-32-h8.safetensors and cnnrnn-w8-16-32-h8-io.safetensors.
+by its save_model: cnnrnn-w8-16-32-h8.safetensors and cnnrnn-w8-16-32-h8-io.safetensors; and the same
+with batch normalisation (its running statistics and scales drawn at random, eval mode):
+cnnrnn-w8-16-32-bn-h8.safetensors and its -io file.
 Run with the peer environment:  /tmp/peer/bin/python scripts/make-torch-fixture.py
 """
 import os, sys
@@ -51,3 +53,21 @@ with torch.no_grad():
 ferdata.save_model(wide, os.path.join(out, "cnnrnn-w8-16-32-h8.safetensors"))
 save_file({"inputs": inputs.contiguous(), "logits": logits.contiguous()}, os.path.join(out, "cnnrnn-w8-16-32-h8-io.safetensors"))
 print("wide logits:", logits)
+
+torch.manual_seed(9)
+normalised = ferdata.cnnrnn(hidden=8, filters=(8, 16, 32), batch_norm=True).eval()
+with torch.no_grad():
+    for name, value in normalised.named_parameters():
+        if name.startswith("conv") and name.endswith("bias"):
+            value.uniform_(-0.2, 0.2)
+        if name.startswith("bn"):
+            value.uniform_(0.5, 1.5) if name.endswith("weight") else value.uniform_(-0.3, 0.3)
+    for name, value in normalised.named_buffers():
+        if name.endswith("running_mean"):
+            value.uniform_(0, 0.3)
+        elif name.endswith("running_var"):
+            value.uniform_(0.01, 0.1)
+    logits = normalised(inputs)
+ferdata.save_model(normalised, os.path.join(out, "cnnrnn-w8-16-32-bn-h8.safetensors"))
+save_file({"inputs": inputs.contiguous(), "logits": logits.contiguous()}, os.path.join(out, "cnnrnn-w8-16-32-bn-h8-io.safetensors"))
+print("batch-normalised logits:", logits)

@@ -76,7 +76,7 @@ public enum ONNXExport {
             throw FerError(.badModelFile, "\(classes.count) class names for a \(a.classes)-way output layer", at: InputLocation(source: source))
         }
         var builder = GraphBuilder()
-        for parameter in model.parameters where !parameter.name.hasPrefix("lstm.") {
+        for parameter in model.tensors where !parameter.name.hasPrefix("lstm.") {
             builder.constant(parameter.name, parameter.values, shape: parameter.shape)
         }
         var map = "x"
@@ -84,14 +84,20 @@ public enum ONNXExport {
             builder.node("Conv", [map, "conv\(block).weight", "conv\(block).bias"], "conv\(block)",
                          ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])])
             builder.node("Relu", ["conv\(block)"], "relu\(block)")
-            map = block == a.filters.count ? "map" : "pool\(block)"
-            builder.node("MaxPool", ["relu\(block)"], map, ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
+            let pooled = "pool\(block)"
+            builder.node("MaxPool", ["relu\(block)"], pooled, ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
+            map = pooled
+            if a.batchNorm {
+                let norm = "bn\(block)"
+                map = builder.node("BatchNormalization", [pooled, norm + ".weight", norm + ".bias", norm + ".running_mean", norm + ".running_var"],
+                                   norm, ["epsilon": .float(1e-5)])
+            }
         }
         builder.integers("rows.axis", [2])
         var sequence: [String] = (0..<a.steps).map { row in
             builder.integers("row\(row).start", [Int64(row)])
             builder.integers("row\(row).end", [Int64(row + 1)])
-            builder.node("Slice", ["map", "row\(row).start", "row\(row).end", "rows.axis"], "row\(row).map")
+            builder.node("Slice", [map, "row\(row).start", "row\(row).end", "rows.axis"], "row\(row).map")
             return builder.node("Flatten", ["row\(row).map"], "row\(row)", ["axis": .int(1)])
         }
         let values = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0) })
@@ -170,6 +176,7 @@ private struct GraphBuilder {
     enum Attribute {
         case int(Int64)
         case ints([Int64])
+        case float(Float)
     }
 
     @discardableResult
@@ -190,6 +197,7 @@ private struct GraphBuilder {
             switch value {
             case .int(let integer): (attribute.type, attribute.i) = (.int, integer)
             case .ints(let integers): (attribute.type, attribute.ints) = (.ints, integers)
+            case .float(let number): (attribute.type, attribute.f) = (.float, number)
             }
             return attribute
         }

@@ -75,18 +75,23 @@ import Testing
         }
     }
 
-    /// A wider network (three blocks, `--width`) exports too: the graph's logits, in OpenCV (checked by
-    /// export-model before it writes) and in onnxruntime, are the model's to 1e-4.
-    @Test func aWiderNetworkExportsWithTheSameLogits() throws {
+    /// A wider network (three blocks, `--width`), with or without batch normalisation, exports too: the
+    /// graph's logits, in OpenCV (checked by export-model before it writes) and in onnxruntime, are the
+    /// model's to 1e-4.
+    @Test(arguments: [false, true])
+    func aWiderNetworkExportsWithTheSameLogits(batchNorm: Bool) throws {
         let folder = Fixtures.temporaryDirectory()
-        let network = CNNRNN(architecture: CNNRNN.Architecture(filters: [8, 16, 32], hidden: 16), seed: 5)
+        let network = CNNRNN(architecture: CNNRNN.Architecture(filters: [8, 16, 32], batchNorm: batchNorm, hidden: 16), seed: 5)
+        var random = SeededGenerator(seed: 9)
+        for buffer in network.buffers {
+            buffer.values = buffer.values.map { _ in Float.random(in: buffer.name.hasSuffix("var") ? 0.05...0.2 : 0...0.2, using: &random) }
+        }
         let model = folder.appendingPathComponent("wide.safetensors"), onnx = folder.appendingPathComponent("wide.onnx")
         try network.save(to: model.path)
         let export = try cli.ferdata(["export-model", model.path, "--format", "onnx", "--output", onnx.path, "--json"])
         #expect(export.status == 0, "\(export.stderr)")
         let written = try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as! [String: Any]
         #expect((written["largestDifference"] as! Double) <= 1e-4)
-        var random = SeededGenerator(seed: 9)
         let faces = (0..<16).map { _ in (0..<(48 * 48)).map { _ in UInt8.random(in: 0...255, using: &random) } }
         let check = folder.appendingPathComponent("faces.json")
         struct Faces: Encodable { var faces: [[UInt8]], logits: [[Float]] }

@@ -161,10 +161,44 @@ import Testing
         Self.checkParameters(layer.parameters) { loss(input) }
     }
 
-    /// The seed network's shape and wider ones of three and four blocks.
-    @Test(arguments: [[2, 3], [2, 3, 4], [2, 2, 3, 3]])
-    func wholeModelWithDropout(filters: [Int]) {
-        let architecture = CNNRNN.Architecture(filters: filters, hidden: 4)
+    /// Batch normalisation in training: gradients of its input, scale and shift by finite differences
+    /// (the batch statistics depend on every input, which the check includes); the running statistics
+    /// move 0.1 of the way to the batch's mean and unbiased variance, and eval normalises by them.
+    @Test func batchNormalisation() {
+        let layer = BatchNorm(name: "bn", channels: 3)
+        layer.weight.values = [1.5, 0.5, -1]
+        layer.bias.values = [0.1, -0.2, 0.3]
+        var input = Self.random(3 * 2 * 4 * 4, seed: 21).enumerated().map { $1 + Float($0 / 32) }
+        let r = Self.random(input.count, seed: 22)
+        let loss = { (x: [Float]) -> Double in Self.dot(layer.forward(x, training: true), r) }
+        _ = layer.forward(input, training: true)
+        let dInput = layer.backward(r)
+        Self.check("batch norm input", values: &input, analytic: dInput, loss: loss)
+        Self.checkParameters(layer.parameters) { loss(input) }
+
+        let fresh = BatchNorm(name: "bn", channels: 3)
+        let output = fresh.forward(input, training: true)
+        for c in 0..<3 {
+            let values = input[(c * 32)..<((c + 1) * 32)].map(Double.init)
+            let mean = values.reduce(0, +) / 32
+            let unbiased = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 31
+            #expect(abs(Double(fresh.runningMean.values[c]) - 0.1 * mean) < 1e-5)
+            #expect(abs(Double(fresh.runningVariance.values[c]) - (0.9 + 0.1 * unbiased)) < 1e-5)
+            let normalised = output[(c * 32)..<((c + 1) * 32)].map(Double.init)
+            #expect(abs(normalised.reduce(0, +) / 32) < 1e-5)
+        }
+        let evaluated = fresh.forward(input, training: false)
+        for (i, x) in input.enumerated() {
+            let c = i / 32
+            let expected = (x - fresh.runningMean.values[c]) / (fresh.runningVariance.values[c] + 1e-5).squareRoot()
+            #expect(abs(evaluated[i] - expected) < 1e-5)
+        }
+    }
+
+    /// The seed network's shape and wider ones of three and four blocks, and with batch normalisation.
+    @Test(arguments: [([2, 3], false), ([2, 3, 4], false), ([2, 2, 3, 3], false), ([2, 3, 4], true)])
+    func wholeModelWithDropout(filters: [Int], batchNorm: Bool) {
+        let architecture = CNNRNN.Architecture(filters: filters, batchNorm: batchNorm, hidden: 4)
         let model = CNNRNN(architecture: architecture, seed: 11)
         let images = Self.random(2 * 48 * 48, seed: 12, scale: 0.5).map { $0 + 0.5 }
         let r = Self.random(2 * 7, seed: 13)

@@ -14,12 +14,12 @@ import Testing
 
     /// Logits recorded from PyTorch (scripts/make-torch-fixture.py) for three fixed inputs: the seed
     /// network (its file has the metadata written before --width) and a wider one of three blocks
-    /// (python/ferdata's module, written by its save_model).
-    @Test(arguments: [("cnnrnn-h8", [32, 64]), ("cnnrnn-w8-16-32-h8", [8, 16, 32])])
-    func forwardMatchesPyTorch(fixture: String, filters: [Int]) throws {
+    /// (python/ferdata's module, written by its save_model), without and with batch normalisation.
+    @Test(arguments: [("cnnrnn-h8", [32, 64], false), ("cnnrnn-w8-16-32-h8", [8, 16, 32], false), ("cnnrnn-w8-16-32-bn-h8", [8, 16, 32], true)])
+    func forwardMatchesPyTorch(fixture: String, filters: [Int], batchNorm: Bool) throws {
         let (model, classes) = try CNNRNN.load(Self.fixtures.appendingPathComponent(fixture + ".safetensors").path)
         #expect(model.architecture.hidden == 8)
-        #expect(model.architecture.filters == filters)
+        #expect(model.architecture.filters == filters && model.architecture.batchNorm == batchNorm)
         #expect(classes == Emotion.names)
         let io = try SafeTensors.read(Self.fixtures.appendingPathComponent(fixture + "-io.safetensors").path)
         let inputs = try #require(io.tensors["inputs"]), expected = try #require(io.tensors["logits"])
@@ -29,17 +29,20 @@ import Testing
         #expect(worst < 1e-5, "largest difference from PyTorch: \(worst)")
     }
 
-    @Test(arguments: [[32, 64], [4, 8, 16, 32]])
-    func aSavedModelLoadsBackIdentically(filters: [Int]) throws {
-        let architecture = CNNRNN.Architecture(filters: filters, hidden: 16)
+    @Test(arguments: [([32, 64], false), ([4, 8, 16, 32], false), ([4, 8, 16], true)])
+    func aSavedModelLoadsBackIdentically(filters: [Int], batchNorm: Bool) throws {
+        let architecture = CNNRNN.Architecture(filters: filters, batchNorm: batchNorm, hidden: 16)
         let model = CNNRNN(architecture: architecture, seed: 3)
+        for (index, buffer) in model.buffers.enumerated() { buffer.values = buffer.values.map { $0 + Float(index + 1) / 8 } }
         let path = Fixtures.temporaryDirectory().appendingPathComponent("m.safetensors").path
         try model.save(to: path)
         let (loaded, classes) = try CNNRNN.load(path)
         #expect(classes == Emotion.names)
         #expect(loaded.architecture == architecture)
-        #expect(loaded.parameters.map(\.values) == model.parameters.map(\.values))
-        #expect(loaded.parameters.map(\.name) == filters.indices.flatMap { ["conv\($0 + 1).weight", "conv\($0 + 1).bias"] } + [
+        #expect(loaded.tensors.map(\.values) == model.tensors.map(\.values))
+        let norm = { (block: Int) in batchNorm ? ["bn\(block).weight", "bn\(block).bias"] : [] }
+        #expect(loaded.buffers.map(\.name) == (batchNorm ? filters.indices.flatMap { ["bn\($0 + 1).running_mean", "bn\($0 + 1).running_var"] } : []))
+        #expect(loaded.parameters.map(\.name) == filters.indices.flatMap { ["conv\($0 + 1).weight", "conv\($0 + 1).bias"] + norm($0 + 1) } + [
             "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0",
             "lstm.weight_ih_l1", "lstm.weight_hh_l1", "lstm.bias_ih_l1", "lstm.bias_hh_l1", "fc.weight", "fc.bias"])
         // The same model gives the same bytes.

@@ -208,15 +208,18 @@ import Testing
         #expect { try loose.check() } throws: { ($0 as? FerError)?.code == .invalidArgument }
     }
 
-    /// With and without the weights' moving average (`--ema`), which the checkpoint carries too.
-    @Test(arguments: [Float(0), 0.9])
-    func aResumedRunEndsExactlyWhereAnUninterruptedOneDoes(ema: Float) throws {
+    /// With and without the weights' moving average (`--ema`) and batch normalisation's running
+    /// statistics, which the checkpoint carries too.
+    @Test(arguments: [(Float(0), false), (0.9, false), (0.9, true)])
+    func aResumedRunEndsExactlyWhereAnUninterruptedOneDoes(ema: Float, batchNorm: Bool) throws {
         let (workspace, dataset) = try sampleDataset()
         var options = Trainer.Options.defaults
         options.epochs = 3
         options.batchSize = 32
         options.seed = 4
         options.ema = ema
+        options.batchNorm = batchNorm
+        options.width = NetworkWidth(filters: [8, 16, 16])
         let whole = try Trainer(workspace: workspace, dataset: dataset, options: options)
         try whole.run()
         let interrupted = try Trainer(workspace: workspace, dataset: dataset, options: options)
@@ -225,10 +228,11 @@ import Testing
         let rest = try resumed.run()
         #expect(rest.map(\.epoch) == [2, 3])
         #expect(resumed.model.parameters.map(\.values) == whole.model.parameters.map(\.values))
-        #expect(resumed.scored.parameters.map(\.values) == whole.scored.parameters.map(\.values))
+        #expect(resumed.scored.tensors.map(\.values) == whole.scored.tensors.map(\.values))
+        #expect(whole.model.buffers.isEmpty != batchNorm)
         // The model files hold what val scored: the average where there is one.
         let (last, _) = try CNNRNN.load(whole.directory.appendingPathComponent("last.safetensors").path)
-        #expect(last.parameters.map(\.values) == whole.scored.parameters.map(\.values))
+        #expect(last.tensors.map(\.values) == whole.scored.tensors.map(\.values))
         #expect((ema > 0) == (whole.scored.parameters.map(\.values) != whole.model.parameters.map(\.values)))
     }
 

@@ -30,11 +30,12 @@ def read_safetensors(path):
     return tensors, metadata
 
 
-def cnnrnn(classes=None, hidden=128, layers=2, dropout=0.5, filters=(32, 64)):
+def cnnrnn(classes=None, hidden=128, layers=2, dropout=0.5, filters=(32, 64), batch_norm=False):
     """A fresh CNN-RNN (PyTorch's default initialisation) of ferdata's shape: one convolution block per
-    entry of `filters` (3x3 convolution of that many channels, ReLU, 2x2 max-pooling; (32, 64) is the
-    seed network, `ferdata train --width`), the rows of the last map as an LSTM's time steps (12 after
-    two blocks, 6 after three), dropout and a linear layer. Input: (batch, 1, 48, 48) float pixels / 255."""
+    entry of `filters` (3x3 convolution of that many channels, ReLU, 2x2 max-pooling, and with
+    `batch_norm` a BatchNorm2d after the pooling; (32, 64) is the seed network, `ferdata train --width`),
+    the rows of the last map as an LSTM's time steps (12 after two blocks, 6 after three), dropout and a
+    linear layer. Input: (batch, 1, 48, 48) float pixels / 255."""
     import torch.nn.functional as F
     from torch import nn
 
@@ -49,15 +50,19 @@ def cnnrnn(classes=None, hidden=128, layers=2, dropout=0.5, filters=(32, 64)):
             super().__init__()
             for block, (inputs, outputs) in enumerate(zip([1] + filters, filters), 1):
                 setattr(self, f"conv{block}", nn.Conv2d(inputs, outputs, 3, padding=1))
+                if batch_norm:
+                    setattr(self, f"bn{block}", nn.BatchNorm2d(outputs))
             self.lstm = nn.LSTM(filters[-1] * steps, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0)
             self.drop = nn.Dropout(dropout)
             self.fc = nn.Linear(hidden, len(classes))
             self.classes = classes
-            self.architecture = {"filters": filters, "hidden": hidden, "layers": layers, "dropout": dropout}
+            self.architecture = {"filters": filters, "batch_norm": batch_norm, "hidden": hidden, "layers": layers, "dropout": dropout}
 
         def forward(self, x):
             for block in range(1, len(filters) + 1):
                 x = F.max_pool2d(F.relu(getattr(self, f"conv{block}")(x)), 2)
+                if batch_norm:
+                    x = getattr(self, f"bn{block}")(x)
             x = x.permute(0, 2, 1, 3).reshape(x.size(0), steps, filters[-1] * steps)
             out, _ = self.lstm(x)
             return self.fc(self.drop(out[:, -1]))
@@ -89,19 +94,26 @@ def load_model(path):
         hidden=int(metadata.get("hidden", tensors["lstm.weight_hh_l0"].shape[1])),
         layers=int(metadata.get("layers", sum(1 for name in tensors if name.startswith("lstm.weight_ih_l")))),
         dropout=float(metadata.get("dropout", 0.5)),
-        filters=_filters(tensors, metadata))
-    model.load_state_dict({name: torch.from_numpy(value) for name, value in tensors.items()}, strict=True)
+        filters=_filters(tensors, metadata),
+        batch_norm=metadata.get("batch-norm", str("bn1.weight" in tensors).lower()) == "true")
+    state = {name: torch.from_numpy(value) for name, value in tensors.items()}
+    for name in model.state_dict():
+        if name.endswith(".num_batches_tracked"):  # PyTorch's step count, which ferdata does not keep
+            state.setdefault(name, torch.tensor(0))
+    model.load_state_dict(state, strict=True)
     return model.eval()
 
 
 def save_model(model, path, classes=None):
     """Writes a module of `load_model`'s shape (its state_dict names) as a ferdata model file, with the
     metadata ferdata reads: `ferdata eval` and `crosseval` score it like one of their own."""
-    state = {name: value.detach().cpu().float().contiguous().numpy() for name, value in model.state_dict().items()}
+    state = {name: value.detach().cpu().float().contiguous().numpy() for name, value in model.state_dict().items()
+             if not name.endswith(".num_batches_tracked")}
     architecture = getattr(model, "architecture", {})
     metadata = {
         "format": "ferdata-cnnrnn", "filters": ",".join(str(state[f"conv{block}.weight"].shape[0]) for block in range(1, 5)
                                                         if f"conv{block}.weight" in state),
+        "batch-norm": str("bn1.weight" in state).lower(),
         "hidden": str(state["lstm.weight_hh_l0"].shape[1]),
         "layers": str(sum(1 for name in state if name.startswith("lstm.weight_ih_l"))),
         "dropout": str(architecture.get("dropout", 0.5)),

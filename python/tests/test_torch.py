@@ -73,21 +73,22 @@ def test_the_example_trains_and_ferdata_eval_scores_its_model_the_same(dataset, 
     assert [ferdata.CLASSES[k] for k in ours.argmax(1)] == [row["predicted"] for row in rows]
 
 
-def test_a_wider_network_trained_by_ferdata_predicts_the_same_in_pytorch(tmp_path):
-    """`ferdata train --width 8,16,32` (three blocks): python/ferdata's module loads the model file and
-    gives ferdata eval's probabilities, face by face."""
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_a_wider_network_trained_by_ferdata_predicts_the_same_in_pytorch(tmp_path, batch_norm):
+    """`ferdata train --width 8,16,32` (three blocks), with or without `--batch-norm`: python/ferdata's
+    module loads the model file and gives ferdata eval's probabilities, face by face."""
     import csv
     import subprocess
     from test_dataset import BINARY
     work = tmp_path / "work"
     subprocess.run([BINARY, "ingest", os.path.join(ROOT, "samples", "faces.csv"), "--workspace", str(work), "-q"], check=True)
     subprocess.run([BINARY, "train", "--width", "8,16,32", "--hidden", "16", "--epochs", "2", "--batch-size", "16", "--workspace", str(work),
-                    "-q"], check=True)
+                    "-q"] + (["--batch-norm"] if batch_norm else []), check=True)
     model_path = work / "runs" / "0001-train" / "best.safetensors"
     report = tmp_path / "report"
     subprocess.run([BINARY, "eval", str(model_path), "--workspace", str(work), "--report", str(report), "-q"], check=True)
     model = ferdata.load_model(str(model_path))
-    assert model.architecture["filters"] == [8, 16, 32]
+    assert model.architecture["filters"] == [8, 16, 32] and model.architecture["batch_norm"] == batch_norm
     test = ferdata.Dataset(str(work / "datasets" / "0001-ingest"), split="test")
     with torch.no_grad():
         ours = torch.softmax(model(torch.stack([test[i][0] for i in range(len(test))])), 1).numpy()

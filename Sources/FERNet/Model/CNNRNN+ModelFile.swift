@@ -7,12 +7,12 @@ extension CNNRNN {
     /// and the architecture, classes, input size and normalisation in `__metadata__`.
     public func save(to path: String, classes: [String] = Emotion.names, extra: [String: String] = [:]) throws {
         var file = SafeTensors()
-        for parameter in parameters {
-            file.tensors[parameter.name] = SafeTensors.Tensor(shape: parameter.shape, values: parameter.values)
+        for tensor in tensors {
+            file.tensors[tensor.name] = SafeTensors.Tensor(shape: tensor.shape, values: tensor.values)
         }
         let a = architecture
         file.metadata = [
-            "format": "ferdata-cnnrnn", "filters": a.width,
+            "format": "ferdata-cnnrnn", "filters": a.width, "batch-norm": String(a.batchNorm),
             "hidden": String(a.hidden), "layers": String(a.layers), "dropout": String(a.dropout),
             "classes": classes.joined(separator: ","), "input": "1x48x48", "normalisation": "pixel/255",
         ].merging(extra) { $1 }
@@ -44,6 +44,7 @@ extension CNNRNN {
                 .map { block in integer("filters\(block)", inferred: file.tensors["conv\(block).weight"]?.shape.first) }
                 .prefix { $0 != nil }.map { $0! }
         }
+        architecture.batchNorm = metadata["batch-norm"].map { $0 == "true" } ?? (file.tensors["bn1.weight"] != nil)
         architecture.hidden = integer("hidden", inferred: file.tensors["lstm.weight_hh_l0"]?.shape.last) ?? architecture.hidden
         architecture.layers = integer("layers", inferred: (0..<8).filter { file.tensors["lstm.weight_ih_l\($0)"] != nil }.count)
             ?? architecture.layers
@@ -55,11 +56,11 @@ extension CNNRNN {
         }
         try checkSizes(architecture, against: file, at: location)
         let model = CNNRNN(architecture: architecture)
-        let expected = Set(model.parameters.map(\.name))
+        let expected = Set(model.tensors.map(\.name))
         if let unexpected = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
             throw FerError(.badModelFile, "unexpected tensor '\(unexpected)' for the CNN-RNN", at: location)
         }
-        for parameter in model.parameters {
+        for parameter in model.tensors {
             guard let tensor = file.tensors[parameter.name] else {
                 throw FerError(.badModelFile, "missing tensor '\(parameter.name)'", at: location)
             }

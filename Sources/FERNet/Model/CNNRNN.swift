@@ -6,7 +6,8 @@ import FERCore
 /// step the 64x12 = 768 values of that row, channel-major -> LSTM (2 layers, 128 hidden, dropout 0.5
 /// between) -> dropout 0.5 on the last step -> linear 128 -> 7. Wider members (`filters`, `--width`)
 /// have more channels and up to four such blocks in front of the same head: three blocks leave a
-/// 6x6 map, read as 6 steps.
+/// 6x6 map, read as 6 steps. With `batchNorm` each block's pooled map is batch-normalised (`bn1`,
+/// `bn2`, ... as PyTorch's `BatchNorm2d` after the pooling).
 public final class CNNRNN {
     public struct Architecture: Sendable, Equatable, Codable {
         /// Channels of each convolution block (3x3 convolution, ReLU, 2x2 max-pooling), one to four.
@@ -15,12 +16,15 @@ public final class CNNRNN {
         public var layers = 2
         public var dropout: Float = 0.5
         public var classes = 7
+        /// Batch normalisation after each block's pooling.
+        public var batchNorm = false
         public static let side = 48
         /// The most blocks: a fifth would pool a 3x3 map.
         public static let maxBlocks = 4
 
-        public init(filters: [Int] = [32, 64], hidden: Int = 128, layers: Int = 2, dropout: Float = 0.5) {
+        public init(filters: [Int] = [32, 64], batchNorm: Bool = false, hidden: Int = 128, layers: Int = 2, dropout: Float = 0.5) {
             self.filters = filters
+            self.batchNorm = batchNorm
             self.hidden = hidden
             self.layers = layers
             self.dropout = dropout
@@ -39,6 +43,8 @@ public final class CNNRNN {
     let conv1: GrayscaleConvPool
     /// The blocks after the first, `conv2`, `conv3`, ...
     let blocks: [ConvReLUPool]
+    /// With `batchNorm`, one per block, after its pooling; else none.
+    let norms: [BatchNorm]
     let lstm: [LSTMLayer]
     let betweenLayers: [Dropout]
     let beforeOutput: Dropout
@@ -55,6 +61,7 @@ public final class CNNRNN {
         blocks = zip(a.filters, a.filters.dropFirst()).enumerated().map { index, channels in
             ConvReLUPool(name: "conv\(index + 2)", inputChannels: channels.0, outputChannels: channels.1, random: &random)
         }
+        norms = a.batchNorm ? a.filters.enumerated().map { BatchNorm(name: "bn\($0 + 1)", channels: $1) } : []
         lstm = (0..<a.layers).map { layer in
             LSTMLayer(layer: layer, inputSize: layer == 0 ? a.stepSize : a.hidden, hidden: a.hidden, random: &random)
         }
@@ -63,17 +70,25 @@ public final class CNNRNN {
         fc = Linear(name: "fc", inputSize: a.hidden, outputSize: a.classes, random: &random)
     }
 
-    /// A model of the same network holding a copy of these weights.
+    /// A model of the same network holding a copy of these weights and statistics.
     public func copy() -> CNNRNN {
         let copy = CNNRNN(architecture: architecture)
-        for (target, parameter) in zip(copy.parameters, parameters) { target.values = parameter.values }
+        for (target, tensor) in zip(copy.tensors, tensors) { target.values = tensor.values }
         return copy
     }
 
     /// Every learnable tensor, in state_dict order.
     public var parameters: [Parameter] {
-        conv1.parameters + blocks.flatMap(\.parameters) + lstm.flatMap(\.parameters) + fc.parameters
+        let convolutions = [conv1.parameters] + blocks.map(\.parameters)
+        let blockParameters = convolutions.enumerated().flatMap { index, block in block + (norms.isEmpty ? [] : norms[index].parameters) }
+        return blockParameters + lstm.flatMap(\.parameters) + fc.parameters
     }
+
+    /// The tensors that are saved but not learned: batch normalisation's running statistics.
+    public var buffers: [Parameter] { norms.flatMap(\.buffers) }
+
+    /// Everything a model file holds: the parameters, then the buffers.
+    public var tensors: [Parameter] { parameters + buffers }
 
     /// Logits [B, classes] for images [B, 48, 48] scaled to [0, 1].
     public func forward(_ images: [Float], batch: Int, training: Bool, random: inout SeededGenerator) -> [Float] {
@@ -81,9 +96,11 @@ public final class CNNRNN {
         let a = architecture
         let side = Architecture.side
         var x = conv1.forward(images, batch: batch, height: side, width: side)
+        if !norms.isEmpty { x = norms[0].forward(x, training: training) }
         for (index, block) in blocks.enumerated() {
             let input = side >> (index + 1)
             x = block.forward(x, batch: batch, height: input, width: input)
+            if !norms.isEmpty { x = norms[index + 1].forward(x, training: training) }
         }
         var sequence = Self.toSequence(x, channels: a.filters.last!, batch: batch, rows: a.steps, columns: a.steps)
         for (index, layer) in lstm.enumerated() {
@@ -111,7 +128,11 @@ public final class CNNRNN {
             dSequence = lstm[index].backward(dSequence, wantInputGradient: true)!
         }
         var dx = Self.fromSequence(dSequence, channels: a.filters.last!, batch: batch, rows: a.steps, columns: a.steps)
-        for block in blocks.reversed() { dx = block.backward(dx, wantInputGradient: true)! }
+        for (index, block) in blocks.enumerated().reversed() {
+            if !norms.isEmpty { dx = norms[index + 1].backward(dx) }
+            dx = block.backward(dx, wantInputGradient: true)!
+        }
+        if !norms.isEmpty { dx = norms[0].backward(dx) }
         conv1.backward(dx)
     }
 

@@ -24,9 +24,23 @@ public final class DataParallel {
     }
 
     private func synchroniseWeights() {
-        let source = master.parameters
+        let source = master.tensors
         for replica in replicas.dropFirst() {
-            for (target, parameter) in zip(replica.parameters, source) { target.values = parameter.values }
+            for (target, tensor) in zip(replica.tensors, source) { target.values = tensor.values }
+        }
+    }
+
+    /// The master's running statistics (batch normalisation's) become the mean of the replicas' after
+    /// a step: each moved from the same values towards its own slice's statistics.
+    private func averageBuffers(over count: Int) {
+        guard count > 1, !master.buffers.isEmpty else { return }
+        let others = replicas[1..<count].map(\.buffers)
+        for (index, buffer) in master.buffers.enumerated() {
+            for i in buffer.values.indices {
+                var sum = buffer.values[i]
+                for other in others { sum += other[index].values[i] }
+                buffer.values[i] = sum / Float(count)
+            }
         }
     }
 
@@ -55,6 +69,7 @@ public final class DataParallel {
             replicas[part].backward(Array(gradient[(range.lowerBound * classes)..<(range.upperBound * classes)]))
         }
         sumGradients(into: master, from: Array(replicas[1..<parts.count]))
+        averageBuffers(over: parts.count)
         return (value, all)
     }
 

@@ -76,6 +76,8 @@ public final class Trainer {
                                    + "and 2x2 max-pooling; the LSTM reads the last map's rows): 32,64 is the seed network, 64,128,256 a "
                                    + "wider one.", valueName: "CHANNELS"))
         public var width = NetworkWidth.seed
+        @Flag(help: "Batch normalisation after each convolution block's pooling.")
+        public var batchNorm = false
         @Option(help: "LSTM hidden units.")
         public var hidden = 128
         @Option(help: "LSTM layers.")
@@ -94,7 +96,7 @@ public final class Trainer {
         public var tta = TestTimeAugmentation.none
         @Option(help: ArgumentHelp("Start from this trained model (.safetensors) instead of random weights: all of them, or all but the "
                                    + "output layer where its classes differ from the dataset's (a new layer is trained). Its network "
-                                   + "must be the one trained (--width, --hidden, --layers).", valueName: "MODEL"))
+                                   + "must be the one trained (--width, --batch-norm, --hidden, --layers).", valueName: "MODEL"))
         public var `init`: String?
         @Option(help: ArgumentHelp("The learning rate of the layers taken from --init (default: --lr); the rest train at --lr.", valueName: "RATE"))
         public var lrPretrained: Float?
@@ -122,7 +124,7 @@ public final class Trainer {
         }
 
         /// The network these options train.
-        public var architecture: CNNRNN.Architecture { CNNRNN.Architecture(filters: width.filters, hidden: hidden, layers: layers, dropout: dropout) }
+        public var architecture: CNNRNN.Architecture { CNNRNN.Architecture(filters: width.filters, batchNorm: batchNorm, hidden: hidden, layers: layers, dropout: dropout) }
     }
 
     public struct EpochResult: Sendable, Codable {
@@ -258,14 +260,14 @@ public final class Trainer {
             throw FerError(.badCheckpoint, "cannot resume: \(error.message)", at: InputLocation(source: checkpointPath), cause: error)
         }
         model = CNNRNN(architecture: options.architecture, seed: options.seed)
-        for parameter in model.parameters {
+        for parameter in model.tensors {
             guard let tensor = checkpoint.tensors[parameter.name] else {
                 throw FerError(.badCheckpoint, "checkpoint lacks '\(parameter.name)'", at: InputLocation(source: directory.path))
             }
             parameter.values = tensor.values
         }
         averaged = options.ema > 0 ? model.copy() : nil
-        for parameter in averaged?.parameters ?? [] {
+        for parameter in averaged?.tensors ?? [] {
             guard let tensor = checkpoint.tensors["ema." + parameter.name] else {
                 throw FerError(.badCheckpoint, "checkpoint lacks the weights' average 'ema.\(parameter.name)'", at: InputLocation(source: directory.path))
             }
@@ -371,14 +373,15 @@ public final class Trainer {
         }
         let (pretrained, classes) = try CNNRNN.load(path)
         let (a, b) = (pretrained.architecture, model.architecture)
-        guard (a.filters, a.hidden, a.layers) == (b.filters, b.hidden, b.layers) else {
-            throw FerError(.invalidArgument, "the model is a CNN-RNN of width \(a.width) and \(a.layers) LSTM layers of \(a.hidden) units, and the "
-                + "run's of width \(b.width) and \(b.layers) of \(b.hidden): train with --width \(a.width) --hidden \(a.hidden) --layers \(a.layers)",
-                at: InputLocation(source: path))
+        guard (a.filters, a.batchNorm, a.hidden, a.layers) == (b.filters, b.batchNorm, b.hidden, b.layers) else {
+            let norm = { (x: CNNRNN.Architecture) in x.batchNorm ? " with batch norm" : "" }
+            throw FerError(.invalidArgument, "the model is a CNN-RNN of width \(a.width)\(norm(a)) and \(a.layers) LSTM layers of \(a.hidden) units, "
+                + "and the run's of width \(b.width)\(norm(b)) and \(b.layers) of \(b.hidden): train with --width \(a.width)"
+                + (a.batchNorm ? " --batch-norm" : "") + " --hidden \(a.hidden) --layers \(a.layers)", at: InputLocation(source: path))
         }
         let sameHead = classes == Emotion.names
         var taken: [String] = []
-        for (target, source) in zip(model.parameters, pretrained.parameters) where sameHead || !target.name.hasPrefix("fc.") {
+        for (target, source) in zip(model.tensors, pretrained.tensors) where sameHead || !target.name.hasPrefix("fc.") {
             target.values = source.values
             taken.append(target.name)
         }
@@ -466,6 +469,8 @@ public final class Trainer {
                 }
             }
         }
+        // Running statistics are not averaged: the average takes the model's, as they stand.
+        for (target, source) in zip(averaged.buffers, model.buffers) { target.values = source.values }
     }
 
     /// Scores for labelled records (no dropout; test-time augmentation as the options say).
@@ -528,8 +533,8 @@ public final class Trainer {
             "epoch": String(epoch), "step": String(optimizer.step), "best": String(bestScore),
             "stale": String(epochsWithoutImprovement),
         ])
-        for parameter in model.parameters { file.tensors[parameter.name] = .init(shape: parameter.shape, values: parameter.values) }
-        for parameter in averaged?.parameters ?? [] {
+        for parameter in model.tensors { file.tensors[parameter.name] = .init(shape: parameter.shape, values: parameter.values) }
+        for parameter in averaged?.tensors ?? [] {
             file.tensors["ema." + parameter.name] = .init(shape: parameter.shape, values: parameter.values)
         }
         try file.write(directory.appendingPathComponent("checkpoint.safetensors").path)
