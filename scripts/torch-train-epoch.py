@@ -4,7 +4,7 @@ the training faces of a ferdata dataset held as one tensor, batches of 64 flippe
 10 degrees on the whole batch (ferdata's default flip-rotate), Adam, the given threads. The PyTorch side
 of `scripts/bench-train --width`; prints the samples/s as JSON.
 
-    scripts/torch-train-epoch.py DATASET --width 32,64,128 [--threads 2] [--batch-size 64]
+    scripts/torch-train-epoch.py DATASET --width 32,64,128 [--batch-norm] [--threads 2] [--batch-size 64]
 """
 import argparse, json, math, os, sys, time
 
@@ -30,6 +30,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset")
     parser.add_argument("--width", default="32,64")
+    parser.add_argument("--batch-norm", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     args = parser.parse_args()
@@ -40,7 +41,7 @@ def main():
         sys.exit(f"{args.dataset}: no labelled training faces")
     images = torch.from_numpy(np.stack([np.frombuffer(r["pixels"], np.uint8).reshape(48, 48) for r in records])).float().div(255).unsqueeze(1)
     labels = torch.tensor([ferdata.CLASSES.index(r["label"]) for r in records])
-    model = ferdata.cnnrnn(filters=[int(c) for c in args.width.split(",")]).train()
+    model = ferdata.cnnrnn(filters=[int(c) for c in args.width.split(",")], batch_norm=args.batch_norm).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     order = torch.randperm(len(labels))
     start = time.perf_counter()
@@ -50,7 +51,7 @@ def main():
         F.cross_entropy(model(flipped_and_turned(images[batch])), labels[batch]).backward()
         optimizer.step()
     seconds = time.perf_counter() - start
-    print(json.dumps({"width": args.width, "faces": len(labels), "seconds": seconds, "samplesPerSecond": len(labels) / seconds}))
+    print(json.dumps({"width": args.width, "batchNorm": args.batch_norm, "faces": len(labels), "seconds": seconds, "samplesPerSecond": len(labels) / seconds}))
 
 
 if __name__ == "__main__":

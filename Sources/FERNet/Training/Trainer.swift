@@ -19,7 +19,8 @@ public final class Trainer {
     /// Layers taken from `--init` that are not trained.
     public enum FrozenLayers: String, StageChoice {
         case none
-        /// Every convolution block.
+        /// Every convolution block (its batch normalisation's scale and shift too; the running statistics
+        /// still follow the batches, as PyTorch's do in training mode).
         case conv
         /// Everything but the output layer.
         case convLSTM = "conv-lstm"
@@ -27,7 +28,7 @@ public final class Trainer {
         func freezes(_ parameter: String) -> Bool {
             switch self {
             case .none: false
-            case .conv: parameter.hasPrefix("conv")
+            case .conv: parameter.hasPrefix("conv") || parameter.hasPrefix("bn")
             case .convLSTM: !parameter.hasPrefix("fc.")
             }
         }
