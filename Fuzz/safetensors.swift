@@ -1,5 +1,6 @@
 // Fuzz target: the safetensors reader (header length, JSON header, offsets, shapes, dtypes) on
 // arbitrary bytes: every model file a model hub can serve.
+import FERData
 import FERNet
 import Foundation
 
