@@ -74,8 +74,9 @@ public final class Trainer {
         @Option(help: "Stop after this many epochs without a better val weighted F1 (0: never).")
         public var patience = 0
         @Option(help: ArgumentHelp("The network's convolution blocks, their channels (one to four blocks, each a 3x3 convolution, ReLU "
-                                   + "and 2x2 max-pooling; the LSTM reads the last map's rows): 32,64 is the seed network, 64,128,256 a "
-                                   + "wider one.", valueName: "CHANNELS"))
+                                   + "and 2x2 max-pooling; the LSTM reads the last map's rows): 32,64 is the seed network; 32,64,128,256 "
+                                   + "with --batch-norm the four-block one of docs/results.md (without batch norm it did not learn).",
+                                   valueName: "CHANNELS"))
         public var width = NetworkWidth.seed
         @Flag(help: "Batch normalisation after each convolution block's pooling.")
         public var batchNorm = false
