@@ -247,7 +247,7 @@ extension CommandLineTests {
         #expect(intact.status == 0 && intact.stdout.contains("intact"))
         let shard = folder.appendingPathComponent("datasets/0001-ingest/shard-00000.frs")
         var bytes = [UInt8](try Data(contentsOf: shard))
-        bytes[64 + 7 * 2496 + 10] ^= 0xFF
+        bytes[64 + 7 * 2504 + 10] ^= 0xFF
         try Data(bytes).write(to: shard)
         let damaged = try ferdata(["verify", "--all"], environment: environment)
         #expect(damaged.status == 1 && damaged.stdout.contains("shard-00000.frs record 7: CRC mismatch"), "\(damaged.stdout)")

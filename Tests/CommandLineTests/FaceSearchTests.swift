@@ -79,6 +79,7 @@ import Testing
         // Each record keeps where its face was cut from its picture; recutting the picture reproduces it.
         let one = try #require(records[1].face)
         #expect(one.method == .detected && one.rank == 0 && one.angle == 0)
+        #expect(one.detector == .haar && one.score == nil, "the Haar search names itself and gives no score")
         #expect(abs(one.box.x + one.box.width / 2 - 200) < 20 && abs(one.box.y + one.box.height / 2 - 140) < 20 && one.box.width > 100 && one.box.width < 170, "\(one)")
         #expect(one.side >= one.box.width && abs(Int(one.centreX) - (one.box.x + one.box.width / 2)) <= 2, "\(one)")
         let picture = try Data(contentsOf: pictures.appendingPathComponent("happy/one.png")).withUnsafeBytes { try ImageDecoder.decodeGray($0) }

@@ -28,7 +28,7 @@ import Testing
         for name in try FileManager.default.contentsOfDirectory(atPath: datasets.path) where !name.hasPrefix(".") {
             let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: datasets.appendingPathComponent("\(name)/manifest.json"))) as! [String: Any]
             let shape = manifest["shape"] as? [String: Int]
-            #expect(shape == ["height": 112, "width": 112, "channels": 3] && manifest["recordSize"] as? Int == 112 * 112 * 3 + 192, "\(name)")
+            #expect(shape == ["height": 112, "width": 112, "channels": 3] && manifest["recordSize"] as? Int == 112 * 112 * 3 + 200, "\(name)")
         }
         let out = folder.appendingPathComponent("out")
         _ = try run(["export", "--format", "webdataset", "--out", out.appendingPathComponent("wds").path, "-q"])

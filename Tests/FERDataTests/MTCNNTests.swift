@@ -132,6 +132,7 @@ import Testing
             let wide = try search.faces(in: planes).compactMap(\.frame)
             for alone in try search.faces(in: picture).compactMap(\.frame) {
                 #expect(alone.method == .framed && alone.angle == 0)
+                #expect(alone.detector == .mtcnn && alone.score.map { (0.8...1).contains($0) } == true, "\(alone)")
                 // The scene's face nearest this one, moved back.
                 let matched = try #require(wide.min { a, b in
                     hypot(Double(a.centreX) - offset.x - Double(alone.centreX), Double(a.centreY) - offset.y - Double(alone.centreY))

@@ -23,15 +23,28 @@ import Testing
 
     @Test func recordRoundTrip() throws {
         let format = RecordFormat.current
-        #expect(format.recordSize == 2496)
+        #expect(format.recordSize == 2504)
         var buffer = [UInt8](repeating: 0, count: format.recordSize)
         var original = Self.record(5)
         original.subject = "S005"
         original.valence = -0.25
         original.arousal = 0.5
+        original.face = Self.frame
         buffer.withUnsafeMutableBytes { format.encode(original, into: $0) }
         let decoded = try buffer.withUnsafeBytes { try format.decode($0) }
         #expect(decoded == original)
+        #expect(decoded.face?.detector == .mtcnn && decoded.face?.score == 0.9375)
+        var haar = original
+        haar.face?.detector = .haar
+        haar.face?.score = nil
+        buffer.withUnsafeMutableBytes { format.encode(haar, into: $0) }
+        #expect(try buffer.withUnsafeBytes { try format.decode($0) } == haar, "a detector without a score")
+        buffer[format.detectorOffset] = 9
+        buffer.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: RecordLayout.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<format.crcOffset])).littleEndian,
+                           toByteOffset: format.crcOffset, as: UInt32.self)
+        }
+        #expect(throws: FerError.self, "a detector this ferdata does not know") { try buffer.withUnsafeBytes { try format.decode($0) } }
         #expect(buffer.withUnsafeBytes { format.crcMatches($0) })
         var plain = Self.record(6)
         plain.subject = String(repeating: "é", count: 20)  // 40 bytes: cut to 32 at a character boundary
@@ -46,6 +59,57 @@ import Testing
         #expect(odd.sourceName == String(repeating: "é", count: 25) + "b")
     }
 
+    /// A face found by MTCNN in a larger picture, framed from its landmarks.
+    static let frame = FaceFrame(method: .framed, box: FaceBox(x: 100, y: 80, width: 120, height: 130), centreX: 161.5, centreY: 150.25,
+                                 side: 150, angle: 0.125, rank: 1, detector: .mtcnn, score: 0.9375)
+
+    /// A version-2 shard and manifest (written before the detector and score), made here as docs/format.md's
+    /// version 2 says: the same records, their frames without a detector or score.
+    @Test func versionTwoDatasetsStayReadable() throws {
+        var records = (0..<3).map { Self.record($0) }
+        records[1].face = Self.frame
+        records[1].subject = "S1"
+        let v2Size = 2304 + 192
+        var shard = [UInt8](repeating: 0, count: 64)
+        shard.replaceSubrange(0..<8, with: Array("FERSHARD".utf8))
+        func put32(_ value: UInt32, _ at: Int, in bytes: inout [UInt8]) { for i in 0..<4 { bytes[at + i] = UInt8(value >> (8 * UInt32(i)) & 0xFF) } }
+        put32(2, 8, in: &shard)
+        put32(UInt32(v2Size), 12, in: &shard)
+        put32(UInt32(records.count), 16, in: &shard)
+        shard[32] = 48
+        shard[34] = 48
+        shard[36] = 1
+        put32(Array(shard[0..<28] + shard[32..<64]).withUnsafeBytes { RecordLayout.checksum($0) }, 28, in: &shard)
+        for record in records {
+            // Version 3's bytes up to the detector are version 2's; then its CRC.
+            var v3 = [UInt8](repeating: 0, count: RecordFormat.current.recordSize)
+            v3.withUnsafeMutableBytes { RecordFormat.current.encode(record, into: $0) }
+            var v2 = Array(v3[0..<(v2Size - 4)]) + [0, 0, 0, 0]
+            put32(Array(v2[0..<(v2Size - 4)]).withUnsafeBytes { RecordLayout.checksum($0) }, v2Size - 4, in: &v2)
+            shard += v2
+        }
+        let folder = Fixtures.temporaryDirectory().appendingPathComponent("datasets/0001-ingest")
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent().deletingLastPathComponent()) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(shard).write(to: folder.appendingPathComponent("shard-00000.frs"))
+        let manifest = """
+            {"classes":["angry","disgust","fear","happy","sad","surprise","neutral"],\
+            "counts":{"train":{"angry":1,"disgust":1,"fear":1}},"format":"ferdata-dataset",\
+            "formatVersion":2,"inputs":[],"parameters":{},"recordCount":3,"recordSize":\(v2Size),"rejected":{},\
+            "shape":{"channels":1,"height":48,"width":48},\
+            "shards":[{"bytes":\(shard.count),"file":"shard-00000.frs","records":3,"sha256":"\(SHA256Digest.hex(shard))"}],\
+            "sources":[],"stage":"ingest"}
+            """
+        try Data(manifest.utf8).write(to: folder.appendingPathComponent("manifest.json"))
+        let dataset = try Dataset(directory: folder)
+        #expect(dataset.manifest.recordFormat == RecordFormat(version: 2, shape: .face48))
+        var expected = records
+        expected[1].face?.detector = nil
+        expected[1].face?.score = nil
+        #expect(try dataset.allRecords() == expected)
+        #expect(DatasetVerifier.verify(dataset).problems.isEmpty)
+    }
+
     /// A version-1 shard and manifest, written here byte by byte as docs/format.md's version 1 says,
     /// read as they were: the same records, with no subject.
     @Test func versionOneDatasetsStayReadable() throws {
@@ -58,10 +122,10 @@ import Testing
         put32(UInt32(records.count), 16, in: &shard)
         put32(shard.withUnsafeBytes { RecordLayout.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<28])) }, 28, in: &shard)
         for record in records {
-            // Version 2's bytes up to the source name are version 1's; then 52 name bytes and the CRC.
-            var v2 = [UInt8](repeating: 0, count: RecordFormat.current.recordSize)
-            v2.withUnsafeMutableBytes { RecordFormat.current.encode(record, into: $0) }
-            var v1 = Array(v2[0..<2428]) + [0, 0, 0, 0]
+            // Version 3's bytes up to the source name are version 1's; then 52 name bytes and the CRC.
+            var v3 = [UInt8](repeating: 0, count: RecordFormat.current.recordSize)
+            v3.withUnsafeMutableBytes { RecordFormat.current.encode(record, into: $0) }
+            var v1 = Array(v3[0..<2428]) + [0, 0, 0, 0]
             put32(v1.withUnsafeBytes { RecordLayout.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<2428])) }, 2428, in: &v1)
             shard += v1
         }

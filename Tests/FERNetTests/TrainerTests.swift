@@ -234,6 +234,19 @@ import Testing
         let (last, _) = try CNNRNN.load(whole.directory.appendingPathComponent("last.safetensors").path)
         #expect(last.tensors.map(\.values) == whole.scored.tensors.map(\.values))
         #expect((ema > 0) == (whole.scored.parameters.map(\.values) != whole.model.parameters.map(\.values)))
+        guard ema > 0 else { return }
+        // A checkpoint whose average lacks a tensor, or holds one of another shape, is a clear error naming it.
+        let path = whole.directory.appendingPathComponent("checkpoint.safetensors").path
+        let good = try SafeTensors.read(path)
+        var missing = good, reshaped = good
+        missing.tensors["ema.fc.bias"] = nil
+        reshaped.tensors["ema.fc.bias"] = .init(shape: [1], values: [0])
+        for (damaged, says) in [(missing, "lacks 'ema.fc.bias'"), (reshaped, "'ema.fc.bias' is [1], the network's [7]")] {
+            try damaged.write(path)
+            #expect { try Trainer(resuming: whole.directory, workspace: workspace) } throws: {
+                ($0 as? FerError)?.code == .badCheckpoint && ($0 as? FerError)?.message.contains(says) == true
+            }
+        }
     }
 
     /// The average is a = d a + (1 - d) w after step t, d ramped as (1 + t) / (10 + t) early on:

@@ -8,13 +8,15 @@ import zlib
 import numpy as np
 
 HEADER_SIZE = 64
-METADATA_SIZE = {1: 128, 2: 192}
+METADATA_SIZE = {1: 128, 2: 192, 3: 200}
 CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 SPLITS = {"train": 0, "val": 1, "test": 2}
 USAGES = ["unspecified", "Training", "PublicTest", "PrivateTest"]
 UNLABELED = 255
 # How a record's face was cut from a larger picture (docs/format.md): its frame's method byte.
 FACE_METHODS = {1: "detect", 2: "aligned", 3: "box", 4: "framed"}
+# Which search found it (version 3): its detector byte.
+FACE_DETECTORS = {0: None, 1: "haar", 2: "mtcnn"}
 
 
 class CorruptRecord(ValueError):
@@ -42,7 +44,7 @@ class Manifest:
         shape = self.raw.get("shape") or {"height": 48, "width": 48, "channels": 1}
         height, width, channels = shape["height"], shape["width"], shape["channels"]
         if version not in METADATA_SIZE or self.raw.get("recordSize") != height * width * channels + METADATA_SIZE[version]:
-            raise ValueError(f"{path}: format version {version} is not one this reader knows (1, 2)")
+            raise ValueError(f"{path}: format version {version} is not one this reader knows (1, 2, 3)")
         self.classes = list(self.raw.get("classes", CLASSES))
         self.shape = (channels, height, width)
         self.record_count = int(self.raw["recordCount"])
@@ -138,8 +140,15 @@ def decode_record(raw, base, version):
         if method:
             record["face"] = {
                 "method": FACE_METHODS[method], "box": (x, y, width, height), "centre": (centre_x, centre_y),
-                "side": side, "angle_degrees": math.degrees(angle), "rank": rank,
+                "side": side, "angle_degrees": math.degrees(angle), "rank": rank, "detector": None, "score": None,
             }
+            if version >= 3:
+                detector, = struct.unpack_from("<B", raw, base + 188)
+                score, = struct.unpack_from("<f", raw, base + 192)
+                if detector not in FACE_DETECTORS:
+                    raise ValueError(f"face detector {detector} is not one this reader knows")
+                record["face"]["detector"] = FACE_DETECTORS[detector]
+                record["face"]["score"] = None if math.isnan(score) else score
     return record
 
 

@@ -102,7 +102,7 @@ def test_a_flipped_byte_names_its_shard_and_record(dataset, tmp_path):
     shutil.copytree(dataset, damaged)
     shard = damaged / "shard-00002.frs"
     data = bytearray(shard.read_bytes())
-    data[64 + 7 * 2496 + 100] ^= 0x20
+    data[64 + 7 * 2504 + 100] ^= 0x20
     shard.write_bytes(bytes(data))
     reader = ferdata.Dataset(str(damaged))
     with pytest.raises(ferdata.CorruptRecord) as raised:
@@ -116,7 +116,8 @@ def test_a_flipped_byte_names_its_shard_and_record(dataset, tmp_path):
 def test_the_stdlib_reader_gives_each_found_face_its_frame(tmp_path, detector):
     """Faces found in larger pictures keep their box and cut in the record; the reader decodes them:
     the Haar search's box grown (method detect) on sample faces pasted on gray, MTCNN's landmarks' crop
-    (method framed) on the MTCNN fixture's drawn face (Tests/FERDataTests/Fixtures/mtcnn)."""
+    (method framed) on the MTCNN fixture's drawn face (Tests/FERDataTests/Fixtures/mtcnn); each names its
+    detector, and MTCNN's its score (at least --min-score's 0.8)."""
     from PIL import Image
     pictures = tmp_path / "pictures" / "happy"
     pictures.mkdir(parents=True)
@@ -139,6 +140,8 @@ def test_the_stdlib_reader_gives_each_found_face_its_frame(tmp_path, detector):
         face = record["face"]
         x, y, width, height = face["box"]
         assert face["method"] == {"haar": "detect", "mtcnn": "framed"}[detector] and face["rank"] == 0 and face["angle_degrees"] == 0
+        assert face["detector"] == detector, face
+        assert face["score"] is None if detector == "haar" else 0.8 <= face["score"] <= 1, face
         assert abs(x + width / 2 - centre[0]) < 20 and abs(y + height / 2 - centre[1]) < 20, face
         if detector == "haar":
             assert face["side"] >= width and abs(face["centre"][0] - (x + width / 2)) <= 2, face

@@ -123,6 +123,9 @@ public enum Exporter {
 
         struct Face: Encodable {
             var method: String
+            /// The detector that found it (haar, mtcnn) and its score, where it did and gave one.
+            var detector: String?
+            var score: Float?
             /// x, y, width, height in the picture.
             var box: [Int]
             /// The cut: its centre, side and turn (detect and aligned; zero for a layout's box, cut as is).
@@ -144,7 +147,7 @@ public enum Exporter {
             pseudoLabel = record.flags.contains(.pseudoLabel)
             subject = record.subject
             face = record.face.map { frame in
-                Face(method: frame.method.name, box: [frame.box.x, frame.box.y, frame.box.width, frame.box.height], centre: [frame.centreX, frame.centreY],
+                Face(method: frame.method.name, detector: frame.detector?.name, score: frame.score, box: [frame.box.x, frame.box.y, frame.box.width, frame.box.height], centre: [frame.centreX, frame.centreY],
                      side: frame.side, angleDegrees: frame.angle * 180 / .pi, rank: frame.rank)
             }
         }

@@ -8,7 +8,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     public var format = "ferdata-dataset"
     public var formatVersion: UInt32 = RecordFormat.current.version
     public var recordSize: Int = RecordFormat.current.recordSize
-    /// The records' image shape (version 2; version 1 is 48x48x1).
+    /// The records' image shape (versions 2 and 3; version 1 is 48x48x1).
     public var shape: ImageShape? = RecordFormat.current.shape
     /// The stage that wrote it: ingest, dedup, split, balance, augment, ...
     public var stage: String
@@ -87,7 +87,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         guard manifest.recordFormat != nil else {
             throw FerError(
                 .badManifest,
-                "format version \(manifest.formatVersion) with \(manifest.recordSize)-byte records; this ferdata reads version 1 (2432-byte records) and version 2",
+                "format version \(manifest.formatVersion) with \(manifest.recordSize)-byte records; this ferdata reads versions 1 (2432-byte records), 2 and 3",
                 at: InputLocation(source: source))
         }
         return manifest

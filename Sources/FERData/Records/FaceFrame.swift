@@ -26,7 +26,26 @@ public struct FaceFrame: Sendable, Hashable {
         }
     }
 
+    /// The face search that found it (`--detector`): none for a layout's box.
+    public enum Detector: UInt8, Sendable {
+        /// OpenCV's Haar cascades (`FaceDetector`), which give no score.
+        case haar = 1
+        /// MTCNN, whose score is O-Net's face probability.
+        case mtcnn = 2
+
+        public var name: String {
+            switch self {
+            case .haar: return "haar"
+            case .mtcnn: return "mtcnn"
+            }
+        }
+    }
+
     public var method: Method
+    /// Which detector found the face, nil for a layout's box (and in records written before format version 3).
+    public var detector: Detector?
+    /// The detector's score for the face (MTCNN's probability, at least `--min-score`); nil where it gives none.
+    public var score: Float?
     /// The face's box in the picture, pixels: the detector's, or the list's.
     public var box: FaceBox
     /// The cut, for `detected`, `framed` and `aligned`: a square of `side` picture pixels centred at (`centreX`,
@@ -46,8 +65,11 @@ public struct FaceFrame: Sendable, Hashable {
         return planes.map { $0.rotatedCrop(side: side, origin: middle, anchor: anchor, angle: Double(angle)) }
     }
 
-    public init(method: Method, box: FaceBox, centreX: Float = 0, centreY: Float = 0, side: Int = 0, angle: Float = 0, rank: Int = 0) {
+    public init(method: Method, box: FaceBox, centreX: Float = 0, centreY: Float = 0, side: Int = 0, angle: Float = 0, rank: Int = 0,
+                detector: Detector? = nil, score: Float? = nil) {
         self.method = method
+        self.detector = detector
+        self.score = score
         self.box = box
         self.centreX = centreX
         self.centreY = centreY
@@ -58,10 +80,13 @@ public struct FaceFrame: Sendable, Hashable {
 }
 
 extension RecordFormat {
-    /// The frame block (version 2, 24 bytes from `frameOffset`): centre x, centre y, angle (f32); box x,
-    /// y, width, height, side (u16); method, rank (u8). Method 0: no frame.
+    /// The frame block (24 bytes from `frameOffset`): centre x, centre y, angle (f32); box x, y, width,
+    /// height, side (u16); method, rank (u8). Method 0: no frame. Then (version 3, from `detectorOffset`)
+    /// the detector (u8, 0 none), three zero bytes and the score (f32, NaN none). Version 3 only.
     func storeFrame(_ frame: FaceFrame?, into buffer: UnsafeMutableRawBufferPointer) {
+        buffer.storeBytes(of: (frame?.score ?? .nan).bitPattern.littleEndian, toByteOffset: scoreOffset, as: UInt32.self)
         guard let frame else { return }
+        buffer[detectorOffset] = frame.detector?.rawValue ?? 0
         let at = frameOffset
         for (slot, value) in [frame.centreX, frame.centreY, frame.angle].enumerated() {
             buffer.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: at + 4 * slot, as: UInt32.self)
@@ -73,8 +98,8 @@ extension RecordFormat {
         buffer[at + 23] = UInt8(clamping: frame.rank)
     }
 
-    /// The frame stored in a record, nil when none is (method 0).
-    /// - Throws: a method this ferdata does not know.
+    /// The frame stored in a record, nil when none is (method 0); version 2's have no detector or score.
+    /// - Throws: a method or detector this ferdata does not know.
     func loadFrame(_ buffer: UnsafeRawBufferPointer) throws -> FaceFrame? {
         let at = frameOffset
         guard buffer[at + 22] != 0 else { return nil }
@@ -83,7 +108,18 @@ extension RecordFormat {
         }
         func float(_ slot: Int) -> Float { Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: at + 4 * slot, as: UInt32.self))) }
         func short(_ slot: Int) -> Int { Int(UInt16(littleEndian: buffer.loadUnaligned(fromByteOffset: at + 12 + 2 * slot, as: UInt16.self))) }
-        return FaceFrame(method: method, box: FaceBox(x: short(0), y: short(1), width: short(2), height: short(3)),
-                         centreX: float(0), centreY: float(1), side: short(4), angle: float(2), rank: Int(buffer[at + 23]))
+        var frame = FaceFrame(method: method, box: FaceBox(x: short(0), y: short(1), width: short(2), height: short(3)),
+                              centreX: float(0), centreY: float(1), side: short(4), angle: float(2), rank: Int(buffer[at + 23]))
+        if version >= 3 {
+            if buffer[detectorOffset] != 0 {
+                guard let detector = FaceFrame.Detector(rawValue: buffer[detectorOffset]) else {
+                    throw FerError(.corruptShard, "record face detector \(buffer[detectorOffset]) out of range")
+                }
+                frame.detector = detector
+            }
+            let score = Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: scoreOffset, as: UInt32.self)))
+            frame.score = score.isNaN ? nil : score
+        }
+        return frame
     }
 }

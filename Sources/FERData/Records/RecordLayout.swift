@@ -25,12 +25,13 @@ public struct ImageShape: Sendable, Hashable, Codable, CustomStringConvertible {
 /// All integers and floats are little-endian.
 ///
 /// A record is its pixels followed by a metadata block whose fields sit at the same offsets from the
-/// end of the pixels in every version. Version 1: 48x48 gray pixels and a 128-byte block. Version 2
-/// (written now): pixels of the shape the shard header gives, and a 192-byte block that adds the
-/// subject, AffectNet's valence and arousal, and where the face was cut from its picture (`FaceFrame`;
-/// zero in records written before it, which read as none). Both are read.
+/// end of the pixels in every version. Version 1: 48x48 gray pixels and a 128-byte block. Version 2:
+/// pixels of the shape the shard header gives, and a 192-byte block that adds the subject, AffectNet's
+/// valence and arousal, and where the face was cut from its picture (`FaceFrame`; zero in records
+/// written before it, which read as none). Version 3 (written now): a 200-byte block that adds which
+/// detector found the face and its score. All three are read.
 public enum RecordLayout {
-    public static let formatVersion: UInt32 = 2
+    public static let formatVersion: UInt32 = 3
     public static let shardMagic: [UInt8] = Array("FERSHARD".utf8)
     public static let shardHeaderSize = 64
     public static let sourceNameBytes = 52
@@ -49,7 +50,7 @@ public struct RecordFormat: Sendable, Hashable {
     public let version: UInt32
     public let shape: ImageShape
 
-    /// Version 2 of 48x48 gray, the CNN-RNN's input (writers write version 2 of their records' shape).
+    /// The current version of 48x48 gray, the CNN-RNN's input (writers write the current version of their records' shape).
     public static let current = RecordFormat(version: RecordLayout.formatVersion, shape: .face48)
     /// Version 1: 2,432-byte records of 48x48 gray.
     public static let version1 = RecordFormat(version: 1, shape: .face48)
@@ -64,16 +65,16 @@ public struct RecordFormat: Sendable, Hashable {
         switch version {
         case 1 where recordSize == RecordFormat.version1.recordSize && (shape == nil || shape == .face48):
             self = .version1
-        case 2:
+        case 2, 3:
             guard let shape, shape.height > 0, shape.width > 0, [1, 3].contains(shape.channels),
-                  shape.byteCount + 192 == recordSize else { return nil }
-            self.init(version: 2, shape: shape)
+                  shape.byteCount + RecordFormat(version: version, shape: shape).metadataBytes == recordSize else { return nil }
+            self.init(version: version, shape: shape)
         default:
             return nil
         }
     }
 
-    public var metadataBytes: Int { version == 1 ? 128 : 192 }
+    public var metadataBytes: Int { [1: 128, 2: 192][version] ?? 200 }
     public var recordSize: Int { shape.byteCount + metadataBytes }
     /// Where the metadata block starts: the end of the pixels.
     var base: Int { shape.byteCount }
@@ -91,11 +92,13 @@ public struct RecordFormat: Sendable, Hashable {
     var valenceOffset: Int { base + 156 }
     var arousalOffset: Int { base + 160 }
     var frameOffset: Int { base + 164 }
+    var detectorOffset: Int { base + 188 }
+    var scoreOffset: Int { base + 192 }
     public var crcOffset: Int { recordSize - 4 }
 
-    /// Writes `record` into `buffer` (exactly `recordSize` bytes), CRC included. Version 2 only.
+    /// Writes `record` into `buffer` (exactly `recordSize` bytes), CRC included. The current version only.
     public func encode(_ record: FaceRecord, into buffer: UnsafeMutableRawBufferPointer) {
-        precondition(version == 2 && buffer.count == recordSize && record.shape == shape)
+        precondition(version == RecordLayout.formatVersion && buffer.count == recordSize && record.shape == shape)
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
         record.pixels.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: shape.byteCount) }
         buffer[labelOffset] = record.label?.rawValue ?? RecordLayout.unlabeled
@@ -195,7 +198,7 @@ public struct RecordFormat: Sendable, Hashable {
     }
 }
 
-/// A record already in its on-disk form (version 2, CRC included), so that encoding can run on worker
+/// A record already in its on-disk form (the current version, CRC included), so that encoding can run on worker
 /// threads and writing is a copy.
 public struct EncodedRecord: Sendable {
     public let bytes: [UInt8]
@@ -210,7 +213,7 @@ public struct EncodedRecord: Sendable {
         }
     }
 
-    /// A record copied as it is from a version-2 shard (`ShardRecords.withRecordBytes`).
+    /// A record copied as it is from a shard of the current version (`ShardRecords.withRecordBytes`).
     init(copying raw: UnsafeRawBufferPointer, format: RecordFormat) {
         precondition(format.version == RecordLayout.formatVersion && raw.count == format.recordSize)
         self.format = format

@@ -4,8 +4,8 @@ import Foundation
 /// A shard file: a 64-byte header, then `count` fixed-size records.
 ///
 /// Header: magic `FERSHARD` (8 bytes), format version u32, record size u32, record count u64, shard
-/// index u32, CRC-32 u32, then (version 2) the image height u16, width u16 and channels u8, zeros to
-/// byte 64. Version 1's CRC covers bytes 0-27 (the rest is zero); version 2's covers bytes 0-27 and
+/// index u32, CRC-32 u32, then (versions 2 and 3) the image height u16, width u16 and channels u8, zeros to
+/// byte 64. Version 1's CRC covers bytes 0-27 (the rest is zero); later versions' cover bytes 0-27 and
 /// 32-63.
 public enum RecordShard {
     public static func fileName(index: Int) -> String {
@@ -14,7 +14,7 @@ public enum RecordShard {
     }
 
     static func header(count: Int, index: Int, format: RecordFormat = .current) -> [UInt8] {
-        precondition(format.version == 2)
+        precondition(format.version == RecordLayout.formatVersion)
         var header = [UInt8](repeating: 0, count: RecordLayout.shardHeaderSize)
         header.withUnsafeMutableBytes { buffer in
             for (offset, byte) in RecordLayout.shardMagic.enumerated() { buffer[offset] = byte }
@@ -58,7 +58,7 @@ public enum RecordShard {
         guard let format = RecordFormat(version: version, recordSize: size, shape: shape) else {
             throw FerError(
                 .corruptShard,
-                "format version \(version) with \(size)-byte records\(shape.map { " of \($0)" } ?? ""); this ferdata reads version 1 (2432-byte records) and version 2",
+                "format version \(version) with \(size)-byte records\(shape.map { " of \($0)" } ?? ""); this ferdata reads versions 1 (2432-byte records), 2 and 3",
                 at: location)
         }
         let count = Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))

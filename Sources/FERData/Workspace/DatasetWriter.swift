@@ -19,7 +19,7 @@ import Glibc
 /// stage producing records is not held up by I/O.
 public final class DatasetWriter {
     static let partialPrefix = ".partial-"
-    /// 8,192 records of 2,496 bytes (48x48 gray): about 20 MB per shard.
+    /// 8,192 records of 2,504 bytes (48x48 gray): about 20 MB per shard.
     public static let defaultShardSize = 8192
 
     /// Where the dataset goes: the workspace given, or the part's own workspace.

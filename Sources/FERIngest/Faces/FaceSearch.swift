@@ -33,12 +33,15 @@ public struct FaceSearch: Sendable, Equatable {
         case mtcnn(MTCNN)
         case haar(FaceDetector)
 
-        public var name: String {
+        /// How the records it finds name it.
+        public var recorded: FaceFrame.Detector {
             switch self {
-            case .mtcnn: return "mtcnn"
-            case .haar: return "haar"
+            case .mtcnn: return .mtcnn
+            case .haar: return .haar
             }
         }
+
+        public var name: String { recorded.name }
     }
 
     public let detector: Detector
@@ -156,11 +159,13 @@ public struct FaceSearch: Sendable, Equatable {
         if let landmarks = face.landmarks, case let cut = LandmarkFraming.frame(landmarks, turned: align),
            Self.plausibleCrop.contains(cut.side / Double(max(face.box.width, face.box.height))) {
             return FaceFrame(method: align ? .aligned : .framed, box: face.box, centreX: Float(cut.centreX), centreY: Float(cut.centreY),
-                             side: max(8, Int(cut.side.rounded())), angle: Float(cut.angle), rank: rank)
+                             side: max(8, Int(cut.side.rounded())), angle: Float(cut.angle), rank: rank,
+                             detector: detector.recorded, score: face.score)
         }
         let region = Self.framed(face.box, width: width, height: height)
         return FaceFrame(method: .detected, box: face.box, centreX: Float(region.x) + Float(region.width) / 2,
-                         centreY: Float(region.y) + Float(region.height) / 2, side: region.width, rank: rank)
+                         centreY: Float(region.y) + Float(region.height) / 2, side: region.width, rank: rank,
+                         detector: detector.recorded, score: face.score)
     }
 
     /// The detector's box grown by the margin, kept square and moved inside the image (a face at the

@@ -262,19 +262,9 @@ public final class Trainer {
             throw FerError(.badCheckpoint, "cannot resume: \(error.message)", at: InputLocation(source: checkpointPath), cause: error)
         }
         model = CNNRNN(architecture: options.architecture, seed: options.seed)
-        for parameter in model.tensors {
-            guard let tensor = checkpoint.tensors[parameter.name] else {
-                throw FerError(.badCheckpoint, "checkpoint lacks '\(parameter.name)'", at: InputLocation(source: directory.path))
-            }
-            parameter.values = tensor.values
-        }
+        try Self.restore(model, from: checkpoint, prefix: "", at: checkpointPath)
         averaged = options.ema > 0 ? model.copy() : nil
-        for parameter in averaged?.tensors ?? [] {
-            guard let tensor = checkpoint.tensors["ema." + parameter.name] else {
-                throw FerError(.badCheckpoint, "checkpoint lacks the weights' average 'ema.\(parameter.name)'", at: InputLocation(source: directory.path))
-            }
-            parameter.values = tensor.values
-        }
+        if let averaged { try Self.restore(averaged, from: checkpoint, prefix: Self.averagePrefix, at: checkpointPath) }
         optimizer = Optimizer(kind: options.optimizer, parameters: model.parameters, learningRate: options.lr,
                               momentum: options.momentum, weightDecay: options.weightDecay)
         optimizer.rateScales = rateScales()
@@ -535,12 +525,30 @@ public final class Trainer {
             "epoch": String(epoch), "step": String(optimizer.step), "best": String(bestScore),
             "stale": String(epochsWithoutImprovement),
         ])
-        for parameter in model.tensors { file.tensors[parameter.name] = .init(shape: parameter.shape, values: parameter.values) }
-        for parameter in averaged?.tensors ?? [] {
-            file.tensors["ema." + parameter.name] = .init(shape: parameter.shape, values: parameter.values)
+        let networks: [(CNNRNN?, String)] = [(model, ""), (averaged, Self.averagePrefix)]
+        for (network, prefix) in networks {
+            for tensor in network?.tensors ?? [] { file.tensors[prefix + tensor.name] = .init(shape: tensor.shape, values: tensor.values) }
         }
         try file.write(directory.appendingPathComponent("checkpoint.safetensors").path)
         FaultPoint.pass("checkpoint")
+    }
+
+    /// The checkpoint's names for the moving average's tensors: the model's, after this prefix.
+    static let averagePrefix = "ema."
+
+    /// Sets every tensor of `network` (parameters and buffers) from the checkpoint's tensor of its name after `prefix`.
+    /// - Throws: `.badCheckpoint` naming a tensor the checkpoint lacks or holds in another shape.
+    private static func restore(_ network: CNNRNN, from checkpoint: SafeTensors, prefix: String, at path: String) throws {
+        for tensor in network.tensors {
+            guard let stored = checkpoint.tensors[prefix + tensor.name] else {
+                throw FerError(.badCheckpoint, "checkpoint lacks '\(prefix + tensor.name)'", at: InputLocation(source: path))
+            }
+            guard stored.shape == tensor.shape, stored.values.count == tensor.values.count else {
+                throw FerError(.badCheckpoint, "checkpoint's '\(prefix + tensor.name)' is \(stored.shape), the network's \(tensor.shape)",
+                               at: InputLocation(source: path))
+            }
+            tensor.values = stored.values
+        }
     }
 
     static func newRunDirectory(in workspace: Workspace) throws -> URL {
