@@ -63,45 +63,14 @@ import Testing
     static let frame = FaceFrame(method: .framed, box: FaceBox(x: 100, y: 80, width: 120, height: 130), centreX: 161.5, centreY: 150.25,
                                  side: 150, angle: 0.125, rank: 1, detector: .mtcnn, score: 0.9375)
 
-    /// A version-2 shard and manifest (written before the detector and score), made here as docs/format.md's
-    /// version 2 says: the same records, their frames without a detector or score.
+    /// A version-2 dataset (written before the detector and score): the same records, their frames
+    /// without a detector or score.
     @Test func versionTwoDatasetsStayReadable() throws {
         var records = (0..<3).map { Self.record($0) }
         records[1].face = Self.frame
         records[1].subject = "S1"
-        let v2Size = 2304 + 192
-        var shard = [UInt8](repeating: 0, count: 64)
-        shard.replaceSubrange(0..<8, with: Array("FERSHARD".utf8))
-        func put32(_ value: UInt32, _ at: Int, in bytes: inout [UInt8]) { for i in 0..<4 { bytes[at + i] = UInt8(value >> (8 * UInt32(i)) & 0xFF) } }
-        put32(2, 8, in: &shard)
-        put32(UInt32(v2Size), 12, in: &shard)
-        put32(UInt32(records.count), 16, in: &shard)
-        shard[32] = 48
-        shard[34] = 48
-        shard[36] = 1
-        put32(Array(shard[0..<28] + shard[32..<64]).withUnsafeBytes { RecordLayout.checksum($0) }, 28, in: &shard)
-        for record in records {
-            // Version 3's bytes up to the detector are version 2's; then its CRC.
-            var v3 = [UInt8](repeating: 0, count: RecordFormat.current.recordSize)
-            v3.withUnsafeMutableBytes { RecordFormat.current.encode(record, into: $0) }
-            var v2 = Array(v3[0..<(v2Size - 4)]) + [0, 0, 0, 0]
-            put32(Array(v2[0..<(v2Size - 4)]).withUnsafeBytes { RecordLayout.checksum($0) }, v2Size - 4, in: &v2)
-            shard += v2
-        }
-        let folder = Fixtures.temporaryDirectory().appendingPathComponent("datasets/0001-ingest")
-        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent().deletingLastPathComponent()) }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data(shard).write(to: folder.appendingPathComponent("shard-00000.frs"))
-        let manifest = """
-            {"classes":["angry","disgust","fear","happy","sad","surprise","neutral"],\
-            "counts":{"train":{"angry":1,"disgust":1,"fear":1}},"format":"ferdata-dataset",\
-            "formatVersion":2,"inputs":[],"parameters":{},"recordCount":3,"recordSize":\(v2Size),"rejected":{},\
-            "shape":{"channels":1,"height":48,"width":48},\
-            "shards":[{"bytes":\(shard.count),"file":"shard-00000.frs","records":3,"sha256":"\(SHA256Digest.hex(shard))"}],\
-            "sources":[],"stage":"ingest"}
-            """
-        try Data(manifest.utf8).write(to: folder.appendingPathComponent("manifest.json"))
-        let dataset = try Dataset(directory: folder)
+        let (dataset, root) = try Self.olderDataset(records, version: 2, kept: 2304 + 188)
+        defer { try? FileManager.default.removeItem(at: root) }
         #expect(dataset.manifest.recordFormat == RecordFormat(version: 2, shape: .face48))
         var expected = records
         expected[1].face?.detector = nil
@@ -110,41 +79,56 @@ import Testing
         #expect(DatasetVerifier.verify(dataset).problems.isEmpty)
     }
 
-    /// A version-1 shard and manifest, written here byte by byte as docs/format.md's version 1 says,
-    /// read as they were: the same records, with no subject.
+    /// A version-1 dataset: the same records, with no subject.
     @Test func versionOneDatasetsStayReadable() throws {
         let records = (0..<3).map { Self.record($0) }
-        var shard = [UInt8](repeating: 0, count: 64)
-        shard.replaceSubrange(0..<8, with: Array("FERSHARD".utf8))
-        func put32(_ value: UInt32, _ at: Int, in bytes: inout [UInt8]) { for i in 0..<4 { bytes[at + i] = UInt8(value >> (8 * UInt32(i)) & 0xFF) } }
-        put32(1, 8, in: &shard)
-        put32(2432, 12, in: &shard)
-        put32(UInt32(records.count), 16, in: &shard)
-        put32(shard.withUnsafeBytes { RecordLayout.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<28])) }, 28, in: &shard)
-        for record in records {
-            // Version 3's bytes up to the source name are version 1's; then 52 name bytes and the CRC.
-            var v3 = [UInt8](repeating: 0, count: RecordFormat.current.recordSize)
-            v3.withUnsafeMutableBytes { RecordFormat.current.encode(record, into: $0) }
-            var v1 = Array(v3[0..<2428]) + [0, 0, 0, 0]
-            put32(v1.withUnsafeBytes { RecordLayout.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<2428])) }, 2428, in: &v1)
-            shard += v1
-        }
-        let folder = Fixtures.temporaryDirectory().appendingPathComponent("datasets/0001-ingest")
-        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent().deletingLastPathComponent()) }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data(shard).write(to: folder.appendingPathComponent("shard-00000.frs"))
-        let manifest = """
-            {"classes":["angry","disgust","fear","happy","sad","surprise","neutral"],\
-            "counts":{"train":{"angry":1,"disgust":1,"fear":1}},"format":"ferdata-dataset",\
-            "formatVersion":1,"inputs":[],"parameters":{},"recordCount":3,"recordSize":2432,"rejected":{},\
-            "shards":[{"bytes":\(shard.count),"file":"shard-00000.frs","records":3,"sha256":"\(SHA256Digest.hex(shard))"}],\
-            "sources":[],"stage":"ingest"}
-            """
-        try Data(manifest.utf8).write(to: folder.appendingPathComponent("manifest.json"))
-        let dataset = try Dataset(directory: folder)
+        let (dataset, root) = try Self.olderDataset(records, version: 1, kept: 2428)
+        defer { try? FileManager.default.removeItem(at: root) }
         #expect(dataset.manifest.recordFormat == .version1)
         #expect(try dataset.allRecords() == records)
         #expect(DatasetVerifier.verify(dataset).problems.isEmpty)
+    }
+
+    /// A dataset of an older format version, written here byte by byte as docs/format.md says: each record
+    /// the current encoding's first `kept` bytes (the fields that version has, at the same offsets) and
+    /// their CRC; the shard header (version 1: no shape, its CRC over bytes 0-27) and manifest of that
+    /// version. The caller removes `root`.
+    static func olderDataset(_ records: [FaceRecord], version: UInt32, kept: Int) throws -> (dataset: Dataset, root: URL) {
+        func put32(_ value: UInt32, _ at: Int, in bytes: inout [UInt8]) { for i in 0..<4 { bytes[at + i] = UInt8(value >> (8 * UInt32(i)) & 0xFF) } }
+        let recordSize = kept + 4
+        var shard = [UInt8](repeating: 0, count: 64)
+        shard.replaceSubrange(0..<8, with: Array("FERSHARD".utf8))
+        put32(version, 8, in: &shard)
+        put32(UInt32(recordSize), 12, in: &shard)
+        put32(UInt32(records.count), 16, in: &shard)
+        if version > 1 {  // the image shape: 48x48, one channel
+            shard[32] = 48
+            shard[34] = 48
+            shard[36] = 1
+        }
+        let covered = version == 1 ? Array(shard[0..<28]) : Array(shard[0..<28] + shard[32..<64])
+        put32(covered.withUnsafeBytes { RecordLayout.checksum($0) }, 28, in: &shard)
+        for record in records {
+            var current = [UInt8](repeating: 0, count: RecordFormat.current.recordSize)
+            current.withUnsafeMutableBytes { RecordFormat.current.encode(record, into: $0) }
+            var old = Array(current[0..<kept]) + [0, 0, 0, 0]
+            put32(Array(old[0..<kept]).withUnsafeBytes { RecordLayout.checksum($0) }, kept, in: &old)
+            shard += old
+        }
+        let root = Fixtures.temporaryDirectory()
+        let folder = root.appendingPathComponent("datasets/0001-ingest")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(shard).write(to: folder.appendingPathComponent("shard-00000.frs"))
+        let shape = version == 1 ? "" : #""shape":{"channels":1,"height":48,"width":48},"#
+        let manifest = """
+            {"classes":["angry","disgust","fear","happy","sad","surprise","neutral"],\
+            "counts":{"train":{"angry":1,"disgust":1,"fear":1}},"format":"ferdata-dataset",\
+            "formatVersion":\(version),"inputs":[],"parameters":{},"recordCount":\(records.count),"recordSize":\(recordSize),"rejected":{},\
+            \(shape)"shards":[{"bytes":\(shard.count),"file":"shard-00000.frs","records":\(records.count),"sha256":"\(SHA256Digest.hex(shard))"}],\
+            "sources":[],"stage":"ingest"}
+            """
+        try Data(manifest.utf8).write(to: folder.appendingPathComponent("manifest.json"))
+        return (try Dataset(directory: folder), root)
     }
 
     @Test func longSourceNamesKeepTheirTail() throws {
