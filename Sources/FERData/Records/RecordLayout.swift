@@ -74,7 +74,13 @@ public struct RecordFormat: Sendable, Hashable {
         }
     }
 
-    public var metadataBytes: Int { [1: 128, 2: 192][version] ?? 200 }
+    public var metadataBytes: Int {
+        switch version {
+        case 1: return 128
+        case 2: return 192
+        default: return 200
+        }
+    }
     public var recordSize: Int { shape.byteCount + metadataBytes }
     /// Where the metadata block starts: the end of the pixels.
     var base: Int { shape.byteCount }
