@@ -2,6 +2,7 @@ import FERCore
 import FERCuration
 import FERData
 import FERIngest
+import FERMedia
 import FERTestSupport
 import Foundation
 import Testing
@@ -320,5 +321,74 @@ import Testing
         #expect(seen.count == 630 && Dictionary(grouping: seen, by: { $0 }).mapValues(\.count) == Dictionary(uniqueKeysWithValues: (0..<7).map { ($0, 90) }))
         // A shard-by-shard shuffle through a small buffer gives one or two classes per batch here.
         #expect(classesPerBatch.min()! >= 4, "seed 3: classes per batch \(classesPerBatch)")
+    }
+}
+
+/// `--border-mix`: a face's border band comes from another face of its batch, the rest is its own.
+@Suite struct BorderMixTests {
+    @Test func theBandComesFromTheDonorAndTheRestIsTheFacesOwn() {
+        let side = FaceSize.side
+        let faces = [UInt8](repeating: 10, count: side * side) + [UInt8](repeating: 200, count: side * side)
+        let mix = BorderMix(donor: 1, top: 2, left: 0, bottom: 3, right: 5)
+        let batch = Batch(faces: faces, borderMixes: [mix, nil], labels: [0, 1])
+        let images = batch.images(0..<2)
+        for y in 0..<side {
+            for x in 0..<side {
+                let inBand = y < 2 || y >= side - 3 || x >= side - 5
+                #expect(images[y * side + x] == Float(inBand ? 200 : 10) / 255, "face 0 at (\(x), \(y))")
+                #expect(images[side * side + y * side + x] == Float(200) / 255, "face 1 at (\(x), \(y)), not mixed")
+            }
+        }
+    }
+
+    /// Drawn at its rate, from another face, every width of 0...8 on every side and never all four 0.
+    @Test func drawsAreAtTheRateFromAnotherFaceWithEveryWidth() {
+        let seed: UInt64 = 11
+        var random = SeededGenerator(seed: seed)
+        var mixed = 0
+        var widths: [Set<Int>] = Array(repeating: [], count: 4)
+        let draws = 20_000
+        for draw in 0..<draws {
+            let face = draw % 64
+            guard let mix = BorderMix.sample(probability: 0.5, face: face, count: 64, using: &random) else { continue }
+            mixed += 1
+            #expect(mix.donor != face && (0..<64).contains(mix.donor), "seed \(seed), draw \(draw): donor \(mix.donor)")
+            let sides = [mix.top, mix.left, mix.bottom, mix.right]
+            #expect(sides.contains { $0 > 0 }, "seed \(seed), draw \(draw)")
+            for (side, width) in sides.enumerated() { widths[side].insert(width) }
+        }
+        // 20,000 draws at 0.5: the standard deviation of the share is 0.0035.
+        #expect(abs(Double(mixed) / Double(draws) - 0.5) < 0.02, "seed \(seed): \(mixed) of \(draws) mixed")
+        #expect(widths.allSatisfy { $0 == Set(0...BorderMix.maxWidth) }, "seed \(seed): widths \(widths)")
+        #expect(BorderMix.sample(probability: 1, face: 0, count: 1, using: &random) == nil, "a batch of one has no other face")
+        #expect(BorderMix.sample(probability: 0, face: 0, count: 64, using: &random) == nil)
+    }
+
+    /// The stream draws a mix for about its share of the faces, always from the same batch; with no
+    /// mix asked it draws none, so a run without the option is the run it was before it existed.
+    @Test func theStreamMixesItsShareAndNoneWhenNotAsked() throws {
+        let workspace = Workspace(root: Fixtures.temporaryDirectory())
+        let writer = try DatasetWriter(workspace: workspace, stage: "ingest", shardSize: 100)
+        for face in 0..<300 {
+            try writer.append(FaceRecord(pixels: Fixtures.face(seed: face), label: Emotion.allCases[face % 7], split: .train,
+                                         recordID: UInt64(face + 1)))
+        }
+        let faces = try SplitFaces(dataset: try writer.commit(parameters: [:], inputs: [], sources: []), split: .train)
+        let mixing = BatchStream(faces: faces, batchSize: 32, policy: .standard, borderMix: 0.5, seed: 3, epoch: 1)
+        var (mixed, seen) = (0, 0)
+        while let batch = mixing.next() {
+            #expect(batch.borderMixes.count == batch.count)
+            mixed += batch.borderMixes.compactMap { $0 }.count
+            seen += batch.count
+        }
+        #expect(seen == 300 && (100...200).contains(mixed), "seed 3: \(mixed) of \(seen) mixed")
+        let plain = BatchStream(faces: faces, batchSize: 32, policy: .standard, seed: 3, epoch: 1)
+        while let batch = plain.next() { #expect(batch.borderMixes.isEmpty) }
+    }
+
+    @Test func aChanceOutsideZeroToOneIsRefused() {
+        var options = Trainer.Options.defaults
+        options.borderMix = 1.5
+        #expect { try options.check() } throws: { ($0 as? FerError)?.code == .invalidArgument }
     }
 }

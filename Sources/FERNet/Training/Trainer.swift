@@ -71,6 +71,10 @@ public final class Trainer {
         public var classWeights = ClassWeighting.none
         @Option(help: "On-the-fly augmentation.")
         public var augment = Augmentation.flipRotate
+        @Option(help: ArgumentHelp("The chance that a training face's border (0-8 pixels a side) is replaced by the same band of another "
+                                   + "face of its batch, so that the model does not read what surrounds the face (0: never).",
+                                   valueName: "P"))
+        public var borderMix: Float = 0
         @Option(help: "Stop after this many epochs without a better val weighted F1 (0: never).")
         public var patience = 0
         @Option(help: ArgumentHelp("The network's convolution blocks, their channels (one to four blocks, each a 3x3 convolution, ReLU "
@@ -115,6 +119,7 @@ public final class Trainer {
             guard (0..<1).contains(dropout) else { throw FerError(.invalidArgument, "dropout must be in [0, 1), got \(dropout)") }
             guard hidden > 0, layers > 0 else { throw FerError(.invalidArgument, "hidden and layers must be positive") }
             guard patience >= 0, maxMinutes >= 0 else { throw FerError(.invalidArgument, "patience and max-minutes must be 0 or more") }
+            guard (0...1).contains(borderMix) else { throw FerError(.invalidArgument, "border-mix must be in [0, 1], got \(borderMix)") }
             guard (0..<1).contains(ema) else { throw FerError(.invalidArgument, "ema must be in [0, 1), got \(ema)") }
             guard warmup >= 0 else { throw FerError(.invalidArgument, "warmup must be 0 or more epochs, got \(warmup)") }
             if let lrPretrained, !(lrPretrained >= 0 && lrPretrained.isFinite) {
@@ -303,7 +308,7 @@ public final class Trainer {
             let epochRate = options.schedule.rate(base: options.lr, epoch: epoch, epochs: plannedEpochs)
             optimizer.learningRate = epochRate
             let stream = BatchStream(faces: trainFaces, batchSize: options.batchSize, policy: options.augment.policy,
-                                     seed: options.seed, epoch: epoch)
+                                     borderMix: options.borderMix, seed: options.seed, epoch: epoch)
             var random = SeededGenerator(seed: options.seed, stream: 0xD60 + UInt64(epoch))
             var (seen, correct, lossSum) = (0, 0, 0.0)
             while let batch = stream.next() {
