@@ -3,9 +3,9 @@
 
 How much a model reads what surrounds the face: score the crops and their mixed copies with the same
 model (`ferdata crosseval MODEL CROPS` and `... OUT`); the difference is the accuracy the band's content
-moves. The band is WIDTH pixels on every side (default 6: about what the landmark crop of a face framed
-a quarter tighter than FER-2013's median reaches beyond the face's own picture, docs/faces.md); the
-other crop is drawn from the whole folder, seeded:
+moves. The band is WIDTH pixels on every side (default 6: what lies beyond the face's own picture when
+the landmarks' crop is 4/3 of its side, a face framed that much tighter than FER-2013's median,
+docs/faces.md); the other crop is drawn from the whole folder, seeded:
 
     scripts/mix-borders.py /tmp/xscenes4k/crops /tmp/mixed [--width 6] [--seed 5]
 """

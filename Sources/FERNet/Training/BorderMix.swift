@@ -15,8 +15,9 @@ public struct BorderMix: Sendable, Equatable {
     public var bottom: Int
     public var right: Int
 
-    /// The widest band drawn on a side: a sixth of the face, about what a landmark crop of a face
-    /// framed 30 % tighter than FER-2013's median reaches beyond the face's own picture.
+    /// The widest band drawn on a side: a sixth of the crop, what lies beyond the face's own picture
+    /// when the landmarks' crop is 1.5 times its side (a face framed that much tighter than
+    /// FER-2013's median).
     public static let maxWidth = 8
 
     public init(donor: Int, top: Int, left: Int, bottom: Int, right: Int) {
