@@ -37,6 +37,9 @@ def main():
     parser.add_argument("--width", type=int, default=6)
     parser.add_argument("--seed", type=int, default=5)
     arguments = parser.parse_args()
+    width = arguments.width
+    if not 1 <= width < 24:
+        sys.exit(f"--width {width}: give 1-23 pixels")
     found = crops(arguments.crops)
     if len(found) < 2:
         sys.exit(f"{arguments.crops}: fewer than two crops in class folders")
@@ -46,9 +49,6 @@ def main():
     for (_, name, path), picture in zip(found, pictures):
         if picture.size != (48, 48):
             sys.exit(f"{path}: {picture.size[0]}x{picture.size[1]}, not a 48x48 crop")
-    width = arguments.width
-    if not 1 <= width < 24:
-        sys.exit(f"--width {width}: give 1-23 pixels")
     generator = random.Random(arguments.seed)
     inside = (width, width, 48 - width, 48 - width)
     for index, ((label, name, _), picture) in enumerate(zip(found, pictures)):
