@@ -52,17 +52,17 @@ public enum ProcessSettings {
         _ = unsafeBitCast(symbol, to: Shutdown.self)()
     }
 
-    /// A line for the user when OpenBLAS runs its AVX2 kernels on a CPU with AVX-512 (a training step
-    /// takes 1.5 times as long with them on the 2-core AMD EPYC of docs/benchmarks.md): an
+    /// A line for the user when OpenBLAS runs its AVX2 kernels on a CPU with AVX-512 (an epoch took
+    /// from 1.09 to 1.5 times as long with them on the 2-core machines of docs/results.md): an
     /// `OPENBLAS_CORETYPE` that forces them, or an OpenBLAS too old to know the CPU. Nil otherwise.
     public static var kernelNote: String? {
         let core = openblas_get_corename().map { String(cString: $0) } ?? ""
         guard ["Haswell", "Zen"].contains(core), cpuHasAVX512() else { return nil }
         if let forced = getenv("OPENBLAS_CORETYPE") {
             return "note: OPENBLAS_CORETYPE=\(String(cString: forced)) holds OpenBLAS to its AVX2 kernels on this "
-                + "AVX-512 CPU; training runs about 1.5x as fast without it (unset OPENBLAS_CORETYPE)"
+                + "AVX-512 CPU; training may run up to 1.5x as fast without it (unset OPENBLAS_CORETYPE)"
         }
-        return "note: OpenBLAS chose its AVX2 kernels on this AVX-512 CPU; training runs about 1.5x as fast "
+        return "note: OpenBLAS chose its AVX2 kernels on this AVX-512 CPU; training may run up to 1.5x as fast "
             + "with OPENBLAS_CORETYPE=SkylakeX"
     }
 
