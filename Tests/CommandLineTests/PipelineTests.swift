@@ -74,6 +74,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: workspace.path))
     }
 
+    /// A stage whose options are wrong still holds its place: a missing source of the ingest stage is one
+    /// problem, not also "the first stage must be ingest" and "eval needs a model".
+    @Test func aBadOptionIsNotAlsoReportedAsAStageOutOfOrder() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let url = folder.appendingPathComponent("order.yaml")
+        try Fixtures.write("""
+            stages:
+              - ingest: {sources: [no-such.csv]}
+              - split: {val: 0.2}
+              - train: {epochs: 1, border-mix: 2}
+              - eval
+            """, to: url)
+        let run = try cli.ferdata(["run", url.path, "--workspace", folder.appendingPathComponent("work").path])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("the pipeline has 2 problem(s)"), "\(run.stderr)")
+        #expect(run.stderr.contains("order.yaml:2:") && run.stderr.contains("no such file or folder 'no-such.csv'"), "\(run.stderr)")
+        #expect(run.stderr.contains("border-mix must be in [0, 1]"), "\(run.stderr)")
+        #expect(!run.stderr.contains("first stage") && !run.stderr.contains("needs a model"), "\(run.stderr)")
+    }
+
     @Test func anUndefinedVariableIsAnErrorAndSetOverridesTheFile() throws {
         let folder = Fixtures.temporaryDirectory()
         let url = folder.appendingPathComponent("vars.yaml")

@@ -87,10 +87,11 @@ public struct PipelineFile {
         variables.merge(overrides) { $1 }
         if stageNodes.isEmpty && problems.messages.isEmpty { problems.add(root, "no stages: add a 'stages:' list") }
         var stages: [PipelineStage] = []
+        var places: [StagePlace] = []
         for node in stageNodes {
-            if let stage = Self.stage(node, seed: seed, variables: variables, problems: &problems) { stages.append(stage) }
+            if let stage = Self.stage(node, seed: seed, variables: variables, places: &places, problems: &problems) { stages.append(stage) }
         }
-        Self.checkOrder(stages, problems: &problems)
+        Self.checkOrder(places, problems: &problems)
         if let error = problems.error { throw error }
         self.workspace = workspace.map { Self.substitute($0, variables) ?? $0 }
         self.seed = seed
@@ -134,8 +135,18 @@ public struct PipelineFile {
         }
     }
 
-    /// `- name` or `- name: {key: value, ...}`, decoded into the stage's options.
-    private static func stage(_ node: Node, seed: UInt64?, variables: [String: String], problems: inout Problems) -> PipelineStage? {
+    /// A stage's name, role and line: known once its name is, whether or not its options decode, so that a
+    /// bad option does not also read as a stage out of order.
+    private struct StagePlace {
+        let name: String
+        let role: StageRole
+        let line: Int
+    }
+
+    /// `- name` or `- name: {key: value, ...}`, decoded into the stage's options; `places` gets every
+    /// stage whose name is known.
+    private static func stage(_ node: Node, seed: UInt64?, variables: [String: String], places: inout [StagePlace],
+                              problems: inout Problems) -> PipelineStage? {
         let valid = StageRegistry.pipelineStages.map(\.name).joined(separator: ", ")
         let nameNode: Node, body: Node?
         if node.scalar != nil {
@@ -150,6 +161,7 @@ public struct PipelineFile {
             problems.add(nameNode, "unknown stage '\(nameNode.string ?? "")'; valid: \(valid)")
             return nil
         }
+        places.append(StagePlace(name: name, role: type.role, line: nameNode.mark?.line ?? 0))
         if let body, body.scalar?.string.isEmpty == false || body.sequence != nil {
             problems.add(body, "\(name): expected a mapping of parameters")
         }
@@ -171,7 +183,7 @@ public struct PipelineFile {
     }
 
     /// ingest first and once; dataset stages before training; one training before any scoring.
-    private static func checkOrder(_ stages: [PipelineStage], problems: inout Problems) {
+    private static func checkOrder(_ stages: [StagePlace], problems: inout Problems) {
         guard let first = stages.first else { return }
         if first.role != .ingest { problems.add(line: first.line, "the first stage must be ingest (found \(first.name))") }
         var trained = false
